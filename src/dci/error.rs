@@ -1,0 +1,127 @@
+//! What can go wrong talking to a registry, sorted by what to do about it.
+//!
+//! The engine retries [`DciError::is_transient`] failures and keeps checks
+//! queued while [`DciError::is_offline`]; everything else fails the check at
+//! once. Messages are sentences a field officer can act on, with the
+//! technical detail after a colon. They never contain a client secret.
+
+use super::signature::SignatureError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DciError {
+    /// Nothing answered: connection refused, no route, DNS failure.
+    #[error("the registry could not be reached: {0}")]
+    Unreachable(String),
+    /// Something answered too slowly.
+    #[error("the registry did not answer in time: {0}")]
+    Timeout(String),
+    /// An HTTP status other than 2xx.
+    #[error("the registry answered HTTP {status}{}", detail_suffix(detail))]
+    Http { status: u16, detail: String },
+    /// The token endpoint refused us, or a fresh token was refused too.
+    #[error("the registry refused our credentials: {0}")]
+    Auth(String),
+    /// The reply could not be understood.
+    #[error("the registry's reply could not be understood: {0}")]
+    Malformed(String),
+    /// The reply's signature is missing, wrong, or from an untrusted sender.
+    #[error("the registry's reply is not signed by a trusted sender: {0}")]
+    Signature(#[from] SignatureError),
+    /// The registry rejected the whole message (`header.status` `rjct`).
+    #[error("the registry rejected the request: {}", reason_text(code, message))]
+    Rejected { code: Option<String>, message: Option<String> },
+    /// Our own configuration cannot work (a bad URL, a missing setting).
+    #[error("the data source is not configured correctly: {0}")]
+    Config(String),
+}
+
+fn detail_suffix(detail: &str) -> String {
+    if detail.is_empty() { String::new() } else { format!(": {detail}") }
+}
+
+pub(crate) fn reason_text(code: &Option<String>, message: &Option<String>) -> String {
+    match (code, message) {
+        (Some(c), Some(m)) => format!("{c} ({m})"),
+        (Some(c), None) => c.clone(),
+        (None, Some(m)) => m.clone(),
+        (None, None) => "no reason given".into(),
+    }
+}
+
+impl DciError {
+    /// Worth trying again later with the same request: the registry was
+    /// unreachable, slow, overloaded (429) or failing (5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DciError::Unreachable(_) | DciError::Timeout(_) => true,
+            DciError::Http { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// The registry is not there at all: checks should wait, queued.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, DciError::Unreachable(_) | DciError::Timeout(_))
+    }
+
+    /// A short name of the kind of failure, for logs, exports and filters.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DciError::Unreachable(_) => "unreachable",
+            DciError::Timeout(_) => "timeout",
+            DciError::Http { .. } => "http",
+            DciError::Auth(_) => "auth",
+            DciError::Malformed(_) => "malformed",
+            DciError::Signature(_) => "signature",
+            DciError::Rejected { .. } => "rejected",
+            DciError::Config(_) => "config",
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: &reqwest::Error, what: &str) -> DciError {
+        // `without_url` keeps query strings (never secrets here, but still) out of messages.
+        let detail = format!("{what}: {}", error_chain(e));
+        if e.is_timeout() {
+            DciError::Timeout(detail)
+        } else if e.is_connect() || e.is_request() || e.is_body() {
+            DciError::Unreachable(detail)
+        } else if e.is_decode() {
+            DciError::Malformed(detail)
+        } else {
+            DciError::Unreachable(detail)
+        }
+    }
+}
+
+/// The error and its causes on one line ("error sending request: connection refused").
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_and_permanent() {
+        assert!(DciError::Unreachable("x".into()).is_transient());
+        assert!(DciError::Http { status: 503, detail: String::new() }.is_transient());
+        assert!(DciError::Http { status: 429, detail: String::new() }.is_transient());
+        assert!(!DciError::Http { status: 400, detail: String::new() }.is_transient());
+        assert!(!DciError::Malformed("x".into()).is_transient());
+        assert!(!DciError::Rejected { code: None, message: None }.is_transient());
+        assert_eq!(
+            DciError::Rejected { code: Some("rjct.version.invalid".into()), message: None }.to_string(),
+            "the registry rejected the request: rjct.version.invalid"
+        );
+    }
+}

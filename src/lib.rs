@@ -1,0 +1,11 @@
+//! IBR Desk: duplicate-enrolment checks against an Integrated Beneficiary
+//! Registry over the DCI API standard.
+//!
+//! The layers, from the bottom: [`domain`] (plain types), [`dci`] (the wire
+//! protocol), [`sandbox`] (a DCI IBR server for demos and tests) and [`cli`]
+//! (the command line). See `docs/ARCHITECTURE.md`.
+
+pub mod cli;
+pub mod dci;
+pub mod domain;
+pub mod sandbox;

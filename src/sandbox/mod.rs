@@ -1,0 +1,2 @@
+pub mod population;
+mod names;
