@@ -1,1 +1,98 @@
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The command line: the same code as the application, without a window,
+//! for automation, integrators, tests and benchmarks.
+//!
+//! Each subcommand lives in its own file. Errors reach the user as one line
+//! (`error: …`) and an exit code; nothing panics on bad input.
+
+mod dci_cmd;
+mod demo;
+mod output;
+mod sandbox_cmd;
+mod search_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code of a command that worked.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a command that failed, or of a signature that does not verify.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of bad usage (clap's own).
+pub const EXIT_USAGE: u8 = 2;
+
+/// IBR Desk: duplicate-enrolment checks against an Integrated Beneficiary
+/// Registry over the DCI API standard.
+#[derive(Debug, Parser)]
+#[command(name = "ibr-desk", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in sandbox IBR (a real DCI server with synthetic people) on loopback.
+    Sandbox(sandbox_cmd::SandboxArgs),
+    /// Sign and verify DCI messages, and manage the office's signing key.
+    Dci {
+        #[command(subcommand)]
+        command: dci_cmd::DciCommand,
+    },
+    /// Search a registry for one identifier (or a name and birth date) and print what it answered.
+    Search(search_cmd::SearchArgs),
+    /// Start the sandbox, search it for a sample of each kind of person, and print the answers.
+    Demo(demo::DemoArgs),
+}
+
+/// Entry point of the `ibr-desk` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, Some(Command::Sandbox(_))));
+    let result = match cli.command {
+        Some(Command::Sandbox(args)) => sandbox_cmd::run(args),
+        Some(Command::Dci { command }) => dci_cmd::run(command),
+        Some(Command::Search(args)) => search_cmd::run(args),
+        Some(Command::Demo(args)) => demo::run(args),
+        None => demo::run(demo::DemoArgs::default()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Logs go to standard error; `IBR_DESK_LOG` (a tracing filter such as
+/// `debug` or `ibr_desk=trace`) overrides the level.
+fn init_logging(server: bool) {
+    let default = if server { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("IBR_DESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// A multi-threaded tokio runtime for one command.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,165 @@
+//! `ibr-desk search`: one search against any DCI registry, printed as the
+//! client understood it. An integrator's tool: it shows the signature
+//! verdict and everything in the reply that cannot be trusted.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use chrono::Utc;
+use clap::Args;
+use url::Url;
+
+use crate::dci::client::{ClientConfig, DEFAULT_TIMEOUT_SECS, OAuthConfig, ReplyTrust, Secret, fetch_jwks};
+use crate::dci::search::{DEFAULT_LOCALE, Query, SearchCriteria, SearchRequestItem};
+use crate::dci::{DciClient, Jwks, PrivateKey, Signer};
+use crate::domain::IdType;
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The registry's base URL (without /registry/...).
+    #[arg(long)]
+    pub base_url: Url,
+    /// OAuth2 client ID; with it, a token is fetched from --token-url.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// OAuth2 token URL (default: BASE_URL/oauth2/client/token).
+    #[arg(long)]
+    pub token_url: Option<Url>,
+    /// Read the client secret from standard input (else from IBR_DESK_CLIENT_SECRET).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// Path prefix of the DCI operations: `registry` (the standard) or `ibr` (the SPDCI mock).
+    #[arg(long, default_value = "registry")]
+    pub path_prefix: String,
+    /// Identifier type: UIN, BRN, MRN or DRN.
+    #[arg(long, requires = "id_value", required_unless_present = "birth_date")]
+    pub id_type: Option<IdType>,
+    /// Identifier value.
+    #[arg(long, requires = "id_type")]
+    pub id_value: Option<String>,
+    /// Demographic search instead: given name (with --surname and --birth-date).
+    #[arg(long, requires_all = ["surname", "birth_date"], conflicts_with = "id_type")]
+    pub given_name: Option<String>,
+    #[arg(long)]
+    pub surname: Option<String>,
+    /// Birth date, YYYY-MM-DD.
+    #[arg(long, requires = "given_name")]
+    pub birth_date: Option<chrono::NaiveDate>,
+    /// Trusted keys of the registry: a JWKS file or URL (default: BASE_URL/.well-known/jwks.json).
+    #[arg(long, value_name = "FILE|URL")]
+    pub jwks: Option<String>,
+    /// Accept an unsigned reply (test servers such as the SPDCI mock).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Our sender ID, as registered with the registry.
+    #[arg(long, default_value = "ibr-desk.local")]
+    pub sender_id: String,
+    /// Sign the request with this private key (PKCS#8 PEM) under --key-id.
+    #[arg(long, value_name = "PEM", requires = "key_id")]
+    pub private_key: Option<PathBuf>,
+    #[arg(long)]
+    pub key_id: Option<String>,
+    /// Seconds to wait for the registry.
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
+    pub timeout_secs: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
+    let secret = match (&args.client_id, args.client_secret_stdin) {
+        (Some(_), true) => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).context("cannot read the client secret from standard input")?;
+            Some(s.trim_end_matches(['\r', '\n']).to_string())
+        }
+        (Some(_), false) => std::env::var("IBR_DESK_CLIENT_SECRET").ok(),
+        (None, _) => None,
+    };
+    if args.client_id.is_some() && secret.is_none() {
+        bail!("a client ID needs a secret: pass --client-secret-stdin or set IBR_DESK_CLIENT_SECRET");
+    }
+    let query = match (&args.id_type, &args.id_value, &args.given_name, &args.surname, &args.birth_date) {
+        (Some(t), Some(v), _, _, _) => Query::id(t.as_str(), v),
+        (_, _, Some(g), Some(s), Some(b)) => Query::demographic(g, s, &b.to_string()),
+        _ => bail!("give --id-type and --id-value, or --given-name, --surname and --birth-date"),
+    };
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        let timeout = Duration::from_secs(args.timeout_secs);
+        let jwks = load_trusted_keys(&args, timeout).await?;
+        let mut config = ClientConfig::new(
+            args.base_url.clone(),
+            &args.sender_id,
+            ReplyTrust {
+                keys: Arc::new(jwks),
+                allow_unsigned: args.allow_unsigned,
+            },
+        );
+        config.path_prefix = args.path_prefix.clone();
+        config.timeout = timeout;
+        if let (Some(id), Some(secret)) = (&args.client_id, secret) {
+            let token_url = match &args.token_url {
+                Some(u) => u.clone(),
+                None => Url::parse(&format!("{}/oauth2/client/token", args.base_url.as_str().trim_end_matches('/')))?,
+            };
+            config.auth = Some(OAuthConfig {
+                token_url,
+                client_id: id.clone(),
+                client_secret: Secret::new(secret),
+                scope: None,
+            });
+        }
+        if let (Some(path), Some(key_id)) = (&args.private_key, &args.key_id) {
+            let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            config.signer = Some(Signer::new(PrivateKey::from_pem(&pem)?, &args.sender_id, key_id));
+        }
+        let client = DciClient::new(config)?;
+        let item = SearchRequestItem {
+            reference_id: format!("ref-{}", uuid::Uuid::new_v4().simple()),
+            timestamp: crate::dci::envelope::timestamp(Utc::now()),
+            search_criteria: SearchCriteria::ibr(query),
+            locale: Some(DEFAULT_LOCALE.to_string()),
+        };
+        let transaction_id = format!("txn-{}", uuid::Uuid::new_v4().simple());
+        let reply = client.search(&transaction_id, vec![item]).await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&super::output::SearchReport::new(&reply))?);
+        } else {
+            print!("{}", super::output::search_text(&reply));
+        }
+        Ok(super::EXIT_OK)
+    })
+}
+
+/// The keys replies are checked against: the file or URL given, else the
+/// registry's own published JWKS (said so on the terminal: that trusts the
+/// server we are talking to, which suits debugging, not production).
+async fn load_trusted_keys(args: &SearchArgs, timeout: Duration) -> anyhow::Result<Jwks> {
+    let source = match &args.jwks {
+        Some(s) => s.clone(),
+        None => format!("{}/.well-known/jwks.json", args.base_url.as_str().trim_end_matches('/')),
+    };
+    if source.starts_with("http://") || source.starts_with("https://") {
+        match fetch_jwks(&source, timeout).await {
+            Ok(j) => {
+                if args.jwks.is_none() {
+                    eprintln!("note: trusting the keys the registry itself publishes at {source}");
+                }
+                Ok(j)
+            }
+            Err(e) if args.allow_unsigned => {
+                eprintln!("note: no trusted keys ({e}); replies will be taken unsigned");
+                Ok(Jwks::default())
+            }
+            Err(e) => Err(anyhow::anyhow!("cannot fetch the registry's keys from {source}: {e}")),
+        }
+    } else {
+        let text = std::fs::read_to_string(&source).with_context(|| format!("cannot read {source}"))?;
+        Jwks::from_json(&text).map_err(|e| anyhow::anyhow!("{source}: {e}"))
+    }
+}
