@@ -48,7 +48,10 @@ fn check_all(keys: &dyn ibr_desk::dci::KeyLookup, label: &str) {
             "valid" => assert!(result.is_ok(), "[{label}] {name}: {result:?}"),
             "invalid" => {
                 let err = result.expect_err(&format!("[{label}] {name} must be rejected"));
-                assert!(expected_failure(name, &err), "[{label}] {name} failed for the wrong reason: {err}");
+                assert!(
+                    expected_failure(name, &err),
+                    "[{label}] {name} failed for the wrong reason: {err}"
+                );
             }
             other => panic!("unknown expectation {other}"),
         }
@@ -93,7 +96,11 @@ fn canonical_digest_and_signing_string_match_the_traced_cases() {
         let parsed = canonical::parse(c["envelope"].as_str().unwrap()).unwrap();
         let ours = canonical::signed_content(&parsed).unwrap();
         assert_eq!(ours, expected_canonical, "{name}: canonical form");
-        assert_eq!(signature::digest(&ours), c["digest"].as_str().unwrap(), "{name}: digest");
+        assert_eq!(
+            signature::digest(&ours),
+            c["digest"].as_str().unwrap(),
+            "{name}: digest"
+        );
         let p = SignatureParams::parse(parsed.get("signature").and_then(|s| s.as_str()).unwrap()).unwrap();
         let s = signature::signing_string(&p.headers, p.created, p.expires, &signature::digest(&ours)).unwrap();
         assert_eq!(s, c["signing_string"].as_str().unwrap(), "{name}: signing string");
@@ -117,7 +124,9 @@ fn signing_with_the_vector_key_reproduces_their_signature() {
     assert_eq!(key.public_key(), PublicKey::from_pem(ED25519_PEM).unwrap());
     let kid = ibr_desk::dci::Kid::parse(&theirs.kid_id).unwrap();
     let signer = Signer::new(key, &kid.sender_id, &kid.key_id);
-    let trace = signer.trace(&envelope["header"], &envelope["message"], theirs.created).unwrap();
+    let trace = signer
+        .trace(&envelope["header"], &envelope["message"], theirs.created)
+        .unwrap();
     assert_eq!(trace.canonical, c["canonical"].as_str().unwrap());
     assert_eq!(trace.digest, c["digest"].as_str().unwrap());
     assert_eq!(trace.signing_string, c["signing_string"].as_str().unwrap());

@@ -106,12 +106,16 @@ fn public_jwks(signer: &Signer) -> Jwks {
 }
 
 fn load_signer(a: &KeyArgs) -> anyhow::Result<Signer> {
-    let pem = std::fs::read_to_string(&a.private_key).with_context(|| format!("cannot read {}", a.private_key.display()))?;
+    let pem =
+        std::fs::read_to_string(&a.private_key).with_context(|| format!("cannot read {}", a.private_key.display()))?;
     Ok(Signer::new(PrivateKey::from_pem(&pem)?, &a.sender_id, &a.key_id))
 }
 
 fn keygen(a: &KeygenArgs) -> anyhow::Result<u8> {
-    let key_id = a.key_id.clone().unwrap_or_else(|| format!("key-{}", Utc::now().format("%Y%m%d")));
+    let key_id = a
+        .key_id
+        .clone()
+        .unwrap_or_else(|| format!("key-{}", Utc::now().format("%Y%m%d")));
     if key_id.contains('|') || a.sender_id.contains('|') {
         bail!("sender and key IDs cannot contain '|': it separates the parts of a kid");
     }
@@ -124,8 +128,14 @@ fn keygen(a: &KeygenArgs) -> anyhow::Result<u8> {
     std::fs::write(&jwks_path, serde_json::to_string_pretty(&public_jwks(&signer))? + "\n")
         .with_context(|| format!("cannot write {}", jwks_path.display()))?;
     println!("kid          {}", signer.kid());
-    println!("private key  {} (keep it secret; readable by you only)", private_path.display());
-    println!("public JWKS  {} (give it to the registry operator)", jwks_path.display());
+    println!(
+        "private key  {} (keep it secret; readable by you only)",
+        private_path.display()
+    );
+    println!(
+        "public JWKS  {} (give it to the registry operator)",
+        jwks_path.display()
+    );
     Ok(super::EXIT_OK)
 }
 
@@ -140,9 +150,12 @@ fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         opts.mode(0o600);
     }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("cannot create {} (an existing key is never overwritten)", path.display()))?;
+    let mut f = opts.open(path).with_context(|| {
+        format!(
+            "cannot create {} (an existing key is never overwritten)",
+            path.display()
+        )
+    })?;
     f.write_all(pem.as_bytes())?;
     Ok(())
 }
@@ -159,12 +172,18 @@ fn sign(a: &SignArgs) -> anyhow::Result<u8> {
         bail!("{} needs a \"header\" and a \"message\"", a.file.display());
     };
     if header.get("sender_id").and_then(Value::as_str) != Some(signer.sender_id()) {
-        bail!("header.sender_id must be {:?}, the sender of the key", signer.sender_id());
+        bail!(
+            "header.sender_id must be {:?}, the sender of the key",
+            signer.sender_id()
+        );
     }
     let created = a.created.unwrap_or_else(|| Utc::now().timestamp());
     let trace = signer.trace(header, message, created)?;
     if a.trace {
-        eprintln!("canonical:\n{}\ndigest: {}\nsigning string:\n{}", trace.canonical, trace.digest, trace.signing_string);
+        eprintln!(
+            "canonical:\n{}\ndigest: {}\nsigning string:\n{}",
+            trace.canonical, trace.digest, trace.signing_string
+        );
     }
     let envelope = serde_json::json!({ "signature": trace.params.to_string(), "header": header, "message": message });
     println!("{envelope}");
@@ -201,7 +220,10 @@ fn verify(a: &VerifyArgs) -> anyhow::Result<u8> {
     {
         let digest = signature::digest(&content);
         println!("canonical:\n{content}\ndigest: {digest}");
-        if let Some(p) = raw.get("signature").and_then(|s| s.as_str()).and_then(|s| SignatureParams::parse(s).ok())
+        if let Some(p) = raw
+            .get("signature")
+            .and_then(|s| s.as_str())
+            .and_then(|s| SignatureParams::parse(s).ok())
             && let Ok(s) = signature::signing_string(&p.headers, p.created, p.expires, &digest)
         {
             println!("signing string:\n{s}");
@@ -209,7 +231,10 @@ fn verify(a: &VerifyArgs) -> anyhow::Result<u8> {
     }
     match verify_envelope(&raw, keys.as_ref(), now) {
         Ok(v) => {
-            println!("valid: signed by {} with key {} ({}), created {}, expires {}", v.sender_id, v.key_name, v.algorithm, v.created, v.expires);
+            println!(
+                "valid: signed by {} with key {} ({}), created {}, expires {}",
+                v.sender_id, v.key_name, v.algorithm, v.created, v.expires
+            );
             Ok(super::EXIT_OK)
         }
         Err(e) => {
@@ -222,7 +247,10 @@ fn verify(a: &VerifyArgs) -> anyhow::Result<u8> {
 fn load_jwks(src: &str) -> anyhow::Result<Jwks> {
     if src.starts_with("http://") || src.starts_with("https://") {
         let rt = super::runtime()?;
-        Ok(rt.block_on(fetch_jwks(src, Duration::from_secs(crate::dci::client::DEFAULT_TIMEOUT_SECS)))?)
+        Ok(rt.block_on(fetch_jwks(
+            src,
+            Duration::from_secs(crate::dci::client::DEFAULT_TIMEOUT_SECS),
+        ))?)
     } else {
         Jwks::from_json(&read_json(Path::new(src))?).map_err(|e| anyhow::anyhow!("{src}: {e}"))
     }

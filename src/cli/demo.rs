@@ -36,7 +36,10 @@ impl Default for DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
-    println!("IBR Desk {} — demo against the built-in sandbox registry.", env!("CARGO_PKG_VERSION"));
+    println!(
+        "IBR Desk {} — demo against the built-in sandbox registry.",
+        env!("CARGO_PKG_VERSION")
+    );
     println!("(The desktop window is not built yet; this runs the protocol core end to end.)\n");
     let rt = super::runtime()?;
     rt.block_on(async move {
@@ -70,7 +73,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
             }
         }
         if let Some(t) = samples.near_twins.first() {
-            queries.push(("same name and birth date", Query::demographic(&t.given_name, &t.surname, &t.birth_date.to_string())));
+            queries.push((
+                "same name and birth date",
+                Query::demographic(&t.given_name, &t.surname, &t.birth_date.to_string()),
+            ));
         }
         // The office signs its requests; the demo makes a throwaway key.
         let office_key = PrivateKey::generate_ed25519()?;
@@ -100,8 +106,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
                 locale: Some(DEFAULT_LOCALE.to_string()),
             })
             .collect();
-        let reply = client.search(&format!("txn-demo-{}", uuid::Uuid::new_v4().simple()), items).await?;
-        println!("One signed message with {} searches; the reply is {}.\n", queries.len(), reply.signature.describe());
+        let reply = client
+            .search(&format!("txn-demo-{}", uuid::Uuid::new_v4().simple()), items)
+            .await?;
+        println!(
+            "One signed message with {} searches; the reply is {}.\n",
+            queries.len(),
+            reply.signature.describe()
+        );
         for (i, (label, _)) in queries.iter().enumerate() {
             println!("— demo-{} ({label})", i + 1);
         }

@@ -31,6 +31,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing would only add noise
 pub enum Command {
     /// Run the built-in sandbox IBR (a real DCI server with synthetic people) on loopback.
     Sandbox(sandbox_cmd::SandboxArgs),

@@ -95,7 +95,11 @@ pub fn search_text(reply: &Reply<SearchOutcome>) -> String {
 
 fn record_text(n: usize, rec: &BeneficiaryRecord) -> String {
     let mut s = String::new();
-    let name = if rec.name.is_empty() { "(no name)".to_string() } else { rec.name.full() };
+    let name = if rec.name.is_empty() {
+        "(no name)".to_string()
+    } else {
+        rec.name.full()
+    };
     let _ = writeln!(
         s,
         "  {n}. {name}  {}  born {}",
@@ -112,7 +116,10 @@ fn record_text(n: usize, rec: &BeneficiaryRecord) -> String {
             "     {}: {}{}",
             p.display_name(),
             p.enrolment_status,
-            p.enrolment_date.as_deref().map(|d| format!(", enrolled {}", d.get(..10).unwrap_or(d))).unwrap_or_default()
+            p.enrolment_date
+                .as_deref()
+                .map(|d| format!(", enrolled {}", d.get(..10).unwrap_or(d)))
+                .unwrap_or_default()
         );
     }
     for note in &rec.parse_notes {
@@ -130,13 +137,24 @@ pub fn samples_text(samples: &Samples) -> String {
     let _ = writeln!(s, "Graduated:                   {}", ids(&samples.graduated));
     let _ = writeln!(s, "Suspended:                   {}", ids(&samples.suspended));
     let _ = writeln!(s, "Deceased:                    {}", ids(&samples.deceased));
-    let pairs: Vec<String> = samples.two_identifiers.iter().map(|(a, b)| format!("{a} / {b}")).collect();
+    let pairs: Vec<String> = samples
+        .two_identifiers
+        .iter()
+        .map(|(a, b)| format!("{a} / {b}"))
+        .collect();
     let _ = writeln!(s, "Two identifiers:             {}", pairs.join(", "));
     let _ = writeln!(s, "Birth registration only:     {}", ids(&samples.brn_only));
     let _ = writeln!(s, "Not in the registry:         {}", ids(&samples.not_enrolled));
     let _ = writeln!(s, "Near-twins (same name and birth date, different UIN):");
     for t in &samples.near_twins {
-        let _ = writeln!(s, "  {} {}, born {}: UIN {}", t.given_name, t.surname, t.birth_date, t.uins.join(", "));
+        let _ = writeln!(
+            s,
+            "  {} {}, born {}: UIN {}",
+            t.given_name,
+            t.surname,
+            t.birth_date,
+            t.uins.join(", ")
+        );
     }
     s
 }

@@ -157,7 +157,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         println!("  token URL   {}", handle.token_url());
         println!("  people      {}", handle.population().len());
         println!("  faults      {}/sandbox/faults (GET, PUT)", handle.base_url());
-        println!("  samples     ibr-desk sandbox samples --population {} --seed {}", args.population, args.seed);
+        println!(
+            "  samples     ibr-desk sandbox samples --population {} --seed {}",
+            args.population, args.seed
+        );
         println!("Press Ctrl+C to stop.");
         tokio::signal::ctrl_c().await?;
         println!("Stopping.");

@@ -74,7 +74,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     let secret = match (&args.client_id, args.client_secret_stdin) {
         (Some(_), true) => {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).context("cannot read the client secret from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the client secret from standard input")?;
             Some(s.trim_end_matches(['\r', '\n']).to_string())
         }
         (Some(_), false) => std::env::var("IBR_DESK_CLIENT_SECRET").ok(),
@@ -83,7 +85,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     if args.client_id.is_some() && secret.is_none() {
         bail!("a client ID needs a secret: pass --client-secret-stdin or set IBR_DESK_CLIENT_SECRET");
     }
-    let query = match (&args.id_type, &args.id_value, &args.given_name, &args.surname, &args.birth_date) {
+    let query = match (
+        &args.id_type,
+        &args.id_value,
+        &args.given_name,
+        &args.surname,
+        &args.birth_date,
+    ) {
         (Some(t), Some(v), _, _, _) => Query::id(t.as_str(), v),
         (_, _, Some(g), Some(s), Some(b)) => Query::demographic(g, s, &b.to_string()),
         _ => bail!("give --id-type and --id-value, or --given-name, --surname and --birth-date"),
@@ -105,7 +113,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         if let (Some(id), Some(secret)) = (&args.client_id, secret) {
             let token_url = match &args.token_url {
                 Some(u) => u.clone(),
-                None => Url::parse(&format!("{}/oauth2/client/token", args.base_url.as_str().trim_end_matches('/')))?,
+                None => Url::parse(&format!(
+                    "{}/oauth2/client/token",
+                    args.base_url.as_str().trim_end_matches('/')
+                ))?,
             };
             config.auth = Some(OAuthConfig {
                 token_url,
@@ -128,7 +139,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         let transaction_id = format!("txn-{}", uuid::Uuid::new_v4().simple());
         let reply = client.search(&transaction_id, vec![item]).await?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&super::output::SearchReport::new(&reply))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&super::output::SearchReport::new(&reply))?
+            );
         } else {
             print!("{}", super::output::search_text(&reply));
         }

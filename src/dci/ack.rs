@@ -53,10 +53,16 @@ impl HttpErrorBody {
             return (!errors.is_empty()).then_some(HttpErrorBody { errors });
         }
         if let Some(e) = v.get("error").filter(|e| e.is_object()) {
-            return Some(HttpErrorBody::one(&str_at(e, "code").unwrap_or_default(), &str_at(e, "message").unwrap_or_default()));
+            return Some(HttpErrorBody::one(
+                &str_at(e, "code").unwrap_or_default(),
+                &str_at(e, "message").unwrap_or_default(),
+            ));
         }
         if let Some(code) = str_at(&v, "error") {
-            return Some(HttpErrorBody::one(&code, &str_at(&v, "error_description").unwrap_or_default()));
+            return Some(HttpErrorBody::one(
+                &code,
+                &str_at(&v, "error_description").unwrap_or_default(),
+            ));
         }
         None
     }
@@ -105,7 +111,8 @@ mod tests {
 
     #[test]
     fn reads_error_bodies() {
-        let e = HttpErrorBody::read(r#"{"errors":[{"code":"err.request.unauthorized","message":"token expired"}]}"#).unwrap();
+        let e = HttpErrorBody::read(r#"{"errors":[{"code":"err.request.unauthorized","message":"token expired"}]}"#)
+            .unwrap();
         assert_eq!(e.summary(), "err.request.unauthorized: token expired");
         let o = HttpErrorBody::read(r#"{"error":"invalid_client","error_description":"bad secret"}"#).unwrap();
         assert_eq!(o.summary(), "invalid_client: bad secret");

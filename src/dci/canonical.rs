@@ -430,7 +430,10 @@ mod tests {
 
     #[test]
     fn sorts_keys_and_drops_whitespace() {
-        assert_eq!(canon(r#"{ "b": 1, "a": [true, null, {"d":1,"c":2}] }"#), r#"{"a":[true,null,{"c":2,"d":1}],"b":1}"#);
+        assert_eq!(
+            canon(r#"{ "b": 1, "a": [true, null, {"d":1,"c":2}] }"#),
+            r#"{"a":[true,null,{"c":2,"d":1}],"b":1}"#
+        );
     }
 
     #[test]
@@ -443,8 +446,14 @@ mod tests {
 
     #[test]
     fn numbers_follow_python() {
-        assert_eq!(canon("[1, -0, 12345678901234567890123]"), "[1,0,12345678901234567890123]");
-        assert_eq!(canon("[1.0, 1.50, 1e5, 1E16, 1.5e-5, 0.0001, -0.0, 123.456]"), "[1.0,1.5,100000.0,1e+16,1.5e-05,0.0001,-0.0,123.456]");
+        assert_eq!(
+            canon("[1, -0, 12345678901234567890123]"),
+            "[1,0,12345678901234567890123]"
+        );
+        assert_eq!(
+            canon("[1.0, 1.50, 1e5, 1E16, 1.5e-5, 0.0001, -0.0, 123.456]"),
+            "[1.0,1.5,100000.0,1e+16,1.5e-05,0.0001,-0.0,123.456]"
+        );
         assert_eq!(canon("[1e400, -1e400]"), "[Infinity,-Infinity]");
         assert_eq!(python_float_repr(1.0e22), "1e+22");
         assert_eq!(python_float_repr(123456789012345.6), "123456789012345.6");
@@ -459,7 +468,18 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_json() {
-        for bad in ["", "{", "[1,]", "{'a':1}", "01", "1.", "\"\\ud800\"", "\"\u{1}\"", "nul", "[1] x"] {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{'a':1}",
+            "01",
+            "1.",
+            "\"\\ud800\"",
+            "\"\u{1}\"",
+            "nul",
+            "[1] x",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
         let deep = "[".repeat(MAX_NESTING_DEPTH + 2);
@@ -469,7 +489,10 @@ mod tests {
     #[test]
     fn signed_content_wraps_header_and_message() {
         let env = parse(r#"{"signature":"x","message":{"b":1},"header":{"a":"é"}}"#).unwrap();
-        assert_eq!(signed_content(&env).unwrap(), r#"{"header":{"a":"\u00e9"},"message":{"b":1}}"#);
+        assert_eq!(
+            signed_content(&env).unwrap(),
+            r#"{"header":{"a":"\u00e9"},"message":{"b":1}}"#
+        );
         let no_msg = parse(r#"{"header":{}}"#).unwrap();
         assert_eq!(signed_content(&no_msg).unwrap(), r#"{"header":{},"message":null}"#);
         assert!(signed_content(&parse("{}").unwrap()).is_none());

@@ -81,7 +81,9 @@ pub struct ReplyTrust {
 
 impl fmt::Debug for ReplyTrust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReplyTrust").field("allow_unsigned", &self.allow_unsigned).finish_non_exhaustive()
+        f.debug_struct("ReplyTrust")
+            .field("allow_unsigned", &self.allow_unsigned)
+            .finish_non_exhaustive()
     }
 }
 
@@ -188,7 +190,9 @@ pub struct DciClient {
 
 impl fmt::Debug for DciClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DciClient").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("DciClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -212,7 +216,11 @@ impl DciClient {
     }
 
     /// Sends a batch of searches in one message to `sync/search`.
-    pub async fn search(&self, transaction_id: &str, items: Vec<SearchRequestItem>) -> Result<Reply<SearchOutcome>, DciError> {
+    pub async fn search(
+        &self,
+        transaction_id: &str,
+        items: Vec<SearchRequestItem>,
+    ) -> Result<Reply<SearchOutcome>, DciError> {
         let expected: Vec<String> = items.iter().map(|i| i.reference_id.clone()).collect();
         let message = serde_json::to_value(SearchRequest {
             transaction_id: transaction_id.to_string(),
@@ -227,7 +235,10 @@ impl DciClient {
         let mut warnings = base_warnings(&received, &signature, transaction_id, outcome.transaction_id.as_deref());
         for item in &outcome.items {
             let r = item.reference_id.as_deref().unwrap_or("(none)");
-            if !expected.iter().any(|e| Some(e.as_str()) == item.reference_id.as_deref()) {
+            if !expected
+                .iter()
+                .any(|e| Some(e.as_str()) == item.reference_id.as_deref())
+            {
                 warnings.push(format!("item {r} answers no reference ID we sent"));
             }
             match &item.status {
@@ -264,7 +275,10 @@ impl DciClient {
             )
             .await?;
         let outcome = EnrolledOutcome::from_message(&received.message)?;
-        let tx = received.message.get("transaction_id").and_then(super::tolerant::string_of);
+        let tx = received
+            .message
+            .get("transaction_id")
+            .and_then(super::tolerant::string_of);
         let warnings = base_warnings(&received, &signature, &transaction_id, tx.as_deref());
         Ok(Reply {
             outcome,
@@ -281,10 +295,21 @@ impl DciClient {
         let transaction_id = request.transaction_id.clone();
         let message = serde_json::to_value(request).map_err(|e| DciError::Config(e.to_string()))?;
         let (received, signature, message_id) = self
-            .exchange("sync/txn/status", action::TXN_STATUS, 1, &message, &["txnstatus_response"])
+            .exchange(
+                "sync/txn/status",
+                action::TXN_STATUS,
+                1,
+                &message,
+                &["txnstatus_response"],
+            )
             .await?;
         let outcome = TxnStatusOutcome::from_message(&received.message)?;
-        let warnings = base_warnings(&received, &signature, &transaction_id, outcome.transaction_id.as_deref());
+        let warnings = base_warnings(
+            &received,
+            &signature,
+            &transaction_id,
+            outcome.transaction_id.as_deref(),
+        );
         Ok(Reply {
             outcome,
             received,
@@ -311,7 +336,13 @@ impl DciClient {
         payload_keys: &[&str],
     ) -> Result<(ReceivedReply, SignatureCheck, String), DciError> {
         let url = self.config.endpoint(operation);
-        let header = MsgHeader::new(action, &self.config.sender_id, self.config.receiver_id.as_deref(), total_count, Utc::now());
+        let header = MsgHeader::new(
+            action,
+            &self.config.sender_id,
+            self.config.receiver_id.as_deref(),
+            total_count,
+            Utc::now(),
+        );
         let message_id = header.message_id.clone();
         let header = serde_json::to_value(&header).map_err(|e| DciError::Config(e.to_string()))?;
         let body = match &self.config.signer {
@@ -335,7 +366,7 @@ impl DciClient {
             let resp = req.send().await.map_err(|e| DciError::from_reqwest(&e, &url))?;
             let status = resp.status();
             let text = resp.text().await.map_err(|e| DciError::from_reqwest(&e, &url))?;
-            if status == StatusCode::UNAUTHORIZED && token.is_some() && !fresh_token {
+            if status == StatusCode::UNAUTHORIZED && token.is_some() && !fresh_token && !is_signature_refusal(&text) {
                 tracing::info!(url, "registry refused the cached token; fetching a new one");
                 *self.token.lock().await = None;
                 fresh_token = true;
@@ -371,7 +402,9 @@ impl DciClient {
         }
         match verify_envelope(&received.raw, trust.keys.as_ref(), Utc::now().timestamp()) {
             Ok(v) => Ok(SignatureCheck::Verified(v)),
-            Err(e @ SignatureError::NoTrustedKey { .. }) if trust.allow_unsigned => Ok(SignatureCheck::Unverified(e.to_string())),
+            Err(e @ SignatureError::NoTrustedKey { .. }) if trust.allow_unsigned => {
+                Ok(SignatureCheck::Unverified(e.to_string()))
+            }
             Err(e) => Err(DciError::Signature(e)),
         }
     }
@@ -397,7 +430,12 @@ impl DciClient {
 }
 
 /// The warnings every reply can earn.
-fn base_warnings(received: &ReceivedReply, signature: &SignatureCheck, ours: &str, theirs: Option<&str>) -> Vec<String> {
+fn base_warnings(
+    received: &ReceivedReply,
+    signature: &SignatureCheck,
+    ours: &str,
+    theirs: Option<&str>,
+) -> Vec<String> {
     let mut w = Vec::new();
     match signature {
         SignatureCheck::Verified(_) => {}
@@ -416,11 +454,29 @@ fn base_warnings(received: &ReceivedReply, signature: &SignatureCheck, ours: &st
     w
 }
 
+/// Whether an error body says our request's signature was refused (a new
+/// token would not help).
+fn is_signature_refusal(text: &str) -> bool {
+    HttpErrorBody::read(text).is_some_and(|b| b.errors.iter().any(|e| e.code.starts_with("err.signature")))
+}
+
 /// Turns a non-2xx reply into an error that says what happened.
 fn http_error(status: StatusCode, text: &str, had_token: bool) -> DciError {
-    let detail = HttpErrorBody::read(text).map(|b| b.summary()).unwrap_or_else(|| snippet(text));
+    let detail = HttpErrorBody::read(text)
+        .map(|b| b.summary())
+        .unwrap_or_else(|| snippet(text));
+    if is_signature_refusal(text) {
+        return DciError::Auth(format!(
+            "the registry refused our request's signature; is the office key registered with it? (HTTP {}{})",
+            status.as_u16(),
+            colon(&detail)
+        ));
+    }
     match status.as_u16() {
-        401 if had_token => DciError::Auth(format!("a freshly issued token was refused too (HTTP 401{})", colon(&detail))),
+        401 if had_token => DciError::Auth(format!(
+            "a freshly issued token was refused too (HTTP 401{})",
+            colon(&detail)
+        )),
         401 => DciError::Auth(format!(
             "the registry wants a token but this data source has no OAuth2 token URL (HTTP 401{})",
             colon(&detail)
@@ -437,7 +493,11 @@ fn colon(s: &str) -> String {
 fn snippet(text: &str) -> String {
     const MAX_CHARS: usize = 200;
     let t: String = text.trim().chars().take(MAX_CHARS).collect();
-    if text.trim().chars().count() > MAX_CHARS { format!("{t}…") } else { t }
+    if text.trim().chars().count() > MAX_CHARS {
+        format!("{t}…")
+    } else {
+        t
+    }
 }
 
 /// OAuth2 client credentials: POST the form, read `access_token` and `expires_in`.
@@ -462,7 +522,9 @@ async fn fetch_token(http: &reqwest::Client, auth: &OAuthConfig) -> Result<Cache
     let status = resp.status();
     let text = resp.text().await.map_err(|e| DciError::from_reqwest(&e, url))?;
     if !status.is_success() {
-        let detail = HttpErrorBody::read(&text).map(|b| b.summary()).unwrap_or_else(|| snippet(&text));
+        let detail = HttpErrorBody::read(&text)
+            .map(|b| b.summary())
+            .unwrap_or_else(|| snippet(&text));
         return Err(match status.as_u16() {
             400 | 401 | 403 => DciError::Auth(format!(
                 "the token endpoint refused client ID {:?} (HTTP {}{})",
@@ -539,8 +601,14 @@ mod tests {
 
     #[test]
     fn endpoints_join_base_and_prefix() {
-        assert_eq!(config("http://h:1/", "registry").endpoint("sync/search"), "http://h:1/registry/sync/search");
-        assert_eq!(config("http://h/ns/v1.0.0", "/ibr/").endpoint("sync/search"), "http://h/ns/v1.0.0/ibr/sync/search");
+        assert_eq!(
+            config("http://h:1/", "registry").endpoint("sync/search"),
+            "http://h:1/registry/sync/search"
+        );
+        assert_eq!(
+            config("http://h/ns/v1.0.0", "/ibr/").endpoint("sync/search"),
+            "http://h/ns/v1.0.0/ibr/sync/search"
+        );
         assert_eq!(config("http://h", "").endpoint("sync/search"), "http://h/sync/search");
     }
 
@@ -559,8 +627,15 @@ mod tests {
 
     #[test]
     fn http_errors_read_the_body() {
-        let e = http_error(StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":[{"code":"err.service.unavailable","message":"down"}]}"#, true);
-        assert_eq!(e.to_string(), "the registry answered HTTP 500: err.service.unavailable: down");
+        let e = http_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"errors":[{"code":"err.service.unavailable","message":"down"}]}"#,
+            true,
+        );
+        assert_eq!(
+            e.to_string(),
+            "the registry answered HTTP 500: err.service.unavailable: down"
+        );
         assert!(e.is_transient());
         let long = "x".repeat(1000);
         assert!(http_error(StatusCode::BAD_GATEWAY, &long, false).to_string().len() < 300);

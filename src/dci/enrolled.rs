@@ -138,12 +138,20 @@ mod tests {
 
     #[test]
     fn reads_all_three_shapes() {
-        let a = EnrolledOutcome::from_message(&json!({"enrolled_response": [{"status": "succ", "enrolled_status": "yes"}]})).unwrap();
+        let a = EnrolledOutcome::from_message(
+            &json!({"enrolled_response": [{"status": "succ", "enrolled_status": "yes"}]}),
+        )
+        .unwrap();
         assert!(matches!(&a, EnrolledOutcome::Answer(v) if v[0].enrolled == Some(true)));
         let s = EnrolledOutcome::from_message(&json!({"search_response": []})).unwrap();
         assert!(matches!(s, EnrolledOutcome::Search(_)));
         let k = EnrolledOutcome::from_message(&json!({"ack_status": "yes", "correlation_id": "1"})).unwrap();
-        assert_eq!(k, EnrolledOutcome::Acknowledged { ack_status: "yes".into() });
+        assert_eq!(
+            k,
+            EnrolledOutcome::Acknowledged {
+                ack_status: "yes".into()
+            }
+        );
         assert!(EnrolledOutcome::from_message(&json!({})).is_err());
     }
 }

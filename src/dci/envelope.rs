@@ -129,7 +129,13 @@ fn de_required_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::E
 
 impl MsgHeader {
     /// A fresh request header with a new message ID.
-    pub fn new(action: &str, sender_id: &str, receiver_id: Option<&str>, total_count: u64, now: DateTime<Utc>) -> MsgHeader {
+    pub fn new(
+        action: &str,
+        sender_id: &str,
+        receiver_id: Option<&str>,
+        total_count: u64,
+        now: DateTime<Utc>,
+    ) -> MsgHeader {
         MsgHeader {
             version: PROTOCOL_VERSION.to_string(),
             message_id: uuid::Uuid::new_v4().to_string(),
@@ -213,7 +219,8 @@ impl ReceivedReply {
 /// recognisable payload is an error too, never an empty result.
 pub fn parse_reply(text: &str, payload_keys: &[&str]) -> Result<ReceivedReply, DciError> {
     let raw = canonical::parse(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
-    let value: Value = serde_json::from_str(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
     let Value::Object(obj) = &value else {
         return Err(DciError::Malformed("the reply is not a JSON object".into()));
     };
@@ -255,7 +262,11 @@ pub fn parse_reply(text: &str, payload_keys: &[&str]) -> Result<ReceivedReply, D
     Err(DciError::Malformed(format!(
         "the reply has no header and none of the expected members ({}); it has: {}",
         payload_keys.join(", "),
-        if keys.is_empty() { "nothing".to_string() } else { keys.join(", ") }
+        if keys.is_empty() {
+            "nothing".to_string()
+        } else {
+            keys.join(", ")
+        }
     )))
 }
 
@@ -274,7 +285,8 @@ mod tests {
 
     #[test]
     fn callback_header_tolerates_string_counts() {
-        let h: MsgCallbackHeader = serde_json::from_str(r#"{"message_id":1,"status":"SUCC","total_count":"3"}"#).unwrap();
+        let h: MsgCallbackHeader =
+            serde_json::from_str(r#"{"message_id":1,"status":"SUCC","total_count":"3"}"#).unwrap();
         assert_eq!(h.status, RequestStatus::Succ);
         assert_eq!(h.total_count, Some(3));
         assert_eq!(h.message_id.as_deref(), Some("1"));
@@ -282,7 +294,11 @@ mod tests {
 
     #[test]
     fn reply_shapes() {
-        let env = parse_reply(r#"{"signature":"","header":{"status":"succ"},"message":{"x":1}}"#, &["search_response"]).unwrap();
+        let env = parse_reply(
+            r#"{"signature":"","header":{"status":"succ"},"message":{"x":1}}"#,
+            &["search_response"],
+        )
+        .unwrap();
         assert_eq!(env.shape, ReplyShape::Envelope);
         assert!(env.signature.is_none());
         let bare = parse_reply(r#"{"transaction_id":1,"search_response":[]}"#, &["search_response"]).unwrap();

@@ -29,14 +29,21 @@ pub enum DciError {
     Signature(#[from] SignatureError),
     /// The registry rejected the whole message (`header.status` `rjct`).
     #[error("the registry rejected the request: {}", reason_text(code, message))]
-    Rejected { code: Option<String>, message: Option<String> },
+    Rejected {
+        code: Option<String>,
+        message: Option<String>,
+    },
     /// Our own configuration cannot work (a bad URL, a missing setting).
     #[error("the data source is not configured correctly: {0}")]
     Config(String),
 }
 
 fn detail_suffix(detail: &str) -> String {
-    if detail.is_empty() { String::new() } else { format!(": {detail}") }
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    }
 }
 
 pub(crate) fn reason_text(code: &Option<String>, message: &Option<String>) -> String {
@@ -114,13 +121,41 @@ mod tests {
     #[test]
     fn transient_and_permanent() {
         assert!(DciError::Unreachable("x".into()).is_transient());
-        assert!(DciError::Http { status: 503, detail: String::new() }.is_transient());
-        assert!(DciError::Http { status: 429, detail: String::new() }.is_transient());
-        assert!(!DciError::Http { status: 400, detail: String::new() }.is_transient());
+        assert!(
+            DciError::Http {
+                status: 503,
+                detail: String::new()
+            }
+            .is_transient()
+        );
+        assert!(
+            DciError::Http {
+                status: 429,
+                detail: String::new()
+            }
+            .is_transient()
+        );
+        assert!(
+            !DciError::Http {
+                status: 400,
+                detail: String::new()
+            }
+            .is_transient()
+        );
         assert!(!DciError::Malformed("x".into()).is_transient());
-        assert!(!DciError::Rejected { code: None, message: None }.is_transient());
+        assert!(
+            !DciError::Rejected {
+                code: None,
+                message: None
+            }
+            .is_transient()
+        );
         assert_eq!(
-            DciError::Rejected { code: Some("rjct.version.invalid".into()), message: None }.to_string(),
+            DciError::Rejected {
+                code: Some("rjct.version.invalid".into()),
+                message: None
+            }
+            .to_string(),
             "the registry rejected the request: rjct.version.invalid"
         );
     }

@@ -130,7 +130,9 @@ impl PublicKey {
             reason: reason.to_string(),
         };
         let b64 = |field: &Option<String>, name: &str| -> Result<Vec<u8>, KeyError> {
-            let s = field.as_deref().ok_or_else(|| bad(&format!("member {name:?} is missing")))?;
+            let s = field
+                .as_deref()
+                .ok_or_else(|| bad(&format!("member {name:?} is missing")))?;
             URL_SAFE_NO_PAD
                 .decode(s.trim_end_matches('='))
                 .map_err(|e| bad(&format!("member {name:?} is not base64url: {e}")))
@@ -199,6 +201,7 @@ impl PublicKey {
 
 /// A private key that signs DCI messages.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // one or two keys per process; the Ed25519 key stays inline
 pub enum PrivateKey {
     Ed25519(ed25519_dalek::SigningKey),
     Rsa(Box<rsa::PrivateKey>),
@@ -255,8 +258,7 @@ impl PrivateKey {
             PrivateKey::Ed25519(k) => k.to_pkcs8_pem(PEM_LINE_ENDING),
             PrivateKey::Rsa(k) => rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(k.as_ref(), PEM_LINE_ENDING),
         };
-        pem.map(|z| z.to_string())
-            .map_err(|e| KeyError::Signing(e.to_string()))
+        pem.map(|z| z.to_string()).map_err(|e| KeyError::Signing(e.to_string()))
     }
 
     pub fn public_key(&self) -> PublicKey {
@@ -414,7 +416,11 @@ mod tests {
         let a = PrivateKey::ed25519_from_bytes([1; 32]).public_key();
         let b = PrivateKey::ed25519_from_bytes([2; 32]).public_key();
         let jwks = Jwks {
-            keys: vec![a.to_jwk("s|k1|ed25519"), b.to_jwk("s|k2|ed25519"), a.to_jwk("other|k1|ed25519")],
+            keys: vec![
+                a.to_jwk("s|k1|ed25519"),
+                b.to_jwk("s|k2|ed25519"),
+                a.to_jwk("other|k1|ed25519"),
+            ],
         };
         let exact = jwks.keys_for("s|k2|ed25519", "s");
         assert_eq!(exact.len(), 1);

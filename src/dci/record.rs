@@ -51,10 +51,11 @@ fn kind(v: &Value) -> &'static str {
 /// Reads one record (an object). Never fails; see `parse_notes`.
 pub fn parse_record(r: &Value) -> BeneficiaryRecord {
     let mut notes = Vec::new();
-    let member = r
-        .get("member")
-        .filter(|m| m.is_object())
-        .or_else(|| r.get("group").and_then(|g| g.get("group_head_info")).filter(|m| m.is_object()));
+    let member = r.get("member").filter(|m| m.is_object()).or_else(|| {
+        r.get("group")
+            .and_then(|g| g.get("group_head_info"))
+            .filter(|m| m.is_object())
+    });
     let person = member
         .and_then(|m| m.get("demographic_info"))
         .or_else(|| r.get("demographic_info"))
@@ -81,7 +82,9 @@ pub fn parse_record(r: &Value) -> BeneficiaryRecord {
     }
 
     let name = read_name(person.get("name"), &mut notes);
-    let sex = str_at(person, "sex").or_else(|| str_at(person, "gender")).and_then(|s| Sex::from_wire(&s));
+    let sex = str_at(person, "sex")
+        .or_else(|| str_at(person, "gender"))
+        .and_then(|s| Sex::from_wire(&s));
     let birth_date = str_at(person, "birth_date");
     if let Some(b) = &birth_date
         && crate::domain::parse_registry_date(b).is_none()
@@ -118,7 +121,10 @@ pub fn parse_record(r: &Value) -> BeneficiaryRecord {
 /// because there `type` means something else.
 fn collect_identifiers(v: Option<&Value>, short_form: bool, out: &mut Vec<Identifier>) {
     for item in list_of(v) {
-        let long = (str_at(item, "identifier_type"), item.get("identifier_value").and_then(string_of));
+        let long = (
+            str_at(item, "identifier_type"),
+            item.get("identifier_value").and_then(string_of),
+        );
         let short = (str_at(item, "type"), item.get("value").and_then(string_of));
         let (t, val) = match (long, short) {
             ((Some(t), Some(v)), _) => (t, v),
@@ -167,62 +173,77 @@ fn date_at(v: &Value, stem: &str) -> Option<String> {
 
 /// Adds the programme enrolments found in `container` (a member or a record).
 fn collect_programmes(container: &Value, out: &mut Vec<ProgrammeEnrolment>, notes: &mut Vec<String>) {
-    let container_status = status_at(container);
-    let container_date = date_at(container, "ment_date");
     let Some(pi) = container.get("programme_identifier") else {
         return;
     };
-    let entries: Vec<(Option<String>, Option<String>, Option<String>, Option<String>, Option<String>)> = match pi {
-        Value::String(_) | Value::Number(_) => vec![(
+    let found: Vec<ProgrammeEnrolment> = match pi {
+        // The flat form: the identifier and the name side by side.
+        Value::String(_) | Value::Number(_) => enrolment(
             string_of(pi),
             str_at(container, "programme_name"),
-            container_status.clone(),
-            container_date.clone(),
-            str_at(container, "status_change_date"),
-        )],
+            container,
+            container,
+            notes,
+        )
+        .into_iter()
+        .collect(),
         _ => list_of(Some(pi))
             .into_iter()
             .filter(|e| e.is_object())
-            .map(|e| {
-                let prog = e.get("programme").or_else(|| e.get("program")).filter(|p| p.is_object()).unwrap_or(e);
-                (
-                    str_at(prog, "programme_identifier").or_else(|| str_at(prog, "program_identifier")),
-                    str_at(prog, "programme_name").or_else(|| str_at(prog, "program_name")),
-                    status_at(e).or_else(|| container_status.clone()),
-                    date_at(e, "ment_date").or_else(|| container_date.clone()),
-                    str_at(e, "status_change_date").or_else(|| str_at(container, "status_change_date")),
-                )
+            .filter_map(|e| {
+                let prog = e
+                    .get("programme")
+                    .or_else(|| e.get("program"))
+                    .filter(|p| p.is_object())
+                    .unwrap_or(e);
+                let id = str_at(prog, "programme_identifier").or_else(|| str_at(prog, "program_identifier"));
+                let name = str_at(prog, "programme_name").or_else(|| str_at(prog, "program_name"));
+                enrolment(id, name, e, container, notes)
             })
             .collect(),
     };
-    for (id, name, status, date, changed) in entries {
-        if id.is_none() && name.is_none() {
-            continue;
-        }
-        let enrolment_status = match status {
-            Some(s) => {
-                let st = EnrolmentStatus::from_wire(&s);
-                if let EnrolmentStatus::Unknown(u) = &st {
-                    notes.push(format!("enrolment status {u:?} is not one of Active, Deceased, Graduated, Suspended"));
-                }
-                st
-            }
-            None => {
-                notes.push("an enrolment has no status".to_string());
-                EnrolmentStatus::Unknown(String::new())
-            }
-        };
-        let p = ProgrammeEnrolment {
-            programme_identifier: id,
-            programme_name: name,
-            enrolment_status,
-            enrolment_date: date,
-            status_change_date: changed,
-        };
+    for p in found {
         if !out.contains(&p) {
             out.push(p);
         }
     }
+}
+
+/// One enrolment: status and dates from `entry`, else from `container`
+/// (the JSON-LD form keeps them beside the programme list).
+fn enrolment(
+    id: Option<String>,
+    name: Option<String>,
+    entry: &Value,
+    container: &Value,
+    notes: &mut Vec<String>,
+) -> Option<ProgrammeEnrolment> {
+    if id.is_none() && name.is_none() {
+        return None;
+    }
+    let status = status_at(entry).or_else(|| status_at(container));
+    let enrolment_status = match status {
+        Some(s) => {
+            let st = EnrolmentStatus::from_wire(&s);
+            if let EnrolmentStatus::Unknown(u) = &st {
+                notes.push(format!(
+                    "enrolment status {u:?} is not one of Active, Deceased, Graduated, Suspended"
+                ));
+            }
+            st
+        }
+        None => {
+            notes.push("an enrolment has no status".to_string());
+            EnrolmentStatus::Unknown(String::new())
+        }
+    };
+    Some(ProgrammeEnrolment {
+        programme_identifier: id,
+        programme_name: name,
+        enrolment_status,
+        enrolment_date: date_at(entry, "ment_date").or_else(|| date_at(container, "ment_date")),
+        status_change_date: str_at(entry, "status_change_date").or_else(|| str_at(container, "status_change_date")),
+    })
 }
 
 #[cfg(test)]
@@ -251,7 +272,10 @@ mod tests {
         assert_eq!(rec.sex, Some(Sex::Female));
         assert_eq!(rec.programmes.len(), 1);
         assert!(rec.has_active_enrolment());
-        assert_eq!(rec.programmes[0].enrolment_date.as_deref(), Some("2023-06-01T00:00:00Z"));
+        assert_eq!(
+            rec.programmes[0].enrolment_date.as_deref(),
+            Some("2023-06-01T00:00:00Z")
+        );
         assert!(rec.parse_notes.is_empty(), "{:?}", rec.parse_notes);
     }
 
@@ -270,7 +294,11 @@ mod tests {
         assert!(rec.has_identifier(&IdType::Uin, "77"));
         assert_eq!(rec.name.given_name.as_deref(), Some("Zoé"));
         assert_eq!(rec.programmes.len(), 2);
-        assert!(rec.programmes.iter().all(|p| p.enrolment_status == EnrolmentStatus::Graduated));
+        assert!(
+            rec.programmes
+                .iter()
+                .all(|p| p.enrolment_status == EnrolmentStatus::Graduated)
+        );
         assert_eq!(rec.programmes[0].enrolment_date.as_deref(), Some("2019-01-01"));
     }
 
@@ -304,7 +332,9 @@ mod tests {
 
     #[test]
     fn unknown_status_is_noted_not_active() {
-        let rec = parse_record(&json!({"member": {"programme_identifier": {"programme": {"programme_identifier": "X"}, "enrolment_status": "Paused"}}}));
+        let rec = parse_record(
+            &json!({"member": {"programme_identifier": {"programme": {"programme_identifier": "X"}, "enrolment_status": "Paused"}}}),
+        );
         assert!(!rec.has_active_enrolment());
         assert!(rec.parse_notes.iter().any(|n| n.contains("Paused")));
     }

@@ -316,7 +316,9 @@ impl SearchOutcome {
     /// `transaction_id` as a string or a number.
     pub fn from_message(message: &Value) -> Result<SearchOutcome, DciError> {
         if !message.is_object() {
-            return Err(DciError::Malformed("the search reply's message is not an object".into()));
+            return Err(DciError::Malformed(
+                "the search reply's message is not an object".into(),
+            ));
         }
         let Some(items) = message.get("search_response") else {
             return Err(DciError::Malformed("the search reply has no search_response".into()));
@@ -324,7 +326,10 @@ impl SearchOutcome {
         let mut out = Vec::new();
         for (i, item) in list_of(Some(items)).into_iter().enumerate() {
             if !item.is_object() {
-                return Err(DciError::Malformed(format!("search_response item {} is not an object", i + 1)));
+                return Err(DciError::Malformed(format!(
+                    "search_response item {} is not an object",
+                    i + 1
+                )));
             }
             let status = item
                 .get("status")
@@ -362,7 +367,9 @@ impl SearchOutcome {
 
     /// The item answering `reference_id`.
     pub fn item(&self, reference_id: &str) -> Option<&SearchItemOutcome> {
-        self.items.iter().find(|i| i.reference_id.as_deref() == Some(reference_id))
+        self.items
+            .iter()
+            .find(|i| i.reference_id.as_deref() == Some(reference_id))
     }
 }
 

@@ -69,7 +69,9 @@ impl SignatureParams {
                 _ => {} // unknown parameters are ignored, as draft-cavage says
             }
         }
-        let need = |v: Option<String>, name: &str| v.ok_or_else(|| SignatureError::Malformed(format!("parameter {name:?} is missing")));
+        let need = |v: Option<String>, name: &str| {
+            v.ok_or_else(|| SignatureError::Malformed(format!("parameter {name:?} is missing")))
+        };
         Ok(SignatureParams {
             namespace,
             kid_id: need(kid_id, "kidId")?,
@@ -154,7 +156,9 @@ pub fn signing_string(headers: &str, created: i64, expires: i64, digest: &str) -
         });
     }
     if !lines.iter().any(|l| l.starts_with("digest: ")) {
-        return Err(SignatureError::Malformed("the signature does not cover the digest of the body".into()));
+        return Err(SignatureError::Malformed(
+            "the signature does not cover the digest of the body".into(),
+        ));
     }
     Ok(lines.join("\n"))
 }
@@ -192,7 +196,9 @@ pub enum SignatureError {
     ExpiresBeforeCreated { created: i64, expires: i64 },
     #[error("signature value is not standard base64")]
     BadEncoding,
-    #[error("signature does not verify with {tried}: the header or message was changed after signing, or another key signed it (digest of the body as received: {digest})")]
+    #[error(
+        "signature does not verify with {tried}: the header or message was changed after signing, or another key signed it (digest of the body as received: {digest})"
+    )]
     Mismatch { tried: String, digest: String },
 }
 
@@ -253,12 +259,19 @@ impl KeyLookup for TrustedKeys {
     /// sender's keys (a rotated key is still tried).
     fn lookup(&self, kid_id: &str, sender_id: &str) -> Vec<(String, Result<PublicKey, KeyError>)> {
         let of_sender: Vec<&TrustedKey> = self.keys.iter().filter(|k| k.sender_id == sender_id).collect();
-        let exact: Vec<&TrustedKey> = of_sender.iter().copied().filter(|k| k.kid.as_deref() == Some(kid_id)).collect();
+        let exact: Vec<&TrustedKey> = of_sender
+            .iter()
+            .copied()
+            .filter(|k| k.kid.as_deref() == Some(kid_id))
+            .collect();
         let chosen = if exact.is_empty() { of_sender } else { exact };
         chosen
             .into_iter()
             .map(|k| {
-                let name = k.kid.clone().unwrap_or_else(|| format!("{} (configured key)", k.sender_id));
+                let name = k
+                    .kid
+                    .clone()
+                    .unwrap_or_else(|| format!("{} (configured key)", k.sender_id));
                 (name, Ok(k.key.clone()))
             })
             .collect()
@@ -283,7 +296,11 @@ pub fn verify_envelope_text(text: &str, keys: &dyn KeyLookup, now: i64) -> Resul
 }
 
 /// Verifies the signature of a parsed envelope (see the module documentation for the order of checks).
-pub fn verify_envelope(envelope: &RawJson, keys: &dyn KeyLookup, now: i64) -> Result<VerifiedSignature, SignatureError> {
+pub fn verify_envelope(
+    envelope: &RawJson,
+    keys: &dyn KeyLookup,
+    now: i64,
+) -> Result<VerifiedSignature, SignatureError> {
     let header = envelope.get("header").ok_or(SignatureError::NoHeader)?;
     let field = match envelope.get("signature") {
         None | Some(RawJson::Null) => return Err(SignatureError::Missing),
@@ -348,7 +365,12 @@ pub fn verify_envelope(envelope: &RawJson, keys: &dyn KeyLookup, now: i64) -> Re
     // Some signers label the digest (`SHA-256=`); both forms cover the same bytes.
     let signing_strings = [
         signing_string(&params.headers, params.created, params.expires, &body_digest)?,
-        signing_string(&params.headers, params.created, params.expires, &format!("SHA-256={body_digest}"))?,
+        signing_string(
+            &params.headers,
+            params.created,
+            params.expires,
+            &format!("SHA-256={body_digest}"),
+        )?,
     ];
     let mut tried = Vec::new();
     let mut unusable = None;
@@ -370,7 +392,10 @@ pub fn verify_envelope(envelope: &RawJson, keys: &dyn KeyLookup, now: i64) -> Re
             Ok(key) => {
                 unusable.get_or_insert(SignatureError::UnusableKey {
                     kid: name,
-                    reason: format!("it is an {} key but the message is signed with {algorithm}", key.algorithm()),
+                    reason: format!(
+                        "it is an {} key but the message is signed with {algorithm}",
+                        key.algorithm()
+                    ),
                 });
             }
             Err(e) => {
@@ -443,7 +468,12 @@ impl Signer {
 
     /// Signs `{"header": header, "message": message}` as of `created`, and
     /// returns every intermediate value.
-    pub fn trace(&self, header: &serde_json::Value, message: &serde_json::Value, created: i64) -> Result<SignatureTrace, SignatureError> {
+    pub fn trace(
+        &self,
+        header: &serde_json::Value,
+        message: &serde_json::Value,
+        created: i64,
+    ) -> Result<SignatureTrace, SignatureError> {
         let wrapper = serde_json::json!({ "header": header, "message": message });
         let parsed = canonical::parse(&wrapper.to_string())?;
         let canonical = canonical::to_canonical(&parsed);
@@ -474,12 +504,22 @@ impl Signer {
     }
 
     /// The `signature` field for this header and message.
-    pub fn sign(&self, header: &serde_json::Value, message: &serde_json::Value, created: i64) -> Result<String, SignatureError> {
+    pub fn sign(
+        &self,
+        header: &serde_json::Value,
+        message: &serde_json::Value,
+        created: i64,
+    ) -> Result<String, SignatureError> {
         Ok(self.trace(header, message, created)?.params.to_string())
     }
 
     /// A whole signed envelope as JSON text: what goes on the wire.
-    pub fn envelope_text(&self, header: &serde_json::Value, message: &serde_json::Value, created: i64) -> Result<String, SignatureError> {
+    pub fn envelope_text(
+        &self,
+        header: &serde_json::Value,
+        message: &serde_json::Value,
+        created: i64,
+    ) -> Result<String, SignatureError> {
         let signature = self.sign(header, message, created)?;
         Ok(serde_json::json!({ "signature": signature, "header": header, "message": message }).to_string())
     }
@@ -509,7 +549,10 @@ mod tests {
         let again = SignatureParams::parse(&p.to_string()).unwrap();
         assert_eq!(again, p);
         assert_eq!(SignatureParams::parse("  "), Err(SignatureError::Missing));
-        assert!(matches!(SignatureParams::parse(r#"kidId="a|b|c""#), Err(SignatureError::Malformed(_))));
+        assert!(matches!(
+            SignatureParams::parse(r#"kidId="a|b|c""#),
+            Err(SignatureError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -529,13 +572,28 @@ mod tests {
         let header = json!({"sender_id": "office.example"});
         let text = s.envelope_text(&header, &json!({"a": 1}), 1_000).unwrap();
         let t = trust(&s);
-        assert!(matches!(verify_envelope_text(&text, &t, 1_301), Err(SignatureError::Expired { .. })));
-        assert!(matches!(verify_envelope_text(&text, &t, 900), Err(SignatureError::CreatedInFuture { .. })));
-        assert!(matches!(verify_envelope_text(&text, &TrustedKeys::new(), 1_000), Err(SignatureError::NoTrustedKey { .. })));
+        assert!(matches!(
+            verify_envelope_text(&text, &t, 1_301),
+            Err(SignatureError::Expired { .. })
+        ));
+        assert!(matches!(
+            verify_envelope_text(&text, &t, 900),
+            Err(SignatureError::CreatedInFuture { .. })
+        ));
+        assert!(matches!(
+            verify_envelope_text(&text, &TrustedKeys::new(), 1_000),
+            Err(SignatureError::NoTrustedKey { .. })
+        ));
         let tampered = text.replace("\"a\":1", "\"a\":2");
-        assert!(matches!(verify_envelope_text(&tampered, &t, 1_000), Err(SignatureError::Mismatch { .. })));
+        assert!(matches!(
+            verify_envelope_text(&tampered, &t, 1_000),
+            Err(SignatureError::Mismatch { .. })
+        ));
         let other_sender = text.replace("\"sender_id\":\"office.example\"", "\"sender_id\":\"evil.example\"");
-        assert!(matches!(verify_envelope_text(&other_sender, &t, 1_000), Err(SignatureError::SenderMismatch { .. })));
+        assert!(matches!(
+            verify_envelope_text(&other_sender, &t, 1_000),
+            Err(SignatureError::SenderMismatch { .. })
+        ));
         let unsigned = json!({"signature": "", "header": header, "message": {}}).to_string();
         assert_eq!(verify_envelope_text(&unsigned, &t, 1_000), Err(SignatureError::Missing));
     }
@@ -543,10 +601,15 @@ mod tests {
     #[test]
     fn rs256_key_for_ed25519_signature_is_reported() {
         let s = signer();
-        let text = s.envelope_text(&json!({"sender_id": "office.example"}), &json!({}), 1_000).unwrap();
+        let text = s
+            .envelope_text(&json!({"sender_id": "office.example"}), &json!({}), 1_000)
+            .unwrap();
         let vectors_rsa = include_str!("../../tests/fixtures/vectors/sender_rs256.pem");
         let mut t = TrustedKeys::new();
         t.add("office.example", None, PublicKey::from_pem(vectors_rsa).unwrap());
-        assert!(matches!(verify_envelope_text(&text, &t, 1_000), Err(SignatureError::UnusableKey { .. })));
+        assert!(matches!(
+            verify_envelope_text(&text, &t, 1_000),
+            Err(SignatureError::UnusableKey { .. })
+        ));
     }
 }

@@ -13,6 +13,6 @@ mod record;
 pub use check::{CheckState, MatchResult};
 pub use id_type::{IdType, IdTypeParseError};
 pub use names::{names_agree, normalize_name};
-pub use record::{parse_registry_date, 
-    BeneficiaryRecord, EnrolmentStatus, Identifier, PersonName, ProgrammeEnrolment, Sex,
+pub use record::{
+    BeneficiaryRecord, EnrolmentStatus, Identifier, PersonName, ProgrammeEnrolment, Sex, parse_registry_date,
 };

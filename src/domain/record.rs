@@ -213,9 +213,7 @@ impl BeneficiaryRecord {
 
     /// Whether any enrolment is Active.
     pub fn has_active_enrolment(&self) -> bool {
-        self.programmes
-            .iter()
-            .any(|p| p.enrolment_status.is_active())
+        self.programmes.iter().any(|p| p.enrolment_status.is_active())
     }
 }
 

@@ -47,7 +47,11 @@ pub async fn add_client_keys(State(state): Shared, body: String) -> Response {
     let mut added = Vec::new();
     for jwk in &jwks.keys {
         let Some(kid) = jwk.kid.as_deref() else {
-            return (StatusCode::BAD_REQUEST, Json(json!({"error": "every key needs a kid of the form sender|key|alg"}))).into_response();
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "every key needs a kid of the form sender|key|alg"})),
+            )
+                .into_response();
         };
         let (kid_parts, key) = match (Kid::parse(kid), PublicKey::from_jwk(jwk)) {
             (Ok(k), Ok(key)) => (k, key),

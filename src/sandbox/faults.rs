@@ -125,7 +125,13 @@ mod tests {
     #[test]
     fn bad_rates_are_refused() {
         let f = Faults::default();
-        assert!(f.set(FaultConfig { error_rate: 1.5, ..FaultConfig::default() }).is_err());
+        assert!(
+            f.set(FaultConfig {
+                error_rate: 1.5,
+                ..FaultConfig::default()
+            })
+            .is_err()
+        );
         assert!(serde_json::from_str::<FaultConfig>(r#"{"eror_rate": 1}"#).is_err());
     }
 }

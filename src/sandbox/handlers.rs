@@ -20,8 +20,8 @@ use crate::dci::ack::reasons;
 use crate::dci::enrolled::{EnrolledRequest, EnrolledResponse, EnrolledResponseItem, EnrolledStatus};
 use crate::dci::envelope::{RequestStatus, action, timestamp};
 use crate::dci::search::{
-    DEFAULT_PAGE_SIZE, Pagination, Query, REG_TYPE_IBR, SearchRequest, SearchRequestItem, SearchResponse, SearchResponseData,
-    SearchResponseItem,
+    DEFAULT_PAGE_SIZE, Pagination, Query, REG_TYPE_IBR, SearchRequest, SearchRequestItem, SearchResponse,
+    SearchResponseData, SearchResponseItem,
 };
 use crate::dci::tolerant::string_of;
 use crate::dci::txn_status::{TxnAttributeType, TxnStatusBody, TxnStatusRequest, TxnStatusResponse};
@@ -41,13 +41,21 @@ pub async fn token(State(state): Shared, Form(form): Form<HashMap<String, String
         (status, Json(json!({"error": error, "error_description": description}))).into_response()
     };
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        );
     }
     let creds = &state.credentials;
     let id_ok = form.get("client_id") == Some(&creds.client_id);
     let secret_ok = form.get("client_secret") == Some(&creds.client_secret);
     if !(id_ok && secret_ok) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client ID or wrong secret");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client ID or wrong secret",
+        );
     }
     let token = state.tokens.issue(creds.token_lifetime);
     Json(json!({
@@ -73,7 +81,13 @@ pub async fn search(State(state): Shared, headers: HeaderMap, body: String) -> R
     };
     let request: SearchRequest = match serde_json::from_value(admitted.message) {
         Ok(r) => r,
-        Err(e) => return state.refuse(StatusCode::BAD_REQUEST, "err.request.bad", &format!("the message is not a SearchRequest: {e}")),
+        Err(e) => {
+            return state.refuse(
+                StatusCode::BAD_REQUEST,
+                "err.request.bad",
+                &format!("the message is not a SearchRequest: {e}"),
+            );
+        }
     };
     let header = admitted.header;
     let n = request.search_request.len() as u64;
@@ -85,7 +99,11 @@ pub async fn search(State(state): Shared, headers: HeaderMap, body: String) -> R
         );
     }
     if n > MAX_ITEMS_PER_MESSAGE {
-        return state.header_rejection(&header, reasons::TOTAL_COUNT_LIMIT, &format!("at most {MAX_ITEMS_PER_MESSAGE} items per message"));
+        return state.header_rejection(
+            &header,
+            reasons::TOTAL_COUNT_LIMIT,
+            &format!("at most {MAX_ITEMS_PER_MESSAGE} items per message"),
+        );
     }
     state.stats.search_messages.fetch_add(1, Ordering::Relaxed);
     state.stats.search_items.fetch_add(n, Ordering::Relaxed);
@@ -95,7 +113,11 @@ pub async fn search(State(state): Shared, headers: HeaderMap, body: String) -> R
         .iter()
         .map(|item| {
             if !seen.insert(item.reference_id.clone()) {
-                return rejected(item, reasons::REFERENCE_ID_DUPLICATE, "this reference_id appears twice in the message");
+                return rejected(
+                    item,
+                    reasons::REFERENCE_ID_DUPLICATE,
+                    "this reference_id appears twice in the message",
+                );
             }
             answer_item(&state, item)
         })
@@ -129,26 +151,42 @@ fn rejected(item: &SearchRequestItem, code: &str, message: &str) -> SearchRespon
 fn answer_item(state: &SandboxState, item: &SearchRequestItem) -> SearchResponseItem {
     let faults = state.faults.get();
     if state.faults.hit(faults.rjct_rate) {
-        return rejected(item, reasons::SEARCH_CRITERIA_INVALID, "rejected by the sandbox's rjct fault switch");
+        return rejected(
+            item,
+            reasons::SEARCH_CRITERIA_INVALID,
+            "rejected by the sandbox's rjct fault switch",
+        );
     }
     let criteria = &item.search_criteria;
     if let Some(t) = &criteria.reg_type
         && t != REG_TYPE_IBR
     {
-        return rejected(item, reasons::SEARCH_CRITERIA_INVALID, &format!("this registry is {REG_TYPE_IBR}, not {t}"));
+        return rejected(
+            item,
+            reasons::SEARCH_CRITERIA_INVALID,
+            &format!("this registry is {REG_TYPE_IBR}, not {t}"),
+        );
     }
     let page = criteria.pagination.unwrap_or(crate::dci::search::PaginationRequest {
         page_size: DEFAULT_PAGE_SIZE,
         page_number: 1,
     });
     if page.page_size == 0 || page.page_size > MAX_PAGE_SIZE || page.page_number == 0 {
-        return rejected(item, reasons::PAGINATION_INVALID, &format!("page_size must be 1..={MAX_PAGE_SIZE} and page_number at least 1"));
+        return rejected(
+            item,
+            reasons::PAGINATION_INVALID,
+            &format!("page_size must be 1..={MAX_PAGE_SIZE} and page_number at least 1"),
+        );
     }
     let people = match find(&state.population, &criteria.query) {
         Ok(p) => p,
         Err(QueryError::Invalid(why)) => return rejected(item, reasons::SEARCH_CRITERIA_INVALID, &why),
         Err(QueryError::TooMany(n)) => {
-            return rejected(item, reasons::TOO_MANY_RECORDS, &format!("{n} people match; narrow the search"));
+            return rejected(
+                item,
+                reasons::TOO_MANY_RECORDS,
+                &format!("{n} people match; narrow the search"),
+            );
         }
     };
     let all: Vec<Value> = people
@@ -183,7 +221,10 @@ fn answer_item(state: &SandboxState, item: &SearchRequestItem) -> SearchResponse
 /// The identifier an enrolled query names, in any of the shapes the
 /// standard's sources use (SPEC-NOTES §8.1).
 fn enrolled_query(query: &Value) -> Option<Query> {
-    if let (Some(t), Some(v)) = (query.get("type").and_then(string_of), query.get("value").and_then(string_of)) {
+    if let (Some(t), Some(v)) = (
+        query.get("type").and_then(string_of),
+        query.get("value").and_then(string_of),
+    ) {
         return Some(Query::id(&t, &v));
     }
     let value = query
@@ -212,20 +253,42 @@ pub async fn enrolled(State(state): Shared, headers: HeaderMap, body: String) ->
     let header = admitted.header;
     let request: EnrolledRequest = match serde_json::from_value(admitted.message) {
         Ok(r) => r,
-        Err(e) => return state.refuse(StatusCode::BAD_REQUEST, "err.request.bad", &format!("the message is not an EnrolledRequest: {e}")),
+        Err(e) => {
+            return state.refuse(
+                StatusCode::BAD_REQUEST,
+                "err.request.bad",
+                &format!("the message is not an EnrolledRequest: {e}"),
+            );
+        }
     };
     let (status, reason, enrolled) = match enrolled_query(&request.enrolled_criteria.query) {
-        None => (RequestStatus::Rjct, Some("the query names no person identifier".to_string()), EnrolledStatus::No),
+        None => (
+            RequestStatus::Rjct,
+            Some("the query names no person identifier".to_string()),
+            EnrolledStatus::No,
+        ),
         Some(q) => match find(&state.population, &q) {
             Ok(people) => {
                 let active = people
                     .iter()
                     .filter_map(|&i| state.population.get(i))
                     .any(|p| p.enrolments.iter().any(|e| e.status.is_active()));
-                (RequestStatus::Succ, None, if active { EnrolledStatus::Yes } else { EnrolledStatus::No })
+                (
+                    RequestStatus::Succ,
+                    None,
+                    if active {
+                        EnrolledStatus::Yes
+                    } else {
+                        EnrolledStatus::No
+                    },
+                )
             }
             Err(QueryError::Invalid(why)) => (RequestStatus::Rjct, Some(why), EnrolledStatus::No),
-            Err(QueryError::TooMany(n)) => (RequestStatus::Rjct, Some(format!("{n} people match")), EnrolledStatus::No),
+            Err(QueryError::TooMany(n)) => (
+                RequestStatus::Rjct,
+                Some(format!("{n} people match")),
+                EnrolledStatus::No,
+            ),
         },
     };
     let message = EnrolledResponse {
@@ -253,7 +316,13 @@ pub async fn txn_status(State(state): Shared, headers: HeaderMap, body: String) 
     let header = admitted.header;
     let request: TxnStatusRequest = match serde_json::from_value(admitted.message) {
         Ok(r) => r,
-        Err(e) => return state.refuse(StatusCode::BAD_REQUEST, "err.request.bad", &format!("the message is not a TxnStatusRequest: {e}")),
+        Err(e) => {
+            return state.refuse(
+                StatusCode::BAD_REQUEST,
+                "err.request.bad",
+                &format!("the message is not a TxnStatusRequest: {e}"),
+            );
+        }
     };
     let q = &request.txnstatus_request;
     let found = state.transactions.lock().ok().and_then(|log| {

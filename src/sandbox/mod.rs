@@ -178,7 +178,10 @@ fn router(state: Arc<SandboxState>) -> Router {
         .route("/.well-known/jwks.json", get(handlers::jwks))
         .route("/sandbox/faults", get(control::get_faults).put(control::put_faults))
         .route("/sandbox/tokens/expire", post(control::expire_tokens))
-        .route("/sandbox/clients", put(control::add_client_keys).post(control::add_client_keys))
+        .route(
+            "/sandbox/clients",
+            put(control::add_client_keys).post(control::add_client_keys),
+        )
         .route("/sandbox/stats", get(control::stats))
         .route("/sandbox/samples", get(control::samples));
     for prefix in ["registry", "ibr"] {
@@ -201,7 +204,10 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
 
 /// Starts serving an already generated population (tests restart a sandbox
 /// on the same port without generating it again).
-pub async fn start_with_population(config: SandboxConfig, population: Arc<Population>) -> Result<SandboxHandle, SandboxError> {
+pub async fn start_with_population(
+    config: SandboxConfig,
+    population: Arc<Population>,
+) -> Result<SandboxHandle, SandboxError> {
     config.faults.validate().map_err(SandboxError::Config)?;
     let seed = population.seed();
     let signer = Signer::new(sandbox_key(seed), SANDBOX_SENDER_ID, SANDBOX_KEY_ID);
@@ -210,7 +216,9 @@ pub async fn start_with_population(config: SandboxConfig, population: Arc<Popula
     for jwk in &config.client_keys.keys {
         let kid = jwk.kid.clone().unwrap_or_default();
         let key = crate::dci::PublicKey::from_jwk(jwk).map_err(|e| SandboxError::Config(e.to_string()))?;
-        let sender = crate::dci::Kid::parse(&kid).map_err(|e| SandboxError::Config(e.to_string()))?.sender_id;
+        let sender = crate::dci::Kid::parse(&kid)
+            .map_err(|e| SandboxError::Config(e.to_string()))?
+            .sender_id;
         client_keys.add(&sender, Some(&kid), key);
     }
     let state = Arc::new(SandboxState::new(
@@ -229,8 +237,14 @@ pub async fn start_with_population(config: SandboxConfig, population: Arc<Popula
     ));
     let listener = TcpListener::bind(config.bind)
         .await
-        .map_err(|source| SandboxError::Bind { addr: config.bind, source })?;
-    let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.bind, source })?;
+        .map_err(|source| SandboxError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+        addr: config.bind,
+        source,
+    })?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {

@@ -147,10 +147,7 @@ impl Person {
 
     /// How many enrolments are Active.
     fn active_count(&self) -> usize {
-        self.enrolments
-            .iter()
-            .filter(|e| e.status.is_active())
-            .count()
+        self.enrolments.iter().filter(|e| e.status.is_active()).count()
     }
 
     /// Whether every enrolment has this status.
@@ -293,12 +290,7 @@ impl Population {
     /// The people born on `birth_date` whose given name and surname agree with
     /// these as [`normalize_name`] compares names (case, accents, hyphens and
     /// spacing ignored). The second name is not compared.
-    pub fn find_by_name_and_birth_date(
-        &self,
-        given_name: &str,
-        surname: &str,
-        birth_date: NaiveDate,
-    ) -> Vec<u32> {
+    pub fn find_by_name_and_birth_date(&self, given_name: &str, surname: &str, birth_date: NaiveDate) -> Vec<u32> {
         let given_name = normalize_name(given_name);
         let surname = normalize_name(surname);
         self.find_by_birth_date(birth_date)
@@ -362,10 +354,7 @@ impl Population {
             ];
             let mut unique = None;
             for (is_kind, list) in kinds {
-                if is_kind
-                    && room(list.len())
-                    && *unique.get_or_insert_with(|| self.has_unique_name(p))
-                {
+                if is_kind && room(list.len()) && *unique.get_or_insert_with(|| self.has_unique_name(p)) {
                     list.push(uin.clone());
                 }
             }
@@ -373,8 +362,7 @@ impl Population {
                 && room(s.two_identifiers.len())
                 && *unique.get_or_insert_with(|| self.has_unique_name(p))
             {
-                s.two_identifiers
-                    .push((uin.clone(), Identifier::new(IdType::Brn, brn)));
+                s.two_identifiers.push((uin.clone(), Identifier::new(IdType::Brn, brn)));
             }
         }
         s
@@ -395,9 +383,7 @@ impl Population {
             }
             let p = &self.people[twin as usize];
             let same = |t: &NearTwinSample| {
-                t.birth_date == p.birth_date
-                    && t.given_name == p.given_name
-                    && t.surname == p.surname
+                t.birth_date == p.birth_date && t.given_name == p.given_name && t.surname == p.surname
             };
             if out.iter().any(same) {
                 continue;
@@ -600,10 +586,7 @@ impl Generator {
         let mut ids: Vec<Identifier> = (1..=4)
             .map(|k| Identifier::new(IdType::Uin, self.uin(UIN_SPACE - k)))
             .collect();
-        ids.push(Identifier::new(
-            IdType::Brn,
-            self.brn(SERIAL_SPACE - 1, 2015),
-        ));
+        ids.push(Identifier::new(IdType::Brn, self.brn(SERIAL_SPACE - 1, 2015)));
         ids
     }
 
@@ -624,36 +607,24 @@ impl Generator {
         // About 3% of everyone: young children known by their BRN alone.
         let brn_only = twin_of.is_none() && fate == Fate::ActiveSingle && rng.chance(40);
 
-        let (region, sex, given_name, surname, birth_date) =
-            match twin_of.and_then(|j| earlier.get(j as usize)) {
-                Some(o) => (
-                    REGIONS
-                        .iter()
-                        .find(|r| r.name == o.region)
-                        .unwrap_or(&REGIONS[0]),
-                    o.sex.clone(),
-                    o.given_name.clone(),
-                    o.surname.clone(),
-                    o.birth_date,
-                ),
-                None => {
-                    let region: &Region = &REGIONS[rng.below(REGIONS.len() as u64) as usize];
-                    let sex = if rng.chance(500) {
-                        Sex::Female
-                    } else {
-                        Sex::Male
-                    };
-                    let given = rng.pick(given_names(region, &sex));
-                    let surname = rng.pick(region.surnames);
-                    let first = if brn_only {
-                        FIRST_CHILD_BIRTH
-                    } else {
-                        FIRST_BIRTH
-                    };
-                    let birth = rng.date(first, LAST_BIRTH);
-                    (region, sex, given.to_string(), surname.to_string(), birth)
-                }
-            };
+        let (region, sex, given_name, surname, birth_date) = match twin_of.and_then(|j| earlier.get(j as usize)) {
+            Some(o) => (
+                REGIONS.iter().find(|r| r.name == o.region).unwrap_or(&REGIONS[0]),
+                o.sex.clone(),
+                o.given_name.clone(),
+                o.surname.clone(),
+                o.birth_date,
+            ),
+            None => {
+                let region: &Region = &REGIONS[rng.below(REGIONS.len() as u64) as usize];
+                let sex = if rng.chance(500) { Sex::Female } else { Sex::Male };
+                let given = rng.pick(given_names(region, &sex));
+                let surname = rng.pick(region.surnames);
+                let first = if brn_only { FIRST_CHILD_BIRTH } else { FIRST_BIRTH };
+                let birth = rng.date(first, LAST_BIRTH);
+                (region, sex, given.to_string(), surname.to_string(), birth)
+            }
+        };
         let second_name = second_name(rng, region, &sex, &given_name);
 
         let enrolments_wanted = match fate {
@@ -688,9 +659,7 @@ impl Generator {
             };
         }
 
-        let first_enrolment = enrolments
-            .first()
-            .map_or(LAST_ENROLMENT, |e| e.enrolment_date);
+        let first_enrolment = enrolments.first().map_or(LAST_ENROLMENT, |e| e.enrolment_date);
         let three_years_before = first_enrolment
             .checked_sub_months(Months::new(36))
             .unwrap_or(birth_date);
@@ -841,9 +810,7 @@ mod tests {
             .people()
             .iter()
             .zip(b.people())
-            .filter(|(x, y)| {
-                x.uin == y.uin || (x.given_name == y.given_name && x.surname == y.surname)
-            })
+            .filter(|(x, y)| x.uin == y.uin || (x.given_name == y.given_name && x.surname == y.surname))
             .count();
         assert!(same < 20, "{same} of 1000 people alike");
     }
@@ -851,11 +818,7 @@ mod tests {
     #[test]
     fn uins_are_unique_and_well_formed() {
         let pop = population(200_000, 42);
-        let uins: Vec<&str> = pop
-            .people()
-            .iter()
-            .filter_map(|p| p.uin.as_deref())
-            .collect();
+        let uins: Vec<&str> = pop.people().iter().filter_map(|p| p.uin.as_deref()).collect();
         assert!(uins.len() > 190_000);
         let distinct: HashSet<&str> = uins.iter().copied().collect();
         assert_eq!(distinct.len(), uins.len());

@@ -68,7 +68,9 @@ impl Attribute {
             "brn" => Attribute::Identifier(Some(StandardId::Brn)),
             "mrn" => Attribute::Identifier(Some(StandardId::Mrn)),
             "drn" => Attribute::Identifier(Some(StandardId::Drn)),
-            "person_identifier" | "identifier" | "identifier_value" | "member_identifier" => Attribute::Identifier(None),
+            "person_identifier" | "identifier" | "identifier_value" | "member_identifier" => {
+                Attribute::Identifier(None)
+            }
             "programme_identifier" | "program_identifier" => Attribute::Programme,
             "enrolment_status" | "enrollment_status" => Attribute::EnrolmentStatus,
             _ => {
@@ -83,7 +85,11 @@ impl Attribute {
 /// A condition tree over attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    Cond { attribute: AttributeRef, operator: Operator, value: Value },
+    Cond {
+        attribute: AttributeRef,
+        operator: Operator,
+        value: Value,
+    },
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
@@ -119,14 +125,24 @@ impl Filter {
                 (Some(Connective::Not), Some(e2)) => Filter::And(vec![first, Filter::Not(Box::new(Filter::cond(e2)?))]),
                 (Some(Connective::Not), None) => Filter::Not(Box::new(first)),
                 (Some(c), None) => {
-                    return Err(QueryError::Invalid(format!("predicate {} has condition {c:?} but no expression2", p.seq_num)));
+                    return Err(QueryError::Invalid(format!(
+                        "predicate {} has condition {c:?} but no expression2",
+                        p.seq_num
+                    )));
                 }
                 (None, Some(_)) => {
-                    return Err(QueryError::Invalid(format!("predicate {} has expression2 but no condition", p.seq_num)));
+                    return Err(QueryError::Invalid(format!(
+                        "predicate {} has expression2 but no condition",
+                        p.seq_num
+                    )));
                 }
             });
         }
-        Ok(if all.len() == 1 { all.remove(0) } else { Filter::And(all) })
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Filter::And(all)
+        })
     }
 
     /// A Mongo-style expression object (the spec's example form). A wrapping
@@ -148,7 +164,11 @@ impl Filter {
                         .iter()
                         .map(Filter::from_expression)
                         .collect::<Result<Vec<_>, _>>()?;
-                    all.push(if key == "$and" { Filter::And(parts) } else { Filter::Or(parts) });
+                    all.push(if key == "$and" {
+                        Filter::And(parts)
+                    } else {
+                        Filter::Or(parts)
+                    });
                 }
                 "$not" => all.push(Filter::Not(Box::new(Filter::from_expression(v)?))),
                 field => {
@@ -163,22 +183,40 @@ impl Filter {
                                     "$lte" | "$le" => Operator::Le,
                                     "$gte" | "$ge" => Operator::Ge,
                                     "$in" => Operator::In,
-                                    other => return Err(QueryError::Invalid(format!("operator {other} is not supported"))),
+                                    other => {
+                                        return Err(QueryError::Invalid(format!("operator {other} is not supported")));
+                                    }
                                 };
-                                all.push(Filter::Cond { attribute, operator, value: value.clone() });
+                                all.push(Filter::Cond {
+                                    attribute,
+                                    operator,
+                                    value: value.clone(),
+                                });
                             }
                         }
-                        value => all.push(Filter::Cond { attribute, operator: Operator::Eq, value: value.clone() }),
+                        value => all.push(Filter::Cond {
+                            attribute,
+                            operator: Operator::Eq,
+                            value: value.clone(),
+                        }),
                     }
                 }
             }
         }
-        Ok(if all.len() == 1 { all.remove(0) } else { Filter::And(all) })
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Filter::And(all)
+        })
     }
 
     fn matches(&self, p: &Person) -> bool {
         match self {
-            Filter::Cond { attribute, operator, value } => cond_matches(attribute.0, *operator, value, p),
+            Filter::Cond {
+                attribute,
+                operator,
+                value,
+            } => cond_matches(attribute.0, *operator, value, p),
             Filter::And(parts) => parts.iter().all(|f| f.matches(p)),
             Filter::Or(parts) => parts.iter().any(|f| f.matches(p)),
             Filter::Not(f) => !f.matches(p),
@@ -188,7 +226,11 @@ impl Filter {
     /// An equality this filter requires that an index can answer.
     fn indexed_equality(&self) -> Option<(Attribute, &Value)> {
         match self {
-            Filter::Cond { attribute, operator: Operator::Eq, value } => match attribute.0 {
+            Filter::Cond {
+                attribute,
+                operator: Operator::Eq,
+                value,
+            } => match attribute.0 {
                 Attribute::BirthDate | Attribute::Identifier(Some(_)) => Some((attribute.0, value)),
                 _ => None,
             },
@@ -219,12 +261,15 @@ fn person_id(p: &Person, s: StandardId) -> Option<&str> {
 /// Compares one attribute of a person with a query value.
 fn cond_matches(attr: Attribute, op: Operator, value: &Value, p: &Person) -> bool {
     if op == Operator::In {
-        return value.as_array().is_some_and(|vs| vs.iter().any(|v| cond_matches(attr, Operator::Eq, v, p)));
+        return value
+            .as_array()
+            .is_some_and(|vs| vs.iter().any(|v| cond_matches(attr, Operator::Eq, v, p)));
     }
     let Some(wanted) = string_of(value) else {
         return false;
     };
-    let names_equal = |have: Option<&str>| op == Operator::Eq && have.is_some_and(|h| normalize_name(h) == normalize_name(&wanted));
+    let names_equal =
+        |have: Option<&str>| op == Operator::Eq && have.is_some_and(|h| normalize_name(h) == normalize_name(&wanted));
     match attr {
         Attribute::GivenName => names_equal(Some(&p.given_name)),
         Attribute::SecondName => names_equal(p.second_name.as_deref()),
@@ -241,7 +286,10 @@ fn cond_matches(attr: Attribute, op: Operator, value: &Value, p: &Person) -> boo
         Attribute::Identifier(Some(s)) => op == Operator::Eq && person_id(p, s) == Some(wanted.as_str()),
         Attribute::Identifier(None) => op == Operator::Eq && p.identifiers().iter().any(|i| i.value == wanted),
         Attribute::Programme => {
-            op == Operator::Eq && p.enrolments.iter().any(|e| PROGRAMMES[e.programme].identifier == wanted)
+            op == Operator::Eq
+                && p.enrolments
+                    .iter()
+                    .any(|e| PROGRAMMES[e.programme].identifier == wanted)
         }
         Attribute::EnrolmentStatus => {
             let w = crate::domain::EnrolmentStatus::from_wire(&wanted);
@@ -266,7 +314,8 @@ fn compare(op: Operator, ord: std::cmp::Ordering) -> bool {
 pub fn find(pop: &Population, query: &Query) -> Result<Vec<u32>, QueryError> {
     let filter = match query {
         Query::IdTypeValue(q) => {
-            let value = string_of(&q.value).ok_or_else(|| QueryError::Invalid("the identifier value is empty".into()))?;
+            let value =
+                string_of(&q.value).ok_or_else(|| QueryError::Invalid("the identifier value is empty".into()))?;
             let t = IdType::from_wire(&q.id_type);
             if !t.is_standard() {
                 return Err(QueryError::Invalid(format!(
@@ -284,10 +333,12 @@ pub fn find(pop: &Population, query: &Query) -> Result<Vec<u32>, QueryError> {
             Some(value) => pop.find_by_identifier(&id_type(s), &value).to_vec(),
             None => Vec::new(),
         },
-        Some((Attribute::BirthDate, v)) => match string_of(v).and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()) {
-            Some(d) => pop.find_by_birth_date(d).to_vec(),
-            None => Vec::new(),
-        },
+        Some((Attribute::BirthDate, v)) => {
+            match string_of(v).and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()) {
+                Some(d) => pop.find_by_birth_date(d).to_vec(),
+                None => Vec::new(),
+            }
+        }
         _ => (0..pop.len() as u32).collect(),
     };
     let found: Vec<u32> = candidates
@@ -316,15 +367,26 @@ mod tests {
         let s = pop.samples();
         let uin = &s.active_single[0].value;
         assert_eq!(find(&pop, &Query::id("UIN", uin)).unwrap().len(), 1);
-        assert!(find(&pop, &Query::id("UIN", &s.not_enrolled[0].value)).unwrap().is_empty());
-        assert!(matches!(find(&pop, &Query::id("NID", "1")), Err(QueryError::Invalid(_))));
+        assert!(
+            find(&pop, &Query::id("UIN", &s.not_enrolled[0].value))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            find(&pop, &Query::id("NID", "1")),
+            Err(QueryError::Invalid(_))
+        ));
     }
 
     #[test]
     fn demographic_predicate_finds_near_twins_without_accents() {
         let pop = pop();
         let twin = &pop.samples().near_twins[0];
-        let q = Query::demographic(&twin.given_name.to_uppercase(), &twin.surname, &twin.birth_date.to_string());
+        let q = Query::demographic(
+            &twin.given_name.to_uppercase(),
+            &twin.surname,
+            &twin.birth_date.to_string(),
+        );
         let found = find(&pop, &q).unwrap();
         assert!(found.len() >= 2, "{found:?}");
     }
@@ -335,7 +397,9 @@ mod tests {
         let twin = &pop.samples().near_twins[0];
         let e = json!({"$and": [{"birth_date": {"$eq": twin.birth_date.to_string()}}, {"surname": twin.surname}]});
         let f = Filter::from_expression(&e).unwrap();
-        let n = (0..pop.len() as u32).filter(|&i| f.matches(pop.get(i).unwrap())).count();
+        let n = (0..pop.len() as u32)
+            .filter(|&i| f.matches(pop.get(i).unwrap()))
+            .count();
         assert!(n >= 2);
         assert!(Filter::from_expression(&json!({"height": 1})).is_err());
         assert!(Filter::from_expression(&json!("query { member }")).is_err());
@@ -346,7 +410,11 @@ mod tests {
         let pop = Population::generate(&PopulationConfig { size: 20_000, seed: 3 });
         let q = Query::Predicate(vec![Predicate {
             seq_num: 1,
-            expression1: Condition { attribute_name: "yob".into(), operator: Operator::Gt, attribute_value: json!(1900) },
+            expression1: Condition {
+                attribute_name: "yob".into(),
+                operator: Operator::Gt,
+                attribute_value: json!(1900),
+            },
             condition: None,
             expression2: None,
         }]);

@@ -2,6 +2,10 @@
 //! with it: admit a request (faults, token, envelope, signature) and build a
 //! signed reply (with the faults that corrupt replies).
 
+// Handlers return the refusal itself as the error: an axum `Response` is
+// large, but it is built once per refused request.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -71,7 +75,11 @@ pub struct TransactionLog {
 
 impl TransactionLog {
     pub fn record(&mut self, transaction_id: &str, correlation_id: &str, message: Value) {
-        if self.by_id.insert(transaction_id.to_string(), (correlation_id.to_string(), message)).is_none() {
+        if self
+            .by_id
+            .insert(transaction_id.to_string(), (correlation_id.to_string(), message))
+            .is_none()
+        {
             self.order.push_back(transaction_id.to_string());
         }
         while self.order.len() > TRANSACTION_MEMORY {
@@ -168,30 +176,73 @@ impl SandboxState {
         self.delay().await;
         let faults = self.faults.get();
         if self.faults.hit(faults.throttle_rate) {
-            return Err(self.refuse(StatusCode::TOO_MANY_REQUESTS, "err.request.too_many_requests", "slow down (sandbox throttle fault)"));
+            return Err(self.refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "err.request.too_many_requests",
+                "slow down (sandbox throttle fault)",
+            ));
         }
         if self.faults.hit(faults.error_rate) {
-            return Err(self.refuse(StatusCode::SERVICE_UNAVAILABLE, codes::SERVICE_UNAVAILABLE, "the sandbox's error fault switch is on"));
+            return Err(self.refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::SERVICE_UNAVAILABLE,
+                "the sandbox's error fault switch is on",
+            ));
         }
         if self.require_token && !self.tokens.authorised(headers) {
-            return Err(self.refuse(StatusCode::UNAUTHORIZED, codes::REQUEST_UNAUTHORIZED, "missing, unknown or expired bearer token"));
+            return Err(self.refuse(
+                StatusCode::UNAUTHORIZED,
+                codes::REQUEST_UNAUTHORIZED,
+                "missing, unknown or expired bearer token",
+            ));
         }
-        let raw = canonical::parse(body).map_err(|e| self.refuse(StatusCode::BAD_REQUEST, codes::REQUEST_BAD, &format!("body is not JSON: {e}")))?;
-        let value: Value = serde_json::from_str(body).map_err(|e| self.refuse(StatusCode::BAD_REQUEST, codes::REQUEST_BAD, &e.to_string()))?;
+        let raw = canonical::parse(body).map_err(|e| {
+            self.refuse(
+                StatusCode::BAD_REQUEST,
+                codes::REQUEST_BAD,
+                &format!("body is not JSON: {e}"),
+            )
+        })?;
+        let value: Value = serde_json::from_str(body)
+            .map_err(|e| self.refuse(StatusCode::BAD_REQUEST, codes::REQUEST_BAD, &e.to_string()))?;
         let (Some(h), Some(message)) = (value.get("header"), value.get("message")) else {
-            return Err(self.refuse(StatusCode::BAD_REQUEST, codes::REQUEST_BAD, "the body needs a header and a message"));
+            return Err(self.refuse(
+                StatusCode::BAD_REQUEST,
+                codes::REQUEST_BAD,
+                "the body needs a header and a message",
+            ));
         };
-        let header: MsgHeader = serde_json::from_value(h.clone())
-            .map_err(|e| self.refuse(StatusCode::BAD_REQUEST, codes::REQUEST_BAD, &format!("the header cannot be read: {e}")))?;
+        let header: MsgHeader = serde_json::from_value(h.clone()).map_err(|e| {
+            self.refuse(
+                StatusCode::BAD_REQUEST,
+                codes::REQUEST_BAD,
+                &format!("the header cannot be read: {e}"),
+            )
+        })?;
         self.check_request_signature(&raw, value.get("signature"))?;
         if header.action != expected_action {
-            return Err(self.header_rejection(&header, "rjct.action.invalid", &format!("this endpoint takes action {expected_action:?}, not {:?}", header.action)));
+            return Err(self.header_rejection(
+                &header,
+                "rjct.action.invalid",
+                &format!(
+                    "this endpoint takes action {expected_action:?}, not {:?}",
+                    header.action
+                ),
+            ));
         }
         if header.version != PROTOCOL_VERSION {
-            return Err(self.header_rejection(&header, "rjct.version.invalid", &format!("version {:?} is not supported (1.0.0)", header.version)));
+            return Err(self.header_rejection(
+                &header,
+                "rjct.version.invalid",
+                &format!("version {:?} is not supported (1.0.0)", header.version),
+            ));
         }
         if !self.remember_message_id(&header.message_id) {
-            return Err(self.header_rejection(&header, "rjct.message_id.duplicate", "this message_id was already received"));
+            return Err(self.header_rejection(
+                &header,
+                "rjct.message_id.duplicate",
+                "this message_id was already received",
+            ));
         }
         Ok(Admitted {
             header,
@@ -203,7 +254,11 @@ impl SandboxState {
         let signed = field.and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty());
         if !signed {
             return if self.require_signed_requests {
-                Err(self.refuse(StatusCode::UNAUTHORIZED, codes::SIGNATURE_MISSING, "this sandbox requires signed requests"))
+                Err(self.refuse(
+                    StatusCode::UNAUTHORIZED,
+                    codes::SIGNATURE_MISSING,
+                    "this sandbox requires signed requests",
+                ))
             } else {
                 Ok(())
             };
@@ -243,7 +298,14 @@ impl SandboxState {
     pub fn header_rejection(&self, request: &MsgHeader, code: &str, message: &str) -> Response {
         self.stats.refused_requests.fetch_add(1, Ordering::Relaxed);
         let reply_action = reply_action(&request.action);
-        self.reply(request, &reply_action, RequestStatus::Rjct, Some((code, message)), 0, json!({}))
+        self.reply(
+            request,
+            &reply_action,
+            RequestStatus::Rjct,
+            Some((code, message)),
+            0,
+            json!({}),
+        )
     }
 
     /// A signed sync reply. Applies the faults that corrupt replies.
@@ -273,13 +335,23 @@ impl SandboxState {
         };
         let header = serde_json::to_value(header).unwrap_or(Value::Null);
         let faults = self.faults.get();
-        let signer = if self.faults.hit(faults.bad_signature_rate) { &self.impostor } else { &self.signer };
+        let signer = if self.faults.hit(faults.bad_signature_rate) {
+            &self.impostor
+        } else {
+            &self.signer
+        };
         let body = if faults.unsigned {
             json!({"signature": "", "header": header, "message": message}).to_string()
         } else {
             match signer.envelope_text(&header, &message, Utc::now().timestamp()) {
                 Ok(text) => text,
-                Err(e) => return self.refuse(StatusCode::INTERNAL_SERVER_ERROR, "err.service.unavailable", &format!("signing failed: {e}")),
+                Err(e) => {
+                    return self.refuse(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "err.service.unavailable",
+                        &format!("signing failed: {e}"),
+                    );
+                }
             }
         };
         let body = if self.faults.hit(faults.malformed_rate) {
