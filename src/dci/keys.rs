@@ -7,7 +7,6 @@
 //! `rs256` (JWK `RSA`, RSASSA-PKCS1-v1_5 with SHA-256).
 
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,48 +18,7 @@ use serde::{Deserialize, Serialize};
 /// PEM lines end with `\n` on every platform: files move between machines.
 const PEM_LINE_ENDING: rsa::pkcs8::LineEnding = rsa::pkcs8::LineEnding::LF;
 
-/// A signature algorithm of the DCI signature parameter string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    Ed25519,
-    Rs256,
-}
-
-impl Algorithm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Ed25519 => "ed25519",
-            Algorithm::Rs256 => "rs256",
-        }
-    }
-
-    /// The JWK `alg` value.
-    pub fn jwk_alg(self) -> &'static str {
-        match self {
-            Algorithm::Ed25519 => "EdDSA",
-            Algorithm::Rs256 => "RS256",
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Algorithm {
-    type Err = KeyError;
-    /// Accepts the signature's names and the JWK ones, in any case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ed25519" | "eddsa" => Ok(Algorithm::Ed25519),
-            "rs256" | "rsa-sha256" => Ok(Algorithm::Rs256),
-            _ => Err(KeyError::UnsupportedAlgorithm(s.to_string())),
-        }
-    }
-}
+pub use crate::domain::Algorithm;
 
 /// Why a key could not be read, made or used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

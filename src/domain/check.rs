@@ -3,7 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::{IdType, Identifier, ProgrammeEnrolment, Sex};
 
 /// Where a duplication check is in its life: `ready` → `checking` →
 /// `completed` or `failed`.
@@ -97,6 +100,210 @@ impl MatchResult {
             MatchResult::ConfirmedMatch => "Confirmed match",
         }
     }
+}
+
+/// Why the office searched the registry (kept with the check for audit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchReason {
+    #[default]
+    Application,
+    Recertification,
+    NewHouseholdMember,
+    Other,
+}
+
+wire_enum!(SearchReason, "search reason",
+    SearchReason::Application => "application",
+    SearchReason::Recertification => "recertification",
+    SearchReason::NewHouseholdMember => "new_household_member",
+    SearchReason::Other => "other",
+);
+
+impl SearchReason {
+    pub const ALL: [SearchReason; 4] = [
+        SearchReason::Application,
+        SearchReason::Recertification,
+        SearchReason::NewHouseholdMember,
+        SearchReason::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SearchReason::Application => "Application",
+            SearchReason::Recertification => "Recertification",
+            SearchReason::NewHouseholdMember => "New household member",
+            SearchReason::Other => "Other",
+        }
+    }
+}
+
+/// One search a check sends: an identifier lookup or a demographic search.
+/// Fixed when the check is created, so a retry reuses the same reference IDs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckQuery {
+    /// `<check id>-<seq>`, unique per check, reused on every attempt.
+    pub reference_id: String,
+    pub kind: QueryKind,
+}
+
+/// What a check query asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QueryKind {
+    Identifier { id_type: IdType, value: String },
+    Demographic { given_name: String, surname: String, birth_date: NaiveDate },
+}
+
+impl QueryKind {
+    /// In words: "UIN 123" or "name and birth date".
+    pub fn describe(&self) -> String {
+        match self {
+            QueryKind::Identifier { id_type, value } => format!("{id_type} {value}"),
+            QueryKind::Demographic { .. } => "name and birth date".to_string(),
+        }
+    }
+}
+
+/// The applicant as they were when the check was made: later edits of the
+/// registrant do not change what a past check compared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicantSnapshot {
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+}
+
+impl ApplicantSnapshot {
+    pub fn display_name(&self) -> String {
+        super::registrant::display_name(self.given_name.as_deref(), self.surname.as_deref())
+    }
+}
+
+/// A duplication check: the seed's `spp.dci.duplication.check` and what a
+/// field office needs besides (IDs for follow-up, retries, the explanation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicationCheck {
+    pub id: i64,
+    pub registrant_id: i64,
+    pub applicant: ApplicantSnapshot,
+    /// The applicant's first identifier (the check queries all of them).
+    pub identifier_type: IdType,
+    pub identifier_value: String,
+    /// When the check was requested.
+    pub check_date: DateTime<Utc>,
+    /// When it reached `completed` or `failed`.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Set only when `state` is `completed`: a failed check has no result.
+    pub result: Option<MatchResult>,
+    /// `ID — Name` of the programmes of the records that decided the result.
+    pub matched_programs: Vec<String>,
+    pub state: CheckState,
+    /// `None` when the data source was removed later (its name is kept).
+    pub data_source_id: Option<i64>,
+    pub data_source_name: String,
+    pub error_message: Option<String>,
+    /// `unreachable`, `timeout`, `http`, `auth`, `malformed`, `signature`,
+    /// `rejected`, `config`: what kind of failure (`DciError::kind`).
+    pub error_kind: Option<String>,
+    pub transaction_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub queries: Vec<CheckQuery>,
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub search_reason: SearchReason,
+    /// One line: the rule that decided the result.
+    pub explanation: Option<String>,
+    /// How far the reply's signature was trusted, in words.
+    pub signature_note: Option<String>,
+}
+
+/// What to store when a check is requested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCheck {
+    pub registrant_id: i64,
+    pub applicant: ApplicantSnapshot,
+    pub identifier_type: IdType,
+    pub identifier_value: String,
+    pub data_source_id: i64,
+    pub search_reason: SearchReason,
+    /// The searches, without reference IDs (the store gives them).
+    pub queries: Vec<QueryKind>,
+}
+
+/// How a candidate record was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FoundBy {
+    /// Under exactly the identifier we asked about.
+    Identifier,
+    /// Under an identifier query, but the record does not carry that identifier.
+    OtherIdentifier,
+    /// By the name and birth date search only.
+    Demographic,
+}
+
+/// A record the registry returned, with what the rules made of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchCandidate {
+    pub rank: u32,
+    pub found_by: FoundBy,
+    pub name: String,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub identifiers: Vec<Identifier>,
+    pub programmes: Vec<ProgrammeEnrolment>,
+    /// Exactly the queried identifier, an Active enrolment and no conflict.
+    pub confirms: bool,
+    /// Why it is not a confirmed match, in words (empty when it confirms).
+    pub reasons: Vec<String>,
+    /// The record as received.
+    pub raw: serde_json::Value,
+}
+
+/// What finished a check successfully.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckCompletion {
+    pub result: MatchResult,
+    pub matched_programs: Vec<String>,
+    pub explanation: String,
+    pub signature_note: String,
+    pub transaction_id: String,
+    pub correlation_id: Option<String>,
+    pub candidates: Vec<MatchCandidate>,
+    /// The part of the reply that answered this check (header and items), as JSON text.
+    pub reply_excerpt: String,
+}
+
+/// Which checks a history view shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckFilter {
+    pub result: Option<MatchResult>,
+    pub state: Option<CheckState>,
+    pub data_source_id: Option<i64>,
+    /// Checks requested at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Checks requested before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Part of a name (any case and accents) or the start of an identifier value.
+    pub text: Option<String>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The officer (or `system` for the engine's own actions).
+    pub actor: String,
+    /// `check_requested`, `check_completed`, `check_failed`, `source_added`, …
+    pub action: String,
+    pub check_id: Option<i64>,
+    /// Details as JSON text; never a secret.
+    pub details: String,
 }
 
 #[cfg(test)]

@@ -5,12 +5,24 @@
 //! `identifier_type`, `matched_programs`, `no_match` / `possible_match` /
 //! `confirmed_match`, `ready` / `checking` / `completed` / `failed`.
 
+mod algorithm;
 mod check;
 mod id_type;
 mod names;
 mod record;
+mod registrant;
+mod source;
 
-pub use check::{CheckState, MatchResult};
+pub use algorithm::Algorithm;
+pub use check::{
+    ApplicantSnapshot, AuditEntry, CheckCompletion, CheckFilter, CheckQuery, CheckState, DuplicationCheck, FoundBy,
+    MatchCandidate, MatchResult, NewCheck, QueryKind, SearchReason,
+};
+pub use registrant::{NewRegistrant, Registrant, display_name};
+pub use source::{
+    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, SenderKey, SourceMode,
+    secret_key_for, validate_sender_id,
+};
 pub use id_type::{IdType, IdTypeParseError};
 pub use names::{names_agree, normalize_name};
 pub use record::{

@@ -1,0 +1,85 @@
+//! The applicant being checked.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Identifier, Sex};
+
+/// A person registered at the office, with the identifiers they gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registrant {
+    pub id: i64,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    /// At least one.
+    pub identifiers: Vec<Identifier>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Registrant {
+    /// The name as one line ("(no name)" when neither part is known).
+    pub fn display_name(&self) -> String {
+        display_name(self.given_name.as_deref(), self.surname.as_deref())
+    }
+
+    /// Name and birth date are known: a demographic search is possible.
+    pub fn has_demographics(&self) -> bool {
+        self.given_name.as_deref().is_some_and(|s| !s.trim().is_empty())
+            && self.surname.as_deref().is_some_and(|s| !s.trim().is_empty())
+            && self.birth_date.is_some()
+    }
+}
+
+/// `Given Surname`, or what is known of it.
+pub fn display_name(given: Option<&str>, surname: Option<&str>) -> String {
+    let n = [given, surname]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if n.is_empty() { "(no name)".to_string() } else { n }
+}
+
+/// What a person fills in to register an applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRegistrant {
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    pub identifiers: Vec<Identifier>,
+}
+
+impl NewRegistrant {
+    /// At least one identifier, every identifier of a standard type with a
+    /// value, and no identifier twice.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.identifiers.is_empty() {
+            return Err("the applicant needs at least one identifier".into());
+        }
+        for (i, id) in self.identifiers.iter().enumerate() {
+            if !id.id_type.is_standard() {
+                return Err(format!("identifier type {} is not UIN, BRN, MRN or DRN", id.id_type));
+            }
+            if id.value.trim().is_empty() {
+                return Err(format!("the {} has no value", id.id_type));
+            }
+            if id.value.trim() != id.value {
+                return Err(format!("the {} {:?} has spaces around it", id.id_type, id.value));
+            }
+            if self.identifiers[..i].contains(id) {
+                return Err(format!("{id} is given twice"));
+            }
+        }
+        if let Some(b) = self.birth_date
+            && b > Utc::now().date_naive()
+        {
+            return Err(format!("the birth date {b} is in the future"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,255 @@
+//! Registries the office talks to (data sources) and the registries whose
+//! signatures it trusts (IBR senders), as configured by a person.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Algorithm;
+
+/// The `reg_type` of an Integrated Beneficiary Registry.
+pub const REGISTRY_TYPE_IBR: &str = "ns:org:RegistryType:IBR";
+
+/// How the registry answers: in the HTTP reply (sync), or later on a callback (async).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceMode {
+    #[default]
+    Sync,
+    Async,
+}
+
+impl SourceMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceMode::Sync => "sync",
+            SourceMode::Async => "async",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SourceMode> {
+        match s {
+            "sync" => Some(SourceMode::Sync),
+            "async" => Some(SourceMode::Async),
+            _ => None,
+        }
+    }
+}
+
+/// A registry the office queries. The client secret is not here: it lives
+/// in the OS keyring under [`DataSource::secret_key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSource {
+    pub id: i64,
+    /// Unique, chosen by the user ("National IBR").
+    pub name: String,
+    /// `ns:org:RegistryType:IBR` for an IBR.
+    pub registry_type: String,
+    /// Base URL without the `/registry/...` part.
+    pub base_url: String,
+    /// OAuth2 token URL; none when the registry needs no token.
+    pub auth_url: Option<String>,
+    pub client_id: Option<String>,
+    /// `registry` (the standard) or `ibr` (the SPDCI mock).
+    pub path_prefix: String,
+    pub mode: SourceMode,
+    /// Accept unsigned replies. For test servers only; results then say "unsigned".
+    pub allow_unsigned: bool,
+    pub active: bool,
+    /// The built-in demo registry (the sandbox), marked as demo data everywhere.
+    pub is_demo: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl DataSource {
+    /// The keyring entry that holds this source's client secret.
+    pub fn secret_key(&self) -> String {
+        secret_key_for(self.id)
+    }
+}
+
+/// The keyring entry name of a data source's client secret.
+pub fn secret_key_for(data_source_id: i64) -> String {
+    format!("data-source-{data_source_id}-client-secret")
+}
+
+/// What a person fills in to add a data source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDataSource {
+    pub name: String,
+    pub registry_type: String,
+    pub base_url: String,
+    pub auth_url: Option<String>,
+    pub client_id: Option<String>,
+    pub path_prefix: String,
+    pub mode: SourceMode,
+    pub allow_unsigned: bool,
+    pub active: bool,
+    pub is_demo: bool,
+}
+
+impl NewDataSource {
+    /// An IBR data source with the standard's defaults.
+    pub fn ibr(name: &str, base_url: &str) -> NewDataSource {
+        NewDataSource {
+            name: name.to_string(),
+            registry_type: REGISTRY_TYPE_IBR.to_string(),
+            base_url: base_url.to_string(),
+            auth_url: None,
+            client_id: None,
+            path_prefix: "registry".to_string(),
+            mode: SourceMode::Sync,
+            allow_unsigned: false,
+            active: true,
+            is_demo: false,
+        }
+    }
+
+    /// Checks what a form or a command line gave, with a sentence per problem.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("the data source needs a name".into());
+        }
+        check_http_url("base URL", &self.base_url)?;
+        if let Some(u) = &self.auth_url {
+            check_http_url("OAuth token URL", u)?;
+        }
+        if self.auth_url.is_some() && self.client_id.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            return Err("an OAuth token URL needs a client ID".into());
+        }
+        if self.path_prefix.contains(char::is_whitespace) {
+            return Err("the path prefix cannot contain spaces".into());
+        }
+        Ok(())
+    }
+}
+
+fn check_http_url(what: &str, u: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(u.trim()).map_err(|e| format!("the {what} {u:?} is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("the {what} must start with https:// (or http:// for a local test server)"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("the {what} {u:?} has no host"));
+    }
+    Ok(())
+}
+
+/// A registry whose replies are trusted when signed with one of its keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IbrSender {
+    pub id: i64,
+    pub name: String,
+    /// The DCI sender ID (`ibr.national.gov`): letters, digits, dots, hyphens.
+    pub sender_id: String,
+    /// The key configured by hand, when there is one.
+    pub public_key_pem: Option<String>,
+    pub jwks_url: Option<String>,
+    pub algorithm: Algorithm,
+    /// When a key was last fetched from the JWKS URL.
+    pub key_fetched_at: Option<DateTime<Utc>>,
+    pub active: bool,
+}
+
+/// What a person fills in to add a sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewIbrSender {
+    pub name: String,
+    pub sender_id: String,
+    pub public_key_pem: Option<String>,
+    pub jwks_url: Option<String>,
+    pub algorithm: Algorithm,
+    pub active: bool,
+}
+
+impl NewIbrSender {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("the sender needs a name".into());
+        }
+        validate_sender_id(&self.sender_id)?;
+        if self.public_key_pem.as_deref().is_none_or(|p| p.trim().is_empty())
+            && self.jwks_url.as_deref().is_none_or(|u| u.trim().is_empty())
+        {
+            return Err("give the sender's public key (PEM) or its JWKS URL".into());
+        }
+        if let Some(u) = &self.jwks_url
+            && !u.trim().is_empty()
+        {
+            check_http_url("JWKS URL", u)?;
+        }
+        Ok(())
+    }
+}
+
+/// A DCI sender ID: letters, digits, dots and hyphens only, as the seed's
+/// sender configuration asks (`ibr.national.gov`).
+pub fn validate_sender_id(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("the sender ID is empty".into());
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-')) {
+        return Err(format!(
+            "the sender ID {s:?} contains {c:?}: only letters, digits, dots and hyphens are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// Where a trusted key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyOrigin {
+    /// Pasted or read from a PEM file.
+    Pem,
+    /// Fetched from the sender's JWKS URL.
+    Jwks,
+}
+
+impl KeyOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyOrigin::Pem => "pem",
+            KeyOrigin::Jwks => "jwks",
+        }
+    }
+}
+
+/// One public key of a sender. A sender may have several (key rotation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderKey {
+    pub id: i64,
+    pub sender_row_id: i64,
+    /// The JWK `kid` (`sender|key|alg`), when the key came with one.
+    pub kid: Option<String>,
+    pub algorithm: Algorithm,
+    pub public_key_pem: String,
+    pub origin: KeyOrigin,
+    pub fetched_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_ids_allow_letters_digits_dots_hyphens() {
+        assert!(validate_sender_id("ibr.national-gov.example1").is_ok());
+        assert!(validate_sender_id("ibr_national").is_err());
+        assert!(validate_sender_id("ibr national").is_err());
+        assert!(validate_sender_id("").is_err());
+        assert!(validate_sender_id("a|b").is_err());
+    }
+
+    #[test]
+    fn data_source_validation_speaks_plainly() {
+        let mut s = NewDataSource::ibr("National IBR", "https://ibr.example.org");
+        assert!(s.validate().is_ok());
+        s.base_url = "ibr.example.org".into();
+        assert!(s.validate().unwrap_err().contains("not a URL"));
+        s.base_url = "ftp://ibr.example.org".into();
+        assert!(s.validate().unwrap_err().contains("https://"));
+        s.base_url = "https://ibr.example.org".into();
+        s.auth_url = Some("https://ibr.example.org/oauth2/client/token".into());
+        assert!(s.validate().unwrap_err().contains("client ID"));
+    }
+}
