@@ -8,4 +8,8 @@
 pub mod cli;
 pub mod dci;
 pub mod domain;
+pub mod engine;
+pub mod ibr;
 pub mod sandbox;
+pub mod secrets;
+pub mod store;

@@ -4,12 +4,17 @@
 //! Each subcommand lives in its own file. Errors reach the user as one line
 //! (`error: …`) and an exit code; nothing panics on bad input.
 
+mod bench_cmd;
+mod check_cmd;
+mod config_cmd;
+mod context;
 mod dci_cmd;
 mod demo;
 mod output;
 mod sandbox_cmd;
 mod search_cmd;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +31,9 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "ibr-desk", version, about, long_about = None)]
 pub struct Cli {
+    /// Where the database lives (default: the platform's data directory).
+    #[arg(long, global = true, env = "IBR_DESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -44,17 +52,79 @@ pub enum Command {
     Search(search_cmd::SearchArgs),
     /// Start the sandbox, search it for a sample of each kind of person, and print the answers.
     Demo(demo::DemoArgs),
+    /// Registries to query (data sources).
+    Source {
+        #[command(subcommand)]
+        command: config_cmd::SourceCommand,
+    },
+    /// Registries whose signatures are trusted (IBR senders).
+    Sender {
+        #[command(subcommand)]
+        command: config_cmd::SenderCommand,
+    },
+    /// Applicants.
+    Registrant {
+        #[command(subcommand)]
+        command: config_cmd::RegistrantCommand,
+    },
+    /// The office's own DCI identity and signing key.
+    Office {
+        #[command(subcommand)]
+        command: config_cmd::OfficeCommand,
+    },
+    /// Check an applicant for duplicate enrolment; exit 0 completed, 1 failed, 3 queued (registry unreachable).
+    Check(check_cmd::CheckArgs),
+    /// The queue of checks.
+    Queue {
+        #[command(subcommand)]
+        command: check_cmd::QueueCommand,
+    },
+    /// Past checks, filtered and paged.
+    History(check_cmd::HistoryArgs),
+    /// Write checks to a CSV file (identifier values masked unless asked).
+    Export(check_cmd::ExportArgs),
+    /// Measure throughput and paging speed.
+    Bench {
+        #[command(subcommand)]
+        command: bench_cmd::BenchCommand,
+    },
 }
 
 /// Entry point of the `ibr-desk` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(matches!(cli.command, Some(Command::Sandbox(_))));
+    let data_dir = cli.data_dir.clone();
     let result = match cli.command {
         Some(Command::Sandbox(args)) => sandbox_cmd::run(args),
         Some(Command::Dci { command }) => dci_cmd::run(command),
         Some(Command::Search(args)) => search_cmd::run(args),
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Source { command }) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| config_cmd::source(&c, command))
+        }
+        Some(Command::Sender { command }) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| config_cmd::sender(&c, command))
+        }
+        Some(Command::Registrant { command }) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| config_cmd::registrant(&c, command))
+        }
+        Some(Command::Office { command }) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| config_cmd::office(&c, command))
+        }
+        Some(Command::Check(args)) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| check_cmd::check(&c, args))
+        }
+        Some(Command::Queue { command }) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| check_cmd::queue(&c, command))
+        }
+        Some(Command::History(args)) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| check_cmd::history(&c, args))
+        }
+        Some(Command::Export(args)) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| check_cmd::export(&c, args))
+        }
+        Some(Command::Bench { command }) => bench_cmd::run(command),
         None => demo::run(demo::DemoArgs::default()),
     };
     match result {

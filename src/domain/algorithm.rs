@@ -46,7 +46,9 @@ impl FromStr for Algorithm {
         match s.trim().to_ascii_lowercase().as_str() {
             "ed25519" | "eddsa" => Ok(Algorithm::Ed25519),
             "rs256" | "rsa-sha256" => Ok(Algorithm::Rs256),
-            _ => Err(format!("unsupported signature algorithm {s:?}: expected ed25519 or rs256")),
+            _ => Err(format!(
+                "unsupported signature algorithm {s:?}: expected ed25519 or rs256"
+            )),
         }
     }
 }

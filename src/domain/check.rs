@@ -151,8 +151,15 @@ pub struct CheckQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QueryKind {
-    Identifier { id_type: IdType, value: String },
-    Demographic { given_name: String, surname: String, birth_date: NaiveDate },
+    Identifier {
+        id_type: IdType,
+        value: String,
+    },
+    Demographic {
+        given_name: String,
+        surname: String,
+        birth_date: NaiveDate,
+    },
 }
 
 impl QueryKind {

@@ -18,13 +18,13 @@ pub use check::{
     ApplicantSnapshot, AuditEntry, CheckCompletion, CheckFilter, CheckQuery, CheckState, DuplicationCheck, FoundBy,
     MatchCandidate, MatchResult, NewCheck, QueryKind, SearchReason,
 };
-pub use registrant::{NewRegistrant, Registrant, display_name};
-pub use source::{
-    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, SenderKey, SourceMode,
-    secret_key_for, validate_sender_id,
-};
 pub use id_type::{IdType, IdTypeParseError};
 pub use names::{names_agree, normalize_name};
 pub use record::{
     BeneficiaryRecord, EnrolmentStatus, Identifier, PersonName, ProgrammeEnrolment, Sex, parse_registry_date,
+};
+pub use registrant::{NewRegistrant, Registrant, display_name};
+pub use source::{
+    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, SenderKey, SourceMode,
+    secret_key_for, validate_sender_id,
 };

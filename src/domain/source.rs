@@ -126,7 +126,9 @@ impl NewDataSource {
 fn check_http_url(what: &str, u: &str) -> Result<(), String> {
     let parsed = url::Url::parse(u.trim()).map_err(|e| format!("the {what} {u:?} is not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("the {what} must start with https:// (or http:// for a local test server)"));
+        return Err(format!(
+            "the {what} must start with https:// (or http:// for a local test server)"
+        ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(format!("the {what} {u:?} has no host"));
@@ -187,7 +189,10 @@ pub fn validate_sender_id(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("the sender ID is empty".into());
     }
-    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-')) {
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-'))
+    {
         return Err(format!(
             "the sender ID {s:?} contains {c:?}: only letters, digits, dots and hyphens are allowed"
         ));

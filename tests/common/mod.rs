@@ -89,3 +89,184 @@ pub fn item(reference_id: &str, query: Query) -> SearchRequestItem {
 pub fn txn() -> String {
     format!("txn-{}", uuid::Uuid::new_v4().simple())
 }
+
+/// An office: a store in a temporary folder, in-memory secrets, a running
+/// engine, and the events it emits. Plain `#[test]`s use it (the engine owns
+/// its runtime); the sandbox runs on its own runtime, [`SandboxRuntime`].
+pub struct Office {
+    pub dir: tempfile::TempDir,
+    pub store: Arc<ibr_desk::store::Store>,
+    pub secrets: Arc<ibr_desk::secrets::MemorySecretStore>,
+    pub engine: Option<ibr_desk::engine::Engine>,
+    pub events: std::sync::mpsc::Receiver<ibr_desk::engine::Event>,
+}
+
+/// A tokio runtime for sandboxes in plain tests.
+pub struct SandboxRuntime(pub tokio::runtime::Runtime);
+
+impl SandboxRuntime {
+    pub fn new() -> SandboxRuntime {
+        SandboxRuntime(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap(),
+        )
+    }
+
+    pub fn start(&self, config: SandboxConfig) -> SandboxHandle {
+        self.0.block_on(start_sandbox_with(config))
+    }
+
+    pub fn stop(&self, h: SandboxHandle) {
+        self.0.block_on(h.shutdown());
+    }
+}
+
+/// Fast retries, so that tests of the offline queue take seconds.
+pub fn fast_engine_config() -> ibr_desk::engine::EngineConfig {
+    ibr_desk::engine::EngineConfig {
+        retry: ibr_desk::engine::RetryPolicy {
+            base: Duration::from_millis(100),
+            offline_cap: Duration::from_millis(400),
+            error_cap: Duration::from_millis(400),
+            max_error_attempts: 3,
+        },
+        request_timeout: Duration::from_secs(5),
+        actor: "test officer".into(),
+        ..Default::default()
+    }
+}
+
+impl Office {
+    pub fn new() -> Office {
+        Office::with_config(fast_engine_config())
+    }
+
+    pub fn with_config(config: ibr_desk::engine::EngineConfig) -> Office {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(ibr_desk::store::Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
+        let secrets = Arc::new(ibr_desk::secrets::MemorySecretStore::default());
+        let engine = ibr_desk::engine::Engine::start(store.clone(), secrets.clone(), config).unwrap();
+        let events = engine.subscribe(None);
+        Office {
+            dir,
+            store,
+            secrets,
+            engine: Some(engine),
+            events,
+        }
+    }
+
+    pub fn engine(&self) -> &ibr_desk::engine::Engine {
+        self.engine.as_ref().unwrap()
+    }
+
+    /// Adds the sandbox as a data source (with its OAuth2 secret in the
+    /// secret store) and trusts its key, as a person would.
+    pub fn add_sandbox(&self, h: &SandboxHandle, allow_unsigned: bool) -> ibr_desk::domain::DataSource {
+        use ibr_desk::secrets::SecretStore as _;
+        let source = self
+            .store
+            .insert_data_source(&ibr_desk::domain::NewDataSource {
+                auth_url: Some(h.token_url()),
+                client_id: Some(DEMO_CLIENT_ID.into()),
+                allow_unsigned,
+                ..ibr_desk::domain::NewDataSource::ibr(&format!("Sandbox {}", h.addr().port()), &h.base_url())
+            })
+            .unwrap();
+        self.secrets.set(&source.secret_key(), DEMO_CLIENT_SECRET).unwrap();
+        self.trust_sandbox(h);
+        source
+    }
+
+    pub fn trust_sandbox(&self, h: &SandboxHandle) {
+        let pem = ibr_desk::dci::PublicKey::from_jwk(&h.jwks().keys[0]).unwrap().to_pem();
+        if self.store.sender_by_sender_id(h.sender_id()).unwrap().is_none() {
+            self.store
+                .insert_sender(&ibr_desk::domain::NewIbrSender {
+                    name: "Sandbox".into(),
+                    sender_id: h.sender_id().into(),
+                    public_key_pem: Some(pem),
+                    jwks_url: None,
+                    algorithm: ibr_desk::domain::Algorithm::Ed25519,
+                    active: true,
+                })
+                .unwrap();
+        }
+        self.engine().send(ibr_desk::engine::Command::ReloadConfig);
+    }
+
+    /// Submits a check and returns its ID.
+    pub fn submit(&self, source_id: i64, r: ibr_desk::domain::NewRegistrant) -> i64 {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.engine().send(ibr_desk::engine::Command::SubmitCheck {
+            registrant: ibr_desk::engine::CheckSubject::New(r),
+            data_source_id: source_id,
+            reason: ibr_desk::domain::SearchReason::Application,
+            reply: Some(tx),
+        });
+        rx.blocking_recv().unwrap().unwrap()
+    }
+
+    /// Waits (by events, bounded) until the check is completed or failed.
+    pub fn wait_final(&self, id: i64) -> ibr_desk::domain::DuplicationCheck {
+        use ibr_desk::domain::CheckState;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let c = self.store.check(id).unwrap().unwrap();
+            if matches!(c.state, CheckState::Completed | CheckState::Failed) {
+                return c;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(!left.is_zero(), "check {id} did not finish: {c:#?}");
+            let _ = self.events.recv_timeout(left.min(Duration::from_millis(200)));
+        }
+    }
+
+    /// Waits until `pred` holds for the check.
+    pub fn wait_until(
+        &self,
+        id: i64,
+        pred: impl Fn(&ibr_desk::domain::DuplicationCheck) -> bool,
+    ) -> ibr_desk::domain::DuplicationCheck {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let c = self.store.check(id).unwrap().unwrap();
+            if pred(&c) {
+                return c;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(!left.is_zero(), "check {id} never reached the expected state: {c:#?}");
+            let _ = self.events.recv_timeout(left.min(Duration::from_millis(200)));
+        }
+    }
+}
+
+impl Drop for Office {
+    fn drop(&mut self) {
+        if let Some(e) = self.engine.take() {
+            e.shutdown(Duration::from_secs(2));
+        }
+    }
+}
+
+/// An applicant as a field officer types them.
+pub fn applicant(
+    given: &str,
+    surname: &str,
+    birth: Option<chrono::NaiveDate>,
+    ids: &[(ibr_desk::domain::IdType, &str)],
+) -> ibr_desk::domain::NewRegistrant {
+    ibr_desk::domain::NewRegistrant {
+        given_name: Some(given.into()),
+        surname: Some(surname.into()),
+        birth_date: birth,
+        sex: None,
+        identifiers: ids
+            .iter()
+            .map(|(t, v)| ibr_desk::domain::Identifier::new(t.clone(), *v))
+            .collect(),
+    }
+}

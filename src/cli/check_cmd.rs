@@ -1,0 +1,468 @@
+//! `ibr-desk check`, `queue run`, `history` and `export`: duplication checks
+//! from the command line, through the same engine as the window.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use chrono::{NaiveDate, TimeZone, Utc};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::config_cmd::ApplicantArgs;
+use super::context::Context;
+use crate::domain::{CheckFilter, CheckState, DuplicationCheck, MatchResult, SearchReason};
+use crate::engine::{CheckSubject, Command, Event};
+
+/// Exit code of a check that stays queued because the registry is unreachable.
+pub const EXIT_QUEUED: u8 = 3;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The data source to ask.
+    #[arg(long)]
+    pub source: String,
+    #[command(flatten)]
+    pub applicant: ApplicantArgs,
+    /// Why the search is made.
+    #[arg(long, default_value = "application", value_parser = parse_reason)]
+    pub reason: SearchReason,
+    /// Longest wait for the outcome, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub wait_secs: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_reason(s: &str) -> Result<SearchReason, String> {
+    s.parse()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Run every queued check that is due, wait, and print a summary.
+    Run {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// no_match, possible_match or confirmed_match.
+    #[arg(long)]
+    pub result: Option<MatchResult>,
+    /// ready, checking, completed or failed.
+    #[arg(long)]
+    pub state: Option<CheckState>,
+    /// Only checks against this data source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Checks requested on or after this day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Checks requested on or before this day.
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// A name, or the start of an identifier.
+    #[arg(long)]
+    pub search: Option<String>,
+}
+
+impl FilterArgs {
+    fn to_filter(&self, ctx: &Context) -> anyhow::Result<CheckFilter> {
+        let day = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+        Ok(CheckFilter {
+            result: self.result,
+            state: self.state,
+            data_source_id: match &self.source {
+                Some(n) => Some(ctx.source_by_name(n)?.id),
+                None => None,
+            },
+            from: self.from.map(day),
+            to: self.to.and_then(|d| d.succ_opt()).map(day),
+            text: self.search.clone(),
+            oldest_first: false,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The CSV file to write.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Write identifier values in full (they are masked by default).
+    #[arg(long)]
+    pub reveal_identifiers: bool,
+}
+
+/// The check as `--json` prints it: the seed's field names, and the rest.
+pub fn check_json(c: &DuplicationCheck, ctx: &Context) -> Value {
+    let candidates = ctx.store.candidates(c.id).unwrap_or_default();
+    json!({
+        "id": c.id,
+        "state": c.state,
+        "result": c.result,
+        "matched_programs": c.matched_programs,
+        "explanation": c.explanation,
+        "error_message": c.error_message,
+        "error_kind": c.error_kind,
+        "identifier_type": c.identifier_type,
+        "identifier_value": c.identifier_value,
+        "data_source": c.data_source_name,
+        "check_date": c.check_date,
+        "finished_at": c.finished_at,
+        "registrant_id": c.registrant_id,
+        "applicant": c.applicant,
+        "search_reason": c.search_reason,
+        "transaction_id": c.transaction_id,
+        "correlation_id": c.correlation_id,
+        "reference_ids": c.queries.iter().map(|q| q.reference_id.clone()).collect::<Vec<_>>(),
+        "attempts": c.attempts,
+        "next_attempt_at": c.next_attempt_at,
+        "signature": c.signature_note,
+        "candidates": candidates,
+    })
+}
+
+fn badge(c: &DuplicationCheck) -> String {
+    match (c.state, c.result) {
+        (CheckState::Completed, Some(r)) => r.label().to_string(),
+        (CheckState::Failed, _) => "Failed".to_string(),
+        (CheckState::Ready, _) if c.error_message.is_some() => "Queued (waiting to retry)".to_string(),
+        (CheckState::Ready, _) => "Queued".to_string(),
+        (CheckState::Checking, _) => "Checking".to_string(),
+        (CheckState::Completed, None) => "Completed".to_string(),
+    }
+}
+
+fn check_text(c: &DuplicationCheck, ctx: &Context) -> String {
+    let mut s = format!(
+        "Check {}: {} — {} ({} {}) against {}\n",
+        c.id,
+        badge(c),
+        c.applicant.display_name(),
+        c.identifier_type,
+        c.identifier_value,
+        c.data_source_name
+    );
+    if let Some(e) = &c.explanation {
+        s.push_str(&format!("  {e}\n"));
+    }
+    if !c.matched_programs.is_empty() {
+        s.push_str(&format!("  Programmes: {}\n", c.matched_programs.join("; ")));
+    }
+    if let Some(e) = &c.error_message {
+        s.push_str(&format!("  Error: {e}\n"));
+    }
+    for cand in ctx.store.candidates(c.id).unwrap_or_default() {
+        let ids: Vec<String> = cand.identifiers.iter().map(ToString::to_string).collect();
+        s.push_str(&format!(
+            "  Candidate {}: {}, born {}, {}{}\n",
+            cand.rank,
+            cand.name,
+            cand.birth_date.as_deref().unwrap_or("?"),
+            ids.join(", "),
+            if cand.confirms {
+                " — confirms".to_string()
+            } else {
+                format!(" — {}", cand.reasons.join("; "))
+            }
+        ));
+    }
+    if let Some(sig) = &c.signature_note {
+        s.push_str(&format!("  Reply {sig}\n"));
+    }
+    s
+}
+
+fn print_check(c: &DuplicationCheck, ctx: &Context, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&check_json(c, ctx))?);
+    } else {
+        print!("{}", check_text(c, ctx));
+    }
+    Ok(())
+}
+
+pub fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<u8> {
+    let source = ctx.source_by_name(&a.source)?;
+    let new = a.applicant.to_new();
+    new.validate().map_err(anyhow::Error::msg)?;
+    let engine = ctx.engine()?;
+    let events = engine.subscribe(None);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    engine.send(Command::SubmitCheck {
+        registrant: CheckSubject::New(new),
+        data_source_id: source.id,
+        reason: a.reason,
+        reply: Some(tx),
+    });
+    let id = rx
+        .blocking_recv()
+        .map_err(|_| anyhow::anyhow!("the engine stopped"))?
+        .map_err(anyhow::Error::msg)?;
+    let deadline = Instant::now() + Duration::from_secs(a.wait_secs);
+    let mut was_checking = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(Event::CheckChanged { check_id, state, .. }) if check_id == id => match state {
+                CheckState::Completed | CheckState::Failed => break,
+                CheckState::Checking => was_checking = true,
+                CheckState::Ready if was_checking => {
+                    let c = ctx.store.check(id)?.context("the check disappeared")?;
+                    if matches!(c.error_kind.as_deref(), Some("unreachable" | "timeout")) {
+                        print_check(&c, ctx, a.json)?;
+                        if !a.json {
+                            println!(
+                                "The registry is unreachable: the check stays queued. `ibr-desk queue run` runs it later."
+                            );
+                        }
+                        engine.shutdown(Duration::from_secs(1));
+                        return Ok(EXIT_QUEUED);
+                    }
+                }
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(_) => {
+                let c = ctx.store.check(id)?.context("the check disappeared")?;
+                print_check(&c, ctx, a.json)?;
+                if !a.json {
+                    println!("No outcome within {} s: the check stays queued.", a.wait_secs);
+                }
+                engine.shutdown(Duration::from_secs(1));
+                return Ok(EXIT_QUEUED);
+            }
+        }
+    }
+    engine.shutdown(Duration::from_secs(1));
+    let c = ctx.store.check(id)?.context("the check disappeared")?;
+    print_check(&c, ctx, a.json)?;
+    Ok(if c.state == CheckState::Completed {
+        super::EXIT_OK
+    } else {
+        super::EXIT_FAILED
+    })
+}
+
+pub fn queue(ctx: &Context, cmd: QueueCommand) -> anyhow::Result<u8> {
+    let QueueCommand::Run { json } = cmd;
+    let before = ctx.store.queue_counts()?;
+    let engine = ctx.engine()?;
+    let events = engine.subscribe(None);
+    engine.send(Command::RunDue);
+    let started = Instant::now();
+    let (mut completed, mut failed, mut requeued) = (0usize, 0usize, 0usize);
+    let mut by_result = std::collections::BTreeMap::<&'static str, usize>::new();
+    loop {
+        match events.recv() {
+            Ok(Event::CheckChanged {
+                state: CheckState::Completed,
+                result: Some(r),
+                ..
+            }) => {
+                completed += 1;
+                *by_result.entry(r.as_str()).or_default() += 1;
+            }
+            Ok(Event::CheckChanged {
+                state: CheckState::Failed,
+                ..
+            }) => failed += 1,
+            Ok(Event::BatchFinished { requeued: n, .. }) => requeued += n,
+            Ok(Event::Idle { .. }) => break,
+            Ok(Event::Error { message, detail }) => eprintln!("warning: {message} ({detail})"),
+            Ok(_) => {}
+            Err(_) => bail!("the engine stopped"),
+        }
+    }
+    engine.shutdown(Duration::from_secs(2));
+    let after = ctx.store.queue_counts()?;
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "queued_before": before.ready + before.checking,
+                "completed": completed,
+                "results": by_result,
+                "failed": failed,
+                "requeued": requeued,
+                "still_queued": after.ready,
+                "seconds": secs,
+            }))?
+        );
+    } else {
+        println!(
+            "Ran the queue in {secs:.1} s: {completed} completed ({}), {failed} failed, {} still queued.",
+            if by_result.is_empty() {
+                "none".to_string()
+            } else {
+                by_result
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            after.ready
+        );
+        if after.ready > 0 {
+            println!("Queued checks wait for a registry that did not answer; they run when it answers again.");
+        }
+    }
+    Ok(if after.ready > 0 { EXIT_QUEUED } else { super::EXIT_OK })
+}
+
+pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
+    let filter = a.filter.to_filter(ctx)?;
+    let total = ctx.store.history_count(&filter)?;
+    let page = ctx.store.history_page(&filter, a.offset, a.limit)?;
+    if a.json {
+        let list: Vec<Value> = page.iter().map(|c| check_json(c, ctx)).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "total": total, "checks": list }))?
+        );
+        return Ok(super::EXIT_OK);
+    }
+    println!(
+        "{total} check(s){}",
+        if total > page.len() as u64 {
+            format!(", showing {}", page.len())
+        } else {
+            String::new()
+        }
+    );
+    for c in page {
+        println!(
+            "{:>7}  {}  {:<26}  {:<28}  {} {}  {}",
+            c.id,
+            c.check_date.format("%Y-%m-%d %H:%M"),
+            badge(&c),
+            c.applicant.display_name(),
+            c.identifier_type,
+            c.identifier_value,
+            c.data_source_name
+        );
+    }
+    Ok(super::EXIT_OK)
+}
+
+/// `1234567890` → `******7890`: enough to recognise, not enough to reuse.
+pub fn mask(value: &str) -> String {
+    let n = value.chars().count();
+    let keep = if n > 6 { 4 } else { n / 3 };
+    let tail: String = value.chars().skip(n - keep).collect();
+    format!("{}{tail}", "*".repeat(n - keep))
+}
+
+pub fn export(ctx: &Context, a: ExportArgs) -> anyhow::Result<u8> {
+    let filter = a.filter.to_filter(ctx)?;
+    let tmp = a.file.with_extension("csv.partial");
+    let mut w = csv::Writer::from_path(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    w.write_record([
+        "id",
+        "check_date",
+        "state",
+        "result",
+        "identifier_type",
+        "identifier_value",
+        "given_name",
+        "surname",
+        "birth_date",
+        "data_source",
+        "matched_programs",
+        "explanation",
+        "error_message",
+        "search_reason",
+        "transaction_id",
+        "correlation_id",
+        "attempts",
+        "signature",
+    ])?;
+    let mut after = None;
+    let mut n = 0u64;
+    loop {
+        let page = ctx.store.history_after(&filter, after, 1_000)?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.check_date, last.id));
+        for c in &page {
+            // Identifier values also appear in explanations and error messages.
+            let hide = |text: &str| -> String {
+                if a.reveal_identifiers {
+                    return text.to_string();
+                }
+                c.queries.iter().fold(text.to_string(), |t, q| match &q.kind {
+                    crate::domain::QueryKind::Identifier { value, .. } if !value.is_empty() => {
+                        t.replace(value.as_str(), &mask(value))
+                    }
+                    _ => t,
+                })
+            };
+            let value = hide(&c.identifier_value);
+            w.write_record([
+                c.id.to_string(),
+                c.check_date.to_rfc3339(),
+                c.state.as_str().to_string(),
+                c.result.map(|r| r.as_str().to_string()).unwrap_or_default(),
+                c.identifier_type.to_string(),
+                value,
+                c.applicant.given_name.clone().unwrap_or_default(),
+                c.applicant.surname.clone().unwrap_or_default(),
+                c.applicant.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                c.data_source_name.clone(),
+                c.matched_programs.join("; "),
+                hide(c.explanation.as_deref().unwrap_or_default()),
+                hide(c.error_message.as_deref().unwrap_or_default()),
+                c.search_reason.as_str().to_string(),
+                c.transaction_id.clone().unwrap_or_default(),
+                c.correlation_id.clone().unwrap_or_default(),
+                c.attempts.to_string(),
+                c.signature_note.clone().unwrap_or_default(),
+            ])?;
+            n += 1;
+        }
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {} (is the disk full?)", tmp.display()))?;
+    drop(w);
+    std::fs::rename(&tmp, &a.file).with_context(|| format!("cannot write {}", a.file.display()))?;
+    println!(
+        "Exported {n} check(s) to {}{}.",
+        a.file.display(),
+        if a.reveal_identifiers {
+            ""
+        } else {
+            " (identifier values masked; --reveal-identifiers writes them in full)"
+        }
+    );
+    Ok(super::EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_the_end() {
+        assert_eq!(mask("4567890123"), "******0123");
+        assert_eq!(mask("B2004-0012345"), "*********2345");
+        assert_eq!(mask("123"), "**3");
+        assert_eq!(mask(""), "");
+    }
+}

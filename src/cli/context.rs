@@ -1,0 +1,71 @@
+//! What the data commands share: the data directory, the store, the secret
+//! store and a running engine.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::engine::{Engine, EngineConfig};
+use crate::secrets::{KeyringStore, MemorySecretStore, SecretStore};
+use crate::store::{self, Store};
+
+/// Chooses the secret store: the OS keyring, unless `IBR_DESK_SECRET_STORE=memory`
+/// (tests and benchmarks: secrets then live only as long as the process).
+pub fn secret_store() -> anyhow::Result<Arc<dyn SecretStore>> {
+    Ok(match std::env::var("IBR_DESK_SECRET_STORE").as_deref() {
+        Ok("memory") => Arc::new(MemorySecretStore::default()),
+        _ => Arc::new(KeyringStore::new()?),
+    })
+}
+
+/// The store and secrets of one command.
+pub struct Context {
+    pub store: Arc<Store>,
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+impl Context {
+    pub fn open(data_dir: Option<&Path>) -> anyhow::Result<Context> {
+        let dir = store::paths::data_dir(data_dir).context("cannot find the data directory")?;
+        let db = dir.join(store::paths::DATABASE_FILE);
+        let store = Store::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+        Ok(Context {
+            store: Arc::new(store),
+            secrets: secret_store()?,
+        })
+    }
+
+    /// Starts the engine on this context's store.
+    pub fn engine(&self) -> anyhow::Result<Engine> {
+        let actor = std::env::var("IBR_DESK_OFFICER")
+            .ok()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "officer".into());
+        Engine::start(
+            self.store.clone(),
+            self.secrets.clone(),
+            EngineConfig {
+                actor,
+                ..EngineConfig::default()
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// A data source by name, or an error that lists the names there are.
+    pub fn source_by_name(&self, name: &str) -> anyhow::Result<crate::domain::DataSource> {
+        if let Some(s) = self.store.data_source_by_name(name)? {
+            return Ok(s);
+        }
+        let names: Vec<String> = self.store.data_sources()?.into_iter().map(|s| s.name).collect();
+        anyhow::bail!(
+            "there is no data source named {name:?}{}",
+            if names.is_empty() {
+                "; add one with `ibr-desk source add`".to_string()
+            } else {
+                format!(" (there are: {})", names.join(", "))
+            }
+        )
+    }
+}

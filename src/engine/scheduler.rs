@@ -1,0 +1,320 @@
+//! The engine's main loop: handle commands, start batches of due checks,
+//! sleep until the next check is due.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+use super::batch;
+use super::command::{CheckSubject, Command};
+use super::event::Event;
+use super::{Shared, trust};
+use crate::domain::{CheckState, NewCheck, SearchReason};
+use crate::ibr::plan;
+
+/// Longest sleep between looks at the queue (a safety net: every change
+/// wakes the loop anyway).
+const MAX_IDLE_SLEEP: Duration = Duration::from_secs(30);
+
+pub(super) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiver<Command>) {
+    reload_config(&shared).await;
+    let mut was_idle = false;
+    loop {
+        let started = dispatch(&shared).await;
+        let idle = started == 0 && in_flight_total(&shared) == 0;
+        if idle && !was_idle {
+            let waiting = shared
+                .blocking(|s| s.store.queue_counts().map_err(|e| e.to_string()))
+                .await
+                .map(|c| c.ready)
+                .unwrap_or(0);
+            shared.hub.emit(Event::Idle { waiting });
+        }
+        was_idle = idle;
+        let sleep = next_sleep(&shared).await;
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                None | Some(Command::Shutdown) => break,
+                Some(cmd) => handle(&shared, cmd).await,
+            },
+            () = shared.wake.notified() => {}
+            () = tokio::time::sleep(sleep) => {}
+        }
+    }
+    tracing::debug!("engine scheduler stopped");
+}
+
+fn in_flight_total(shared: &Shared) -> usize {
+    shared.in_flight.lock().map(|m| m.values().sum()).unwrap_or(0)
+}
+
+/// Until the next ready check of an active source is due (at most `MAX_IDLE_SLEEP`).
+async fn next_sleep(shared: &Arc<Shared>) -> Duration {
+    let next = shared
+        .blocking(|s| {
+            let mut earliest = None;
+            for src in s.store.data_sources().map_err(|e| e.to_string())? {
+                if !src.active {
+                    continue;
+                }
+                if let Some(t) = s.store.next_due_at(src.id).map_err(|e| e.to_string())? {
+                    earliest = Some(earliest.map_or(t, |e: chrono::DateTime<Utc>| e.min(t)));
+                }
+            }
+            Ok(earliest)
+        })
+        .await
+        .ok()
+        .flatten();
+    match next {
+        Some(t) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_IDLE_SLEEP),
+        None => MAX_IDLE_SLEEP,
+    }
+}
+
+/// Starts batches for every source with due checks, within the concurrency
+/// limit. Returns how many batches started.
+async fn dispatch(shared: &Arc<Shared>) -> usize {
+    let now = Utc::now();
+    let sources = match shared
+        .blocking(move |s| {
+            let due = s.store.sources_with_due_checks(now).map_err(|e| e.to_string())?;
+            let mut active = Vec::new();
+            for id in due {
+                if s.store
+                    .data_source(id)
+                    .map_err(|e| e.to_string())?
+                    .is_some_and(|d| d.active)
+                {
+                    active.push(id);
+                }
+            }
+            Ok(active)
+        })
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            shared.hub.emit(Event::Error {
+                message: "The queue could not be read.".into(),
+                detail: e,
+            });
+            return 0;
+        }
+    };
+    let mut started = 0;
+    for source_id in sources {
+        loop {
+            let running = shared
+                .in_flight
+                .lock()
+                .map(|m| *m.get(&source_id).unwrap_or(&0))
+                .unwrap_or(0);
+            if running >= shared.config.max_batches_in_flight {
+                break;
+            }
+            let max_items = shared.config.batch_max_items;
+            let claimed = match shared
+                .blocking(move |s| {
+                    s.store
+                        .claim_due_checks(source_id, now, max_items)
+                        .map_err(|e| e.to_string())
+                })
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    shared.hub.emit(Event::Error {
+                        message: "Queued checks could not be started.".into(),
+                        detail: e,
+                    });
+                    break;
+                }
+            };
+            if claimed.is_empty() {
+                break;
+            }
+            if let Ok(mut m) = shared.in_flight.lock() {
+                *m.entry(source_id).or_insert(0) += 1;
+            }
+            for c in &claimed {
+                shared.hub.emit(Event::CheckChanged {
+                    check_id: c.id,
+                    data_source_id: c.data_source_id,
+                    state: CheckState::Checking,
+                    result: None,
+                });
+            }
+            started += 1;
+            let s = shared.clone();
+            tokio::spawn(async move {
+                batch::run(&s, source_id, claimed).await;
+                if let Ok(mut m) = s.in_flight.lock()
+                    && let Some(n) = m.get_mut(&source_id)
+                {
+                    *n = n.saturating_sub(1);
+                }
+                s.wake.notify_one();
+            });
+        }
+    }
+    started
+}
+
+async fn handle(shared: &Arc<Shared>, cmd: Command) {
+    match cmd {
+        Command::SubmitCheck {
+            registrant,
+            data_source_id,
+            reason,
+            reply,
+        } => {
+            let r = submit(shared, registrant, data_source_id, reason).await;
+            if let Ok(id) = &r {
+                shared.hub.emit(Event::CheckChanged {
+                    check_id: *id,
+                    data_source_id: Some(data_source_id),
+                    state: CheckState::Ready,
+                    result: None,
+                });
+            }
+            if let Some(reply) = reply {
+                let _ = reply.send(r);
+            }
+        }
+        Command::RunDue => {}
+        Command::RetryCheck { check_id, reply } => {
+            let actor = shared.config.actor.clone();
+            let r = shared
+                .blocking(
+                    move |s| match s.store.retry_check(check_id, &actor).map_err(|e| e.to_string())? {
+                        true => Ok(()),
+                        false => Err("only a failed check can be retried".to_string()),
+                    },
+                )
+                .await;
+            if r.is_ok() {
+                let source = shared
+                    .blocking(move |s| s.store.check(check_id).map_err(|e| e.to_string()))
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|c| c.data_source_id);
+                shared.hub.emit(Event::CheckChanged {
+                    check_id,
+                    data_source_id: source,
+                    state: CheckState::Ready,
+                    result: None,
+                });
+            }
+            if let Some(reply) = reply {
+                let _ = reply.send(r);
+            }
+        }
+        Command::TestSource { data_source_id } => {
+            let s = shared.clone();
+            tokio::spawn(async move {
+                let outcome = batch::test_source(&s, data_source_id).await;
+                s.hub.emit(Event::SourceTested {
+                    data_source_id,
+                    outcome,
+                });
+            });
+        }
+        Command::FetchSenderKeys { sender_row_id, reply } => {
+            let s = shared.clone();
+            tokio::spawn(async move {
+                let timeout = s.config.request_timeout;
+                let store = s.store.clone();
+                let outcome = trust::fetch_sender_keys(&store, sender_row_id, timeout).await;
+                if outcome.is_ok() {
+                    reload_config(&s).await;
+                }
+                s.hub.emit(Event::SenderKeysFetched {
+                    sender_row_id,
+                    outcome: outcome.clone(),
+                });
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome);
+                }
+            });
+        }
+        Command::ReloadConfig => reload_config(shared).await,
+        Command::Shutdown => {}
+    }
+}
+
+/// Reloads trusted keys and the office key, and forgets cached services.
+pub(super) async fn reload_config(shared: &Arc<Shared>) {
+    let r = shared
+        .blocking(|s| {
+            s.trust.replace(trust::trusted_keys(&s.store)?);
+            let signer = trust::office_signer(&s.store, s.secrets.as_ref());
+            if let Ok(mut services) = s.services.lock() {
+                services.clear();
+            }
+            let signer = signer?;
+            if let Ok(mut o) = s.office_signer.write() {
+                *o = signer;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(detail) = r {
+        shared.hub.emit(Event::Error {
+            message: "Requests will go out unsigned: the office signing key could not be loaded.".into(),
+            detail,
+        });
+    }
+}
+
+async fn submit(
+    shared: &Arc<Shared>,
+    subject: CheckSubject,
+    data_source_id: i64,
+    reason: SearchReason,
+) -> Result<i64, String> {
+    let actor = shared.config.actor.clone();
+    let id = shared
+        .blocking(move |s| {
+            let source = s
+                .store
+                .data_source(data_source_id)
+                .map_err(|e| e.to_string())?
+                .ok_or("that data source does not exist")?;
+            let registrant = match subject {
+                CheckSubject::New(new) => s.store.insert_registrant(&new).map_err(|e| e.to_string())?,
+                CheckSubject::Existing(id) => s
+                    .store
+                    .registrant(id)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("that registrant does not exist")?,
+            };
+            let queries = plan::queries_for(&registrant);
+            let first = registrant
+                .identifiers
+                .first()
+                .ok_or("the registrant has no identifier")?;
+            let check = s
+                .store
+                .insert_check(
+                    &NewCheck {
+                        registrant_id: registrant.id,
+                        applicant: plan::snapshot(&registrant),
+                        identifier_type: first.id_type.clone(),
+                        identifier_value: first.value.clone(),
+                        data_source_id: source.id,
+                        search_reason: reason,
+                        queries,
+                    },
+                    &actor,
+                )
+                .map_err(|e| e.to_string())?;
+            Ok(check.id)
+        })
+        .await?;
+    shared.wake.notify_one();
+    Ok(id)
+}

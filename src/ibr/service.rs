@@ -1,0 +1,406 @@
+//! `IbrService`: the three questions the seed's IBR service answers —
+//! `check_duplication`, `search_beneficiary`, `get_enrollment_status` —
+//! plus the batch form the engine uses, on top of one `DciClient`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::plan::{self, CHECK_PAGE_SIZE};
+use super::rules::{self, CheckFailure, Decision};
+use crate::dci::client::{ClientConfig, OAuthConfig, Reply, ReplyTrust, Secret, SignatureCheck};
+use crate::dci::enrolled::{EnrolledOutcome, EnrolledRequest};
+use crate::dci::envelope::timestamp;
+use crate::dci::search::{DEFAULT_LOCALE, Query, RequestStatus, SearchCriteria, SearchOutcome, SearchRequestItem};
+use crate::dci::{DciClient, DciError, KeyLookup, Signer};
+use crate::domain::{
+    ApplicantSnapshot, BeneficiaryRecord, CheckCompletion, CheckQuery, DataSource, IdType, QueryKind, Registrant,
+};
+
+/// Everything needed to talk to one data source.
+#[derive(Clone)]
+pub struct SourceConnection {
+    pub source: DataSource,
+    /// From the OS keyring; `None` when the source has no OAuth2.
+    pub client_secret: Option<Secret>,
+    /// Keys of the active trusted senders.
+    pub trusted_keys: Arc<dyn KeyLookup + Send + Sync>,
+    /// Our sender ID, as registered with the registry.
+    pub office_sender_id: String,
+    /// The office's signing key, when it has one.
+    pub office_signer: Option<Signer>,
+    pub timeout: Duration,
+}
+
+/// Why a service call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IbrError {
+    #[error(transparent)]
+    Dci(#[from] DciError),
+    #[error("{0}")]
+    Check(String),
+    #[error("the data source is not configured correctly: {0}")]
+    Config(String),
+}
+
+impl From<CheckFailure> for IbrError {
+    fn from(f: CheckFailure) -> Self {
+        IbrError::Check(f.message)
+    }
+}
+
+/// One check as the engine hands it over: its ID, the applicant as recorded,
+/// and its searches with their fixed reference IDs.
+#[derive(Debug, Clone)]
+pub struct PlannedCheck {
+    pub check_id: i64,
+    pub applicant: ApplicantSnapshot,
+    pub queries: Vec<CheckQuery>,
+}
+
+/// The outcome of one batch: per check, a completion or a failure.
+#[derive(Debug)]
+pub struct BatchOutcome {
+    pub transaction_id: String,
+    pub results: Vec<(i64, Result<CheckCompletion, CheckFailure>)>,
+}
+
+/// A duplication check answered directly (not through the queue).
+#[derive(Debug, Clone)]
+pub struct DuplicationVerdict {
+    pub decision: Decision,
+    pub signature: SignatureCheck,
+    pub transaction_id: String,
+    pub correlation_id: Option<String>,
+}
+
+/// Whether a person is enrolled, and where.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EnrollmentStatus {
+    pub enrolled: bool,
+    /// `ID — Name` of the programmes, when the answer names them.
+    pub programs: Vec<String>,
+    /// `enrolled` (the dedicated endpoint) or `search` (the fallback).
+    pub answered_by: &'static str,
+    /// The records, when the answer came from a search.
+    pub records: Vec<BeneficiaryRecord>,
+    pub note: Option<String>,
+}
+
+/// What "Test connection" found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConnectionReport {
+    pub token: String,
+    pub search: String,
+    pub signature: String,
+}
+
+/// The IBR service of one data source.
+pub struct IbrService {
+    client: DciClient,
+    source: DataSource,
+}
+
+impl IbrService {
+    pub fn new(conn: SourceConnection) -> Result<IbrService, IbrError> {
+        let source = conn.source;
+        let base_url = Url::parse(&source.base_url)
+            .map_err(|e| IbrError::Config(format!("base URL {:?}: {e}", source.base_url)))?;
+        let mut config = ClientConfig::new(
+            base_url,
+            &conn.office_sender_id,
+            ReplyTrust {
+                keys: conn.trusted_keys,
+                allow_unsigned: source.allow_unsigned,
+            },
+        );
+        config.path_prefix = source.path_prefix.clone();
+        config.timeout = conn.timeout;
+        config.signer = conn.office_signer;
+        if let Some(auth_url) = &source.auth_url {
+            let token_url =
+                Url::parse(auth_url).map_err(|e| IbrError::Config(format!("OAuth token URL {auth_url:?}: {e}")))?;
+            let client_id = source
+                .client_id
+                .clone()
+                .ok_or_else(|| IbrError::Config("an OAuth token URL needs a client ID".into()))?;
+            let client_secret = conn.client_secret.ok_or_else(|| {
+                IbrError::Config(format!(
+                    "no client secret is stored in the OS keyring for {:?}; enter it in the data source form",
+                    source.name
+                ))
+            })?;
+            config.auth = Some(OAuthConfig {
+                token_url,
+                client_id,
+                client_secret,
+                scope: None,
+            });
+        }
+        Ok(IbrService {
+            client: DciClient::new(config)?,
+            source,
+        })
+    }
+
+    pub fn source(&self) -> &DataSource {
+        &self.source
+    }
+
+    /// Runs many checks in one DCI message. An error here concerns the whole
+    /// message (the engine retries or fails every check in it); a check whose
+    /// own searches failed gets its own `CheckFailure`.
+    pub async fn run_checks(&self, transaction_id: &str, checks: &[PlannedCheck]) -> Result<BatchOutcome, DciError> {
+        let items: Vec<SearchRequestItem> = checks.iter().flat_map(|c| c.queries.iter().map(search_item)).collect();
+        let reply = self.client.search(transaction_id, items).await?;
+        if let Some(theirs) = reply.outcome.transaction_id.as_deref()
+            && theirs != transaction_id
+        {
+            return Err(DciError::Malformed(format!(
+                "the reply answers transaction {theirs}, not ours ({transaction_id})"
+            )));
+        }
+        let results = checks.iter().map(|c| (c.check_id, complete(c, &reply))).collect();
+        Ok(BatchOutcome {
+            transaction_id: transaction_id.to_string(),
+            results,
+        })
+    }
+
+    /// Checks a registrant now: each identifier, and a demographic search when
+    /// the name and birth date are known. A failure is an error, never a result.
+    pub async fn check_duplication(&self, registrant: &Registrant) -> Result<DuplicationVerdict, IbrError> {
+        let kinds = plan::queries_for(registrant);
+        if kinds.is_empty() {
+            return Err(IbrError::Check("the registrant has no identifier to check".into()));
+        }
+        let queries: Vec<CheckQuery> = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| CheckQuery {
+                reference_id: format!("adhoc-{}-{}", uuid::Uuid::new_v4().simple(), i + 1),
+                kind,
+            })
+            .collect();
+        let applicant = plan::snapshot(registrant);
+        let transaction_id = new_transaction_id();
+        let items: Vec<SearchRequestItem> = queries.iter().map(search_item).collect();
+        let reply = self.client.search(&transaction_id, items).await?;
+        let answers: Vec<Option<&crate::dci::search::SearchItemOutcome>> =
+            queries.iter().map(|q| reply.outcome.item(&q.reference_id)).collect();
+        let decision = rules::decide(&applicant, &queries, &answers)?;
+        Ok(DuplicationVerdict {
+            decision,
+            signature: reply.signature,
+            transaction_id,
+            correlation_id: reply.outcome.correlation_id,
+        })
+    }
+
+    /// The records the registry holds under one identifier. A rejected or
+    /// unfinished search is an error.
+    pub async fn search_beneficiary(&self, id_type: &IdType, value: &str) -> Result<Vec<BeneficiaryRecord>, IbrError> {
+        let reply = self.search_one(Query::id(id_type.as_str(), value)).await?;
+        let item = reply.outcome.items.into_iter().next().ok_or_else(|| {
+            IbrError::Dci(DciError::Malformed(
+                "the registry answered with no search result".into(),
+            ))
+        })?;
+        match item.status {
+            RequestStatus::Succ => Ok(item.records),
+            RequestStatus::Rjct => Err(IbrError::Check(format!(
+                "the registry rejected the search for {id_type} {value}: {}",
+                crate::dci::error::reason_text(&item.status_reason_code, &item.status_reason_message)
+            ))),
+            other => Err(IbrError::Check(format!(
+                "the registry's answer for {id_type} {value} is {}, not a final result",
+                other.describe()
+            ))),
+        }
+    }
+
+    /// Whether the holder of an identifier is enrolled, asked of
+    /// `/registry/sync/enrolled`; when the registry does not offer that
+    /// endpoint (404, 405, 501) or only acknowledges, answered by a search.
+    pub async fn get_enrollment_status(&self, id_type: &IdType, value: &str) -> Result<EnrollmentStatus, IbrError> {
+        let request = EnrolledRequest::by_identifier(&new_transaction_id(), id_type.as_str(), value);
+        let fallback_note = match self.client.enrolled(request).await {
+            Ok(reply) => match reply.outcome {
+                EnrolledOutcome::Answer(answers) => {
+                    let a = answers
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| IbrError::Dci(DciError::Malformed("the enrolled reply has no answer".into())))?;
+                    if a.status != RequestStatus::Succ {
+                        return Err(IbrError::Check(format!(
+                            "the registry's enrolment answer for {id_type} {value} is {}{}",
+                            a.status.describe(),
+                            a.status_reason_message.map(|m| format!(": {m}")).unwrap_or_default()
+                        )));
+                    }
+                    let enrolled = a.enrolled.ok_or_else(|| {
+                        IbrError::Dci(DciError::Malformed("enrolled_status is neither yes nor no".into()))
+                    })?;
+                    return Ok(EnrollmentStatus {
+                        enrolled,
+                        programs: Vec::new(),
+                        answered_by: "enrolled",
+                        records: Vec::new(),
+                        note: Some("the enrolled endpoint does not name programmes".into()),
+                    });
+                }
+                EnrolledOutcome::Search(outcome) => {
+                    return Ok(status_from_records(
+                        outcome.items.into_iter().flat_map(|i| i.records).collect(),
+                        "enrolled",
+                        None,
+                    ));
+                }
+                EnrolledOutcome::Acknowledged { ack_status } => {
+                    format!("the enrolled endpoint only acknowledged ({ack_status}); answered by a search")
+                }
+            },
+            Err(DciError::Http { status, .. }) if matches!(status, 404 | 405 | 501) => {
+                format!("the registry does not offer the enrolled endpoint (HTTP {status}); answered by a search")
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let records = self.search_beneficiary(id_type, value).await?;
+        Ok(status_from_records(records, "search", Some(fallback_note)))
+    }
+
+    /// Gets a token (when the source uses OAuth2) and makes a harmless search
+    /// for an identifier no one holds, so that every layer is exercised.
+    pub async fn test_connection(&self) -> Result<ConnectionReport, IbrError> {
+        let token = if self.client.check_credentials().await? {
+            "token obtained".to_string()
+        } else {
+            "no OAuth2 configured".to_string()
+        };
+        let reply = self
+            .search_one(Query::id(IdType::Uin.as_str(), "0000000000-connection-test"))
+            .await?;
+        let statuses: Vec<String> = reply.outcome.items.iter().map(|i| i.status.describe()).collect();
+        Ok(ConnectionReport {
+            token,
+            search: format!("test search answered: {}", statuses.join(", ")),
+            signature: reply.signature.describe(),
+        })
+    }
+
+    async fn search_one(&self, query: Query) -> Result<Reply<SearchOutcome>, DciError> {
+        let item = SearchRequestItem {
+            reference_id: format!("ref-{}", uuid::Uuid::new_v4().simple()),
+            timestamp: timestamp(Utc::now()),
+            search_criteria: criteria(query),
+            locale: Some(DEFAULT_LOCALE.to_string()),
+        };
+        self.client.search(&new_transaction_id(), vec![item]).await
+    }
+}
+
+fn status_from_records(
+    records: Vec<BeneficiaryRecord>,
+    answered_by: &'static str,
+    note: Option<String>,
+) -> EnrollmentStatus {
+    let mut programs: Vec<String> = records
+        .iter()
+        .flat_map(|r| r.programmes.iter().map(|p| p.display_name()))
+        .collect();
+    programs.sort();
+    programs.dedup();
+    EnrollmentStatus {
+        enrolled: !records.is_empty(),
+        programs,
+        answered_by,
+        records,
+        note,
+    }
+}
+
+/// A new transaction ID (the sender chooses it).
+pub fn new_transaction_id() -> String {
+    format!("txn-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn criteria(query: Query) -> SearchCriteria {
+    let mut c = SearchCriteria::ibr(query);
+    if let Some(p) = c.pagination.as_mut() {
+        p.page_size = CHECK_PAGE_SIZE;
+    }
+    c
+}
+
+fn search_item(q: &CheckQuery) -> SearchRequestItem {
+    let query = match &q.kind {
+        QueryKind::Identifier { id_type, value } => Query::id(id_type.as_str(), value),
+        QueryKind::Demographic {
+            given_name,
+            surname,
+            birth_date,
+        } => Query::demographic(given_name, surname, &birth_date.to_string()),
+    };
+    SearchRequestItem {
+        reference_id: q.reference_id.clone(),
+        timestamp: timestamp(Utc::now()),
+        search_criteria: criteria(query),
+        locale: Some(DEFAULT_LOCALE.to_string()),
+    }
+}
+
+/// Applies the rules to one check's part of a batch reply.
+fn complete(check: &PlannedCheck, reply: &Reply<SearchOutcome>) -> Result<CheckCompletion, CheckFailure> {
+    let answers: Vec<Option<&crate::dci::search::SearchItemOutcome>> = check
+        .queries
+        .iter()
+        .map(|q| reply.outcome.item(&q.reference_id))
+        .collect();
+    let decision = rules::decide(&check.applicant, &check.queries, &answers)?;
+    let signature_note = reply.signature.describe();
+    let mut explanation = decision.explanation;
+    if !reply.signature.is_verified() {
+        explanation.push_str(" The reply was not signed by a trusted sender (allowed for this test data source).");
+    }
+    Ok(CheckCompletion {
+        result: decision.result,
+        matched_programs: decision.matched_programs,
+        explanation,
+        signature_note,
+        transaction_id: reply.transaction_id.clone(),
+        correlation_id: reply.outcome.correlation_id.clone(),
+        candidates: decision.candidates,
+        reply_excerpt: excerpt(check, reply),
+    })
+}
+
+/// The header and the items that answered this check, as JSON text.
+fn excerpt(check: &PlannedCheck, reply: &Reply<SearchOutcome>) -> String {
+    let refs: Vec<&str> = check.queries.iter().map(|q| q.reference_id.as_str()).collect();
+    let items: Vec<Value> = reply
+        .received
+        .message
+        .get("search_response")
+        .map(|v| crate::dci::tolerant::list_of(Some(v)))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| {
+            i.get("reference_id")
+                .and_then(crate::dci::tolerant::string_of)
+                .is_some_and(|r| refs.contains(&r.as_str()))
+        })
+        .cloned()
+        .collect();
+    let header = serde_json::to_value(&reply.received.header).unwrap_or(Value::Null);
+    json!({
+        "signature": reply.received.signature,
+        "header": header,
+        "transaction_id": reply.outcome.transaction_id,
+        "correlation_id": reply.outcome.correlation_id,
+        "search_response": items,
+    })
+    .to_string()
+}

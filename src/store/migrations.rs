@@ -1,0 +1,210 @@
+//! The database schema, as forward-only migrations.
+//!
+//! Why forward only: a field office's database is the record of what was
+//! checked; it is never rebuilt from elsewhere. A migration is appended, never
+//! edited once released, and never undone: an older program refuses a newer
+//! database (`StoreError::SchemaTooNew`) instead of guessing at it. The
+//! version lives in SQLite's `user_version` (rusqlite_migration).
+//!
+//! Conventions the SQL follows, so that the Rust side can rely on them:
+//! - `STRICT` tables: a value of the wrong type is refused, never converted.
+//! - Timestamps are fixed-width RFC 3339 UTC text with milliseconds
+//!   (`2025-03-01T09:30:00.000Z`, see `codec::Ts`): text order is time order.
+//! - Enums are stored as their `as_str()` text with a CHECK listing the values.
+//! - Lists and nested records are JSON text, checked with `json_valid`.
+//! - No column ever holds a secret: client secrets and private keys live in
+//!   the OS keyring (`secrets`), and the store is never given them.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Version 1: every table of the first release.
+const V1_SCHEMA: &str = r#"
+CREATE TABLE data_sources (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (trim(name) <> ''),
+    registry_type  TEXT NOT NULL,
+    base_url       TEXT NOT NULL,
+    auth_url       TEXT,
+    client_id      TEXT,
+    path_prefix    TEXT NOT NULL,
+    mode           TEXT NOT NULL CHECK (mode IN ('sync', 'async')),
+    allow_unsigned INTEGER NOT NULL CHECK (allow_unsigned IN (0, 1)),
+    active         INTEGER NOT NULL CHECK (active IN (0, 1)),
+    is_demo        INTEGER NOT NULL CHECK (is_demo IN (0, 1)),
+    created_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE ibr_senders (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (trim(name) <> ''),
+    -- Validated in Rust (domain::validate_sender_id) with a readable message;
+    -- the CHECK is the last line of defence.
+    sender_id      TEXT NOT NULL UNIQUE CHECK (sender_id <> '' AND sender_id NOT GLOB '*[^A-Za-z0-9.-]*'),
+    public_key_pem TEXT,
+    jwks_url       TEXT,
+    algorithm      TEXT NOT NULL CHECK (algorithm IN ('ed25519', 'rs256')),
+    key_fetched_at TEXT,
+    active         INTEGER NOT NULL CHECK (active IN (0, 1)),
+    created_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE sender_keys (
+    id            INTEGER PRIMARY KEY,
+    sender_row_id INTEGER NOT NULL REFERENCES ibr_senders (id) ON DELETE CASCADE,
+    kid           TEXT,
+    algorithm     TEXT NOT NULL CHECK (algorithm IN ('ed25519', 'rs256')),
+    pem           TEXT NOT NULL,
+    origin        TEXT NOT NULL CHECK (origin IN ('pem', 'jwks')),
+    fetched_at    TEXT NOT NULL,
+    -- Fetching the same JWKS again refreshes the row instead of adding one.
+    UNIQUE (sender_row_id, pem)
+) STRICT;
+
+CREATE TABLE registrants (
+    id         INTEGER PRIMARY KEY,
+    given_name TEXT,
+    surname    TEXT,
+    birth_date TEXT,
+    sex        TEXT,
+    created_at TEXT NOT NULL
+) STRICT;
+
+-- No UNIQUE (id_type, value): two registrations with one identifier is
+-- exactly what duplicate checks exist to find, so the store must accept it.
+CREATE TABLE registrant_identifiers (
+    id            INTEGER PRIMARY KEY,
+    registrant_id INTEGER NOT NULL REFERENCES registrants (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL CHECK (position >= 0),
+    id_type       TEXT NOT NULL CHECK (id_type <> ''),
+    value         TEXT NOT NULL CHECK (value <> ''),
+    UNIQUE (registrant_id, position)
+) STRICT;
+CREATE INDEX registrant_identifiers_by_type_value ON registrant_identifiers (id_type, value);
+-- History search by identifier prefix, whatever the type.
+CREATE INDEX registrant_identifiers_by_value ON registrant_identifiers (value);
+
+CREATE TABLE duplication_checks (
+    id               INTEGER PRIMARY KEY,
+    -- No cascade: a check is a record of what was done and outlives edits.
+    registrant_id    INTEGER NOT NULL REFERENCES registrants (id),
+    given_name       TEXT,
+    surname          TEXT,
+    birth_date       TEXT,
+    sex              TEXT,
+    -- domain::normalize_name("given surname"): what name search compares.
+    name_search      TEXT NOT NULL,
+    identifier_type  TEXT NOT NULL CHECK (identifier_type <> ''),
+    identifier_value TEXT NOT NULL CHECK (identifier_value <> ''),
+    check_date       TEXT NOT NULL,
+    finished_at      TEXT,
+    result           TEXT CHECK (result IN ('no_match', 'possible_match', 'confirmed_match')),
+    matched_programs TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(matched_programs)),
+    state            TEXT NOT NULL CHECK (state IN ('ready', 'checking', 'completed', 'failed')),
+    data_source_id   INTEGER REFERENCES data_sources (id) ON DELETE SET NULL,
+    data_source_name TEXT NOT NULL,
+    error_message    TEXT,
+    error_kind       TEXT,
+    transaction_id   TEXT,
+    correlation_id   TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at  TEXT,
+    search_reason    TEXT NOT NULL
+        CHECK (search_reason IN ('application', 'recertification', 'new_household_member', 'other')),
+    explanation      TEXT,
+    signature_note   TEXT,
+    -- A result exists exactly when the check completed: a failure is never "no match".
+    CHECK ((state = 'completed') = (result IS NOT NULL))
+) STRICT;
+
+-- History, newest first; name_search rides along so that a name filter is
+-- answered from the index without reading every row.
+CREATE INDEX checks_by_date ON duplication_checks (check_date, id, name_search);
+-- The queue: ready checks by due time.
+CREATE INDEX checks_by_state_due ON duplication_checks (state, next_attempt_at);
+CREATE INDEX checks_by_state_date ON duplication_checks (state, check_date);
+CREATE INDEX checks_by_result_date ON duplication_checks (result, check_date);
+CREATE INDEX checks_by_source_date ON duplication_checks (data_source_id, check_date);
+CREATE INDEX checks_by_identifier ON duplication_checks (identifier_value);
+CREATE INDEX checks_by_name ON duplication_checks (name_search);
+CREATE INDEX checks_by_registrant ON duplication_checks (registrant_id);
+
+-- The searches a check sends, fixed at creation so retries reuse reference IDs.
+CREATE TABLE check_queries (
+    check_id     INTEGER NOT NULL REFERENCES duplication_checks (id) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL CHECK (seq >= 1),
+    reference_id TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL CHECK (json_valid(kind)),
+    PRIMARY KEY (check_id, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE match_candidates (
+    id          INTEGER PRIMARY KEY,
+    check_id    INTEGER NOT NULL REFERENCES duplication_checks (id) ON DELETE CASCADE,
+    rank        INTEGER NOT NULL,
+    found_by    TEXT NOT NULL CHECK (found_by IN ('identifier', 'other_identifier', 'demographic')),
+    name        TEXT NOT NULL,
+    birth_date  TEXT,
+    sex         TEXT,
+    identifiers TEXT NOT NULL CHECK (json_valid(identifiers)),
+    programmes  TEXT NOT NULL CHECK (json_valid(programmes)),
+    confirms    INTEGER NOT NULL CHECK (confirms IN (0, 1)),
+    reasons     TEXT NOT NULL CHECK (json_valid(reasons)),
+    raw         TEXT NOT NULL CHECK (json_valid(raw))
+) STRICT;
+CREATE INDEX match_candidates_by_check ON match_candidates (check_id, rank);
+
+CREATE TABLE check_replies (
+    check_id INTEGER PRIMARY KEY REFERENCES duplication_checks (id) ON DELETE CASCADE,
+    excerpt  TEXT NOT NULL
+) STRICT;
+
+-- No foreign key on check_id: the log outlives what it mentions, and a
+-- cascade would have to update or delete log rows, which the triggers forbid.
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    check_id INTEGER,
+    details  TEXT NOT NULL CHECK (json_valid(details))
+) STRICT;
+CREATE INDEX audit_log_by_check ON audit_log (check_id, id) WHERE check_id IS NOT NULL;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+"#;
+
+/// Every migration, oldest first. Append only.
+const MIGRATIONS: &[M<'static>] = &[M::up(V1_SCHEMA).foreign_key_check()];
+
+/// The migrations as rusqlite_migration runs them.
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+/// The newest schema version this program knows.
+pub(crate) fn latest_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+        assert_eq!(latest_version(), 1);
+    }
+}
