@@ -121,19 +121,23 @@ fn bench_checks(count: usize, population: usize, batch: usize, in_flight: usize)
         active: true,
     })?;
 
-    // Applicants: a realistic mix of people the registry holds and does not.
+    // Applicants: a mix of what an office meets. 60 % are people the
+    // registry holds (their UIN, name and birth date), 20 % a new UIN with
+    // the name and birth date of someone it holds (found by demographics),
+    // 20 % people it does not know at all.
     let people = handle.population().people();
     let mut checks = Vec::with_capacity(count);
     for i in 0..count {
         let p = &people[(i * 7919) % people.len()];
-        let uin = match (i % 10, &p.uin) {
-            (0..=5, Some(u)) => u.clone(),
-            _ => format!("0{:09}", i),
+        let (uin, given, birth) = match (i % 10, &p.uin) {
+            (0..=5, Some(u)) => (u.clone(), p.given_name.clone(), p.birth_date),
+            (6 | 7, _) => (format!("0{i:09}"), p.given_name.clone(), p.birth_date),
+            _ => (format!("0{i:09}"), format!("Newcomer{i}"), p.birth_date),
         };
         let r = store.insert_registrant(&NewRegistrant {
-            given_name: Some(p.given_name.clone()),
+            given_name: Some(given),
             surname: Some(p.surname.clone()),
-            birth_date: Some(p.birth_date),
+            birth_date: Some(birth),
             sex: Some(p.sex.clone()),
             identifiers: vec![Identifier::new(IdType::Uin, uin.clone())],
         })?;

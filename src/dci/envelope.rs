@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::canonical::{self, RawJson};
 use super::error::DciError;
-use super::tolerant::{count_of, de_opt_count, de_opt_string, str_at};
+use super::tolerant::{count_of, de_opt_count, de_opt_string};
 
 /// The messaging protocol version we speak.
 pub const PROTOCOL_VERSION: &str = "1.0.0";
@@ -221,42 +221,29 @@ pub fn parse_reply(text: &str, payload_keys: &[&str]) -> Result<ReceivedReply, D
     let raw = canonical::parse(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
     let value: Value =
         serde_json::from_str(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
-    let Value::Object(obj) = &value else {
+    let Value::Object(mut obj) = value else {
         return Err(DciError::Malformed("the reply is not a JSON object".into()));
     };
-    let signature = str_at(&value, "signature");
-    if let Some(h) = obj.get("header") {
-        let header: MsgCallbackHeader = serde_json::from_value(h.clone())
+    let signature = obj.get("signature").and_then(crate::dci::tolerant::string_of);
+    let reply = move |shape, header, message| ReceivedReply {
+        text: text.to_string(),
+        raw,
+        shape,
+        signature,
+        header,
+        message,
+    };
+    if let Some(h) = obj.remove("header") {
+        let header: MsgCallbackHeader = serde_json::from_value(h)
             .map_err(|e| DciError::Malformed(format!("the reply header cannot be read: {e}")))?;
-        let message = obj.get("message").cloned().unwrap_or(Value::Null);
-        return Ok(ReceivedReply {
-            text: text.to_string(),
-            raw,
-            shape: ReplyShape::Envelope,
-            signature,
-            header: Some(header),
-            message,
-        });
+        let message = obj.remove("message").unwrap_or(Value::Null);
+        return Ok(reply(ReplyShape::Envelope, Some(header), message));
     }
-    if let Some(m) = obj.get("message") {
-        return Ok(ReceivedReply {
-            text: text.to_string(),
-            raw,
-            shape: ReplyShape::MessageOnly,
-            signature,
-            header: None,
-            message: m.clone(),
-        });
+    if let Some(m) = obj.remove("message") {
+        return Ok(reply(ReplyShape::MessageOnly, None, m));
     }
     if payload_keys.iter().any(|k| obj.contains_key(*k)) {
-        return Ok(ReceivedReply {
-            text: text.to_string(),
-            raw,
-            shape: ReplyShape::BareMessage,
-            signature,
-            header: None,
-            message: value.clone(),
-        });
+        return Ok(reply(ReplyShape::BareMessage, None, Value::Object(obj)));
     }
     let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     Err(DciError::Malformed(format!(

@@ -265,7 +265,8 @@ pub struct MatchCandidate {
     pub confirms: bool,
     /// Why it is not a confirmed match, in words (empty when it confirms).
     pub reasons: Vec<String>,
-    /// The record as received.
+    /// The record as received; `null` when the check keeps it in its reply
+    /// excerpt instead (the engine does, so that it is stored once).
     pub raw: serde_json::Value,
 }
 

@@ -17,7 +17,8 @@ use crate::dci::envelope::timestamp;
 use crate::dci::search::{DEFAULT_LOCALE, Query, RequestStatus, SearchCriteria, SearchOutcome, SearchRequestItem};
 use crate::dci::{DciClient, DciError, KeyLookup, Signer};
 use crate::domain::{
-    ApplicantSnapshot, BeneficiaryRecord, CheckCompletion, CheckQuery, DataSource, IdType, QueryKind, Registrant,
+    ApplicantSnapshot, BeneficiaryRecord, CheckCompletion, CheckQuery, DataSource, IdType, MatchCandidate, QueryKind,
+    Registrant,
 };
 
 /// Everything needed to talk to one data source.
@@ -365,6 +366,13 @@ fn complete(check: &PlannedCheck, reply: &Reply<SearchOutcome>) -> Result<CheckC
     if !reply.signature.is_verified() {
         explanation.push_str(" The reply was not signed by a trusted sender (allowed for this test data source).");
     }
+    // The records as received are kept once, in the reply excerpt; the
+    // candidates keep what was read from them.
+    let candidates = decision
+        .candidates
+        .into_iter()
+        .map(|c| MatchCandidate { raw: Value::Null, ..c })
+        .collect();
     Ok(CheckCompletion {
         result: decision.result,
         matched_programs: decision.matched_programs,
@@ -372,7 +380,7 @@ fn complete(check: &PlannedCheck, reply: &Reply<SearchOutcome>) -> Result<CheckC
         signature_note,
         transaction_id: reply.transaction_id.clone(),
         correlation_id: reply.outcome.correlation_id.clone(),
-        candidates: decision.candidates,
+        candidates,
         reply_excerpt: excerpt(check, reply),
     })
 }

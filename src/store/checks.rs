@@ -112,7 +112,8 @@ impl Store {
     pub fn next_due_at(&self, data_source_id: i64) -> Result<Option<DateTime<Utc>>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT min(next_attempt_at) FROM duplication_checks WHERE state = 'ready' AND data_source_id = ?1",
+                "SELECT min(next_attempt_at) FROM duplication_checks \
+                 WHERE state = 'ready' AND next_attempt_at IS NOT NULL AND data_source_id = ?1",
             )?;
             Ok(stmt
                 .query_row([data_source_id], |r| r.get::<_, Option<Ts>>(0))?
@@ -225,7 +226,8 @@ impl Store {
         self.write(|tx| {
             let ids = returning_ids(
                 tx,
-                "UPDATE duplication_checks SET state = 'ready', next_attempt_at = ?1 WHERE state = 'checking' \
+                "UPDATE duplication_checks SET state = 'ready', next_attempt_at = ?1 \
+                 WHERE state = 'checking' AND next_attempt_at IS NOT NULL \
                  RETURNING id",
                 params![Ts(now)],
             )?;
@@ -439,7 +441,8 @@ pub(super) fn fail_queued_of_source(c: &Connection, data_source_id: i64, message
     let ids = returning_ids(
         c,
         "UPDATE duplication_checks SET state = 'failed', result = NULL, error_kind = 'config', error_message = ?2, \
-         finished_at = ?3, next_attempt_at = NULL WHERE data_source_id = ?1 AND state = 'ready' RETURNING id",
+         finished_at = ?3, next_attempt_at = NULL \
+         WHERE data_source_id = ?1 AND state = 'ready' AND next_attempt_at IS NOT NULL RETURNING id",
         params![data_source_id, message, Ts(now)],
     )?;
     let details = to_json(&json!({ "error_kind": "config", "message": message }))?;

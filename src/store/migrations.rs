@@ -113,14 +113,19 @@ CREATE TABLE duplication_checks (
     explanation      TEXT,
     signature_note   TEXT,
     -- A result exists exactly when the check completed: a failure is never "no match".
-    CHECK ((state = 'completed') = (result IS NOT NULL))
+    CHECK ((state = 'completed') = (result IS NOT NULL)),
+    -- Waiting checks have a due time; finished ones have none.
+    CHECK ((state IN ('ready', 'checking')) = (next_attempt_at IS NOT NULL))
 ) STRICT;
 
 -- History, newest first; name_search rides along so that a name filter is
 -- answered from the index without reading every row.
 CREATE INDEX checks_by_date ON duplication_checks (check_date, id, name_search);
--- The queue: ready checks by due time.
-CREATE INDEX checks_by_state_due ON duplication_checks (state, next_attempt_at);
+-- The queue: ready (and checking) checks by due time. Only they have a due
+-- time, so the index stays as small as the queue however long the history;
+-- queue queries say `next_attempt_at IS NOT NULL` (or compare it) to use it.
+CREATE INDEX checks_by_state_due ON duplication_checks (state, next_attempt_at)
+    WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX checks_by_state_date ON duplication_checks (state, check_date);
 CREATE INDEX checks_by_result_date ON duplication_checks (result, check_date);
 CREATE INDEX checks_by_source_date ON duplication_checks (data_source_id, check_date);

@@ -165,6 +165,9 @@ impl std::fmt::Debug for Store {
 /// How long a connection waits for another process's lock before `Busy`.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5_000);
 
+/// Page cache per connection, in KiB: the hot parts of the history's indexes.
+const CACHE_KIB: i64 = 32 * 1024;
+
 /// Prepared statements kept per connection (the hot paths reuse theirs).
 const STATEMENT_CACHE: usize = 64;
 
@@ -212,6 +215,11 @@ impl Store {
         self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
     }
 
+    /// Sets the writer's page cache size (KiB).
+    fn set_writer_cache(&self, kib: i64) -> Result<()> {
+        Ok(lock(&self.writer).pragma_update(None, "cache_size", -kib)?)
+    }
+
     /// Runs `f` on the read connection (the writer in memory).
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         match &self.reader {
@@ -248,14 +256,14 @@ fn configure_writer(conn: &Connection) -> Result<()> {
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 
 fn configure_reader(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }

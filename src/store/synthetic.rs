@@ -57,6 +57,9 @@ const SURNAMES: [&str; 16] = [
 /// keep the WAL file from growing without bound.
 const CHUNK: u64 = 50_000;
 
+/// The writer's page cache while filling, in KiB.
+const FILL_CACHE_KIB: i64 = 256 * 1024;
+
 /// Two years, in milliseconds.
 const SPAN_MS: i64 = 2 * 365 * 24 * 3_600 * 1_000;
 
@@ -73,6 +76,16 @@ impl Store {
                 })?,
             )
         })?;
+        // A larger page cache while filling keeps the indexes with random keys
+        // (identifiers, names) in memory; it is given back afterwards.
+        self.set_writer_cache(FILL_CACHE_KIB)?;
+        let filled = self.fill_in_chunks(n, first_key, data_source_id, &source_name);
+        self.set_writer_cache(super::CACHE_KIB)?;
+        filled?;
+        self.write(|tx| Ok(tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")?))
+    }
+
+    fn fill_in_chunks(&self, n: u64, first_key: i64, data_source_id: i64, source_name: &str) -> Result<()> {
         let end = super::codec::now();
         let names = Names::new();
         let mut done = 0;
@@ -81,13 +94,13 @@ impl Store {
             self.write(|tx| {
                 for i in done..done + chunk {
                     let row = Synthetic::new(first_key, i, n, end);
-                    insert(tx, &row, &names, data_source_id, &source_name)?;
+                    insert(tx, &row, &names, data_source_id, source_name)?;
                 }
                 Ok(())
             })?;
             done += chunk;
         }
-        self.write(|tx| Ok(tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")?))
+        Ok(())
     }
 }
 
