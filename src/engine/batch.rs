@@ -156,7 +156,7 @@ pub(super) async fn run(shared: &Arc<Shared>, source_id: i64, checks: Vec<Duplic
                 )
                 .collect();
             let (n_done, n_failed) = (done.len(), failed.len());
-            let actor = shared.config.actor.clone();
+            let actor = shared.actor();
             let tx = transaction_id.clone();
             let r = shared
                 .blocking(move |s| {
@@ -225,7 +225,7 @@ async fn fail_all(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str,
         .iter()
         .map(|c| (c.id, kind.to_string(), message.to_string()))
         .collect();
-    let actor = shared.config.actor.clone();
+    let actor = shared.actor();
     let txn = txn.map(str::to_string);
     let r = shared
         .blocking(move |s| {

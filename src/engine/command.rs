@@ -2,7 +2,7 @@
 
 use tokio::sync::oneshot;
 
-use crate::domain::{NewRegistrant, SearchReason};
+use crate::domain::{CheckFilter, NewDataSource, NewIbrSender, NewRegistrant, SearchReason};
 
 /// Where a command's answer goes, when the sender waits for one.
 pub type Reply<T> = Option<oneshot::Sender<Result<T, String>>>;
@@ -27,8 +27,61 @@ pub enum Command {
     FetchSenderKeys { sender_row_id: i64, reply: Reply<usize> },
     /// Reload the office key and trusted senders (after settings changed).
     ReloadConfig,
+    /// Read a page of the history (answered with `Event::HistoryPage`).
+    LoadHistory {
+        filter: CheckFilter,
+        offset: u64,
+        limit: u32,
+        /// Echoed back, so a view can drop pages of a filter it no longer shows.
+        generation: u64,
+    },
+    /// Read one check with its candidates, reply and audit trail (`Event::CheckDetail`).
+    LoadCheckDetail { check_id: i64 },
+    /// Read the configuration (`Event::Config`).
+    LoadConfig,
+    /// Add (`id: None`) or change a data source; the secret goes to the keyring only.
+    SaveDataSource {
+        id: Option<i64>,
+        source: NewDataSource,
+        secret: SecretChange,
+    },
+    DeleteDataSource { id: i64 },
+    /// Add (`id: None`) or change a trusted sender.
+    SaveSender { id: Option<i64>, sender: NewIbrSender },
+    DeleteSender { id: i64 },
+    /// Fetch a JWKS for a sender form that is not saved yet (`Event::JwksFetched`).
+    FetchJwks { url: String, sender_id: String },
+    /// Officer name (for the audit log) and the office's DCI sender ID.
+    SaveSettings { officer_name: String, office_sender_id: String },
+    /// Generate the office's signing key (private half to the keyring).
+    GenerateOfficeKey,
+    /// Start the built-in demo registry: always when its data source exists,
+    /// and on a first run (no data source yet) create it.
+    EnsureDemoRegistry,
     /// Stop after the batches under way.
     Shutdown,
+}
+
+/// What to do with a data source's client secret when saving it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretChange {
+    /// Leave the keyring as it is.
+    Keep,
+    /// Store this secret (replacing any).
+    Set(String),
+    /// Remove the stored secret.
+    Clear,
+}
+
+impl std::fmt::Debug for SecretChange {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SecretChange::Keep => "Keep",
+            SecretChange::Set(_) => "Set(redacted)",
+            SecretChange::Clear => "Clear",
+        })
+    }
 }
 
 /// Whom a check is about.

@@ -2,8 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{CheckState, MatchResult};
+use crate::domain::{
+    Algorithm, AuditEntry, CheckState, DataSource, DuplicationCheck, IbrSender, MatchCandidate, MatchResult, SenderKey,
+};
 use crate::ibr::ConnectionReport;
+use crate::store::QueueCounts;
 
 /// Something happened. Subscribers apply events to what they show; the
 /// window repaints when one arrives.
@@ -45,4 +48,71 @@ pub enum Event {
     Idle { waiting: u64 },
     /// Something failed that the user should hear about: a sentence, and the technical detail.
     Error { message: String, detail: String },
+    /// Something worked that the user should hear about (a toast).
+    Notice { message: String },
+    /// A page of the history.
+    HistoryPage {
+        generation: u64,
+        offset: u64,
+        total: u64,
+        rows: Vec<DuplicationCheck>,
+    },
+    /// One check in full.
+    CheckDetail(Box<CheckDetail>),
+    /// The configuration, after loading or any change.
+    Config(Box<ConfigSnapshot>),
+    /// A JWKS fetched for a sender form.
+    JwksFetched {
+        url: String,
+        outcome: Result<FetchedKey, String>,
+    },
+    /// How many checks wait and run.
+    QueueCounts(QueueCounts),
+    /// The built-in demo registry is running (its data source), or why not.
+    DemoRegistry { outcome: Result<i64, String> },
+}
+
+/// A check with everything the detail view shows.
+#[derive(Debug, Clone)]
+pub struct CheckDetail {
+    pub check: DuplicationCheck,
+    pub candidates: Vec<MatchCandidate>,
+    /// The part of the registry's reply that answered this check (JSON text).
+    pub reply_excerpt: Option<String>,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The configuration as the window shows it. Never holds a secret: only
+/// whether one is stored.
+#[derive(Debug, Clone)]
+pub struct ConfigSnapshot {
+    pub sources: Vec<SourceInfo>,
+    pub senders: Vec<(IbrSender, Vec<SenderKey>)>,
+    pub officer_name: String,
+    pub office_sender_id: String,
+    /// `sender|key|ed25519` of the office key, when there is one.
+    pub office_kid: Option<String>,
+    /// The office's public JWKS (pretty JSON), when there is a key.
+    pub office_jwks: Option<String>,
+    /// What the keyring is, or why it cannot be used.
+    pub keyring: Result<String, String>,
+}
+
+/// A data source and whether its secret is in the keyring.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub source: DataSource,
+    /// `Some(true)` stored, `Some(false)` missing, `None` the keyring could not be asked.
+    pub secret_stored: Option<bool>,
+}
+
+/// A key fetched from a JWKS for a sender form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedKey {
+    pub pem: String,
+    pub algorithm: Algorithm,
+    pub kid: String,
+    pub fetched_at: DateTime<Utc>,
+    /// How many signing keys of that sender the JWKS holds.
+    pub keys_for_sender: usize,
 }

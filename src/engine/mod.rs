@@ -15,7 +15,9 @@
 
 mod batch;
 pub mod command;
+pub mod demo;
 pub mod event;
+pub mod requests;
 pub mod retry;
 mod scheduler;
 pub mod trust;
@@ -120,6 +122,10 @@ pub(crate) struct Shared {
     pub hub: Arc<EventHub>,
     pub trust: Arc<LiveTrust>,
     pub office_signer: RwLock<Option<Signer>>,
+    /// Who acts, for the audit log: the officer named in Settings.
+    pub actor: RwLock<String>,
+    /// The built-in demo registry, while it runs.
+    pub demo: tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>,
     /// Batches under way, per data source.
     pub in_flight: Mutex<HashMap<i64, usize>>,
     /// Services by data source, with the configuration they were built from.
@@ -128,6 +134,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The officer's name, for the audit log.
+    pub(crate) fn actor(&self) -> String {
+        self.actor.read().map(|a| a.clone()).unwrap_or_else(|_| "officer".into())
+    }
+
     /// Runs blocking store or keyring work off the async threads.
     pub(crate) async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T, String>
     where
@@ -148,6 +159,19 @@ pub enum EngineError {
     Runtime(String),
     #[error("{0}")]
     Store(String),
+}
+
+/// A cloneable handle for sending commands (the window's screens hold one).
+#[derive(Clone)]
+pub struct CommandSender(mpsc::UnboundedSender<Command>);
+
+impl CommandSender {
+    /// Sends a command; never blocks.
+    pub fn send(&self, command: Command) {
+        if self.0.send(command).is_err() {
+            tracing::warn!("the engine has stopped; command dropped");
+        }
+    }
 }
 
 /// The running engine. Dropping it stops the runtime (checks under way are
@@ -179,6 +203,12 @@ impl Engine {
         if recovered > 0 {
             tracing::info!(recovered, "checks left running by a previous process are queued again");
         }
+        let actor = store
+            .setting(requests::SETTING_OFFICER_NAME)
+            .ok()
+            .flatten()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| config.actor.clone());
         let hub = Arc::new(EventHub::default());
         let trust = Arc::new(LiveTrust::default());
         trust.replace(trust::trusted_keys(&store).map_err(EngineError::Store)?);
@@ -189,6 +219,8 @@ impl Engine {
             hub: hub.clone(),
             trust,
             office_signer: RwLock::new(None),
+            actor: RwLock::new(actor),
+            demo: tokio::sync::Mutex::new(None),
             in_flight: Mutex::new(HashMap::new()),
             services: Mutex::new(HashMap::new()),
             wake: Notify::new(),
@@ -208,6 +240,11 @@ impl Engine {
         if self.commands.send(command).is_err() {
             tracing::warn!("the engine has stopped; command dropped");
         }
+    }
+
+    /// A handle that sends commands, for those who do not own the engine.
+    pub fn sender(&self) -> CommandSender {
+        CommandSender(self.commands.clone())
     }
 
     /// A new stream of events. `waker` is called after each event is queued.

@@ -23,6 +23,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
     let mut was_idle = false;
     loop {
         let started = dispatch(&shared).await;
+        super::requests::queue_counts(&shared).await;
         let idle = started == 0 && in_flight_total(&shared) == 0;
         if idle && !was_idle {
             let waiting = shared
@@ -43,6 +44,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
             () = tokio::time::sleep(sleep) => {}
         }
     }
+    super::demo::stop(&shared).await;
     tracing::debug!("engine scheduler stopped");
 }
 
@@ -186,7 +188,7 @@ async fn handle(shared: &Arc<Shared>, cmd: Command) {
         }
         Command::RunDue => {}
         Command::RetryCheck { check_id, reply } => {
-            let actor = shared.config.actor.clone();
+            let actor = shared.actor();
             let r = shared
                 .blocking(
                     move |s| match s.store.retry_check(check_id, &actor).map_err(|e| e.to_string())? {
@@ -243,6 +245,38 @@ async fn handle(shared: &Arc<Shared>, cmd: Command) {
         }
         Command::ReloadConfig => reload_config(shared).await,
         Command::Shutdown => {}
+        other => {
+            // The window's requests run beside the scheduler, never in its way.
+            let s = shared.clone();
+            tokio::spawn(async move { window_request(&s, other).await });
+        }
+    }
+}
+
+/// Answers one of the window's requests (see `requests`).
+async fn window_request(shared: &Arc<Shared>, cmd: Command) {
+    use super::requests as r;
+    match cmd {
+        Command::LoadHistory {
+            filter,
+            offset,
+            limit,
+            generation,
+        } => r::load_history(shared, filter, offset, limit, generation).await,
+        Command::LoadCheckDetail { check_id } => r::load_check_detail(shared, check_id).await,
+        Command::LoadConfig => r::load_config(shared).await,
+        Command::SaveDataSource { id, source, secret } => r::save_data_source(shared, id, source, secret).await,
+        Command::DeleteDataSource { id } => r::delete_data_source(shared, id).await,
+        Command::SaveSender { id, sender } => r::save_sender(shared, id, sender).await,
+        Command::DeleteSender { id } => r::delete_sender(shared, id).await,
+        Command::FetchJwks { url, sender_id } => r::fetch_jwks_for_form(shared, url, sender_id).await,
+        Command::SaveSettings {
+            officer_name,
+            office_sender_id,
+        } => r::save_settings(shared, officer_name, office_sender_id).await,
+        Command::GenerateOfficeKey => r::generate_office_key(shared).await,
+        Command::EnsureDemoRegistry => super::demo::ensure(shared).await,
+        _ => {}
     }
 }
 
@@ -276,7 +310,7 @@ async fn submit(
     data_source_id: i64,
     reason: SearchReason,
 ) -> Result<i64, String> {
-    let actor = shared.config.actor.clone();
+    let actor = shared.actor();
     let id = shared
         .blocking(move |s| {
             let source = s

@@ -79,6 +79,10 @@ pub fn bench_history(store: &Store, rows: u64) -> Result<HistoryBenchReport> {
     page("one month, a year ago", &probe.month, 0)?;
     page("name text (common surname)", &probe.name, 0)?;
     page("name text (no such name)", &probe.no_name, 0)?;
+    page("name prefix (rare name)", &probe.rare, 0)?;
+    page("name prefix (common + rare word)", &probe.common_rare, 0)?;
+    page("name prefix (two common words)", &probe.common_common, 0)?;
+    page("name text (common words, never together)", &probe.never_together, 0)?;
     page("identifier prefix", &probe.identifier, 0)?;
     page("result + data source + name", &probe.combined, 0)?;
     page("deep page, state = failed", &probe.failed, probe.failed_count * 9 / 10)?;
@@ -87,6 +91,10 @@ pub fn bench_history(store: &Store, rows: u64) -> Result<HistoryBenchReport> {
         store.history_count(&probe.possible)
     })?);
     lines.push(measure("count, name text", || store.history_count(&probe.name))?);
+    lines.push(measure("count, name prefix (rare name)", || store.history_count(&probe.rare))?);
+    lines.push(measure("count, name prefix (two common words)", || {
+        store.history_count(&probe.common_common)
+    })?);
     lines.push(measure("count, identifier prefix", || {
         store.history_count(&probe.identifier)
     })?);
@@ -122,6 +130,10 @@ struct Probe {
     month: CheckFilter,
     name: CheckFilter,
     no_name: CheckFilter,
+    rare: CheckFilter,
+    common_rare: CheckFilter,
+    common_common: CheckFilter,
+    never_together: CheckFilter,
     identifier: CheckFilter,
     combined: CheckFilter,
 }
@@ -139,6 +151,10 @@ impl Probe {
         let failed = CheckFilter {
             state: Some(CheckState::Failed),
             ..all.clone()
+        };
+        let name = |text: &str| CheckFilter {
+            text: Some(text.into()),
+            ..CheckFilter::default()
         };
         Ok(Probe {
             confirmed: CheckFilter {
@@ -168,6 +184,12 @@ impl Probe {
                 text: Some("Zebedee Quixote".into()),
                 ..all.clone()
             },
+            // The synthetic history's rare tail: about 150 checks per million.
+            rare: name("okonk"),
+            common_rare: name("ami okonk"),
+            common_common: name("ami dia"),
+            // Two given names: each common, no check has both.
+            never_together: name("amina jose"),
             identifier: CheckFilter {
                 text: Some(prefix),
                 ..all.clone()

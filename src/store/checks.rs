@@ -313,6 +313,7 @@ fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, n
     }
     let source_name = names.get(c, new.data_source_id)?;
     let a = &new.applicant;
+    let name = name_search(a);
     let mut stmt = c.prepare_cached(
         "INSERT INTO duplication_checks (registrant_id, given_name, surname, birth_date, sex, name_search, \
          identifier_type, identifier_value, check_date, state, data_source_id, data_source_name, attempts, \
@@ -325,7 +326,7 @@ fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, n
         a.surname,
         a.birth_date,
         a.sex.as_ref().map(|s| s.as_str()),
-        name_search(a),
+        name,
         new.identifier_type.as_str(),
         new.identifier_value,
         Ts(now),
@@ -333,6 +334,7 @@ fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, n
         source_name,
         new.search_reason.as_str(),
     ])?;
+    index_name_words(c, id, &name)?;
     let mut query =
         c.prepare_cached("INSERT INTO check_queries (check_id, seq, reference_id, kind) VALUES (?1, ?2, ?3, ?4)")?;
     for (seq, kind) in (1_i64..).zip(&new.queries) {
@@ -357,6 +359,17 @@ pub(super) fn name_search(a: &ApplicantSnapshot) -> String {
     let given = a.given_name.as_deref().unwrap_or_default();
     let surname = a.surname.as_deref().unwrap_or_default();
     normalize_name(&format!("{given} {surname}"))
+}
+
+/// Adds the words of a check's `name_search` to the word index that name
+/// search reads (`check_name_words`). Every insert of a check calls it, in the
+/// same transaction.
+pub(super) fn index_name_words(c: &Connection, check_id: i64, name_search: &str) -> Result<()> {
+    let mut stmt = c.prepare_cached("INSERT OR IGNORE INTO check_name_words (word, check_id) VALUES (?1, ?2)")?;
+    for word in name_search.split(' ').filter(|w| !w.is_empty()) {
+        stmt.execute(params![word, check_id])?;
+    }
+    Ok(())
 }
 
 fn complete_one(c: &Connection, id: i64, done: &CheckCompletion, actor: &str, now: DateTime<Utc>) -> Result<bool> {

@@ -3,15 +3,16 @@
 //!
 //! The rows look like an office's history where it matters for speed: dates
 //! spread over two years in request order, mostly `no_match` with some matches
-//! and failures, a few hundred distinct names (with accents) and unique
-//! identifiers, one registrant and one search per check. They carry no
+//! and failures, a few hundred common names (with accents) plus a rare tail
+//! (one check in 200 has one of 32 uncommon surnames, about 150 checks each
+//! per million), and unique identifiers, one registrant and one search per check. They carry no
 //! candidates, replies or audit lines. No row is left `ready` or `checking`,
 //! so an engine running on the same database has nothing to send.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
-use super::checks::reference_id;
+use super::checks::{index_name_words, reference_id};
 use super::codec::{Ts, sql_int, to_json};
 use super::{Result, Store, sources};
 use crate::domain::{IdType, QueryKind, normalize_name};
@@ -52,6 +53,45 @@ const SURNAMES: [&str; 16] = [
     "Mwangi",
     "Nuñez",
 ];
+
+/// Surnames of the rare tail: one check in [`RARE_ONE_IN`] has one of these.
+const RARE_SURNAMES: [&str; 32] = [
+    "Okonkwo",
+    "Nakamura",
+    "Quispe",
+    "Wójcik",
+    "Zapata",
+    "Xhaka",
+    "Yılmaz",
+    "Øvergaard",
+    "Kowalczyk",
+    "Van der Berg",
+    "Abernathy",
+    "Bjørnsen",
+    "Castañeda",
+    "Dlamini",
+    "Eze",
+    "Fitzgerald",
+    "Gyamfi",
+    "Hakimi",
+    "Ivanova",
+    "Jankowski",
+    "Kariuki",
+    "Lindqvist",
+    "Mbeki",
+    "Nwosu",
+    "Oyelaran",
+    "Pereira",
+    "Qureshi",
+    "Rasmussen",
+    "Sithole",
+    "Tshabalala",
+    "Umeh",
+    "Villanueva",
+];
+
+/// How rare the rare tail is: one check in this many.
+const RARE_ONE_IN: u64 = 200;
 
 /// Rows per transaction: large enough to amortise the commit, small enough to
 /// keep the WAL file from growing without bound.
@@ -104,7 +144,8 @@ impl Store {
     }
 }
 
-/// Every given name × surname, with its normalised form, computed once.
+/// Every given name × surname (common, then rare), with its normalised form,
+/// computed once.
 struct Names(Vec<(&'static str, &'static str, String)>);
 
 impl Names {
@@ -115,10 +156,26 @@ impl Names {
                 .flat_map(|g| {
                     SURNAMES
                         .iter()
+                        .chain(&RARE_SURNAMES)
                         .map(move |s| (*g, *s, normalize_name(&format!("{g} {s}"))))
                 })
                 .collect(),
         )
+    }
+
+    /// The name of a synthetic check: usually a common one, one in
+    /// [`RARE_ONE_IN`] with a rare surname.
+    fn of(&self, row: &Synthetic) -> &(&'static str, &'static str, String) {
+        let surnames = SURNAMES.len() + RARE_SURNAMES.len();
+        let given = usize::try_from(row.bits(4, 16)).unwrap_or(0);
+        // A second hash, so that the tail is independent of the other fields.
+        let tail = splitmix64(row.hash);
+        let surname = if tail % RARE_ONE_IN == 0 {
+            SURNAMES.len() + usize::try_from((tail >> 32) % 32).unwrap_or(0)
+        } else {
+            usize::try_from(row.bits(0, 16)).unwrap_or(0)
+        };
+        &self.0[given * surnames + surname]
     }
 }
 
@@ -165,7 +222,7 @@ fn splitmix64(x: u64) -> u64 {
 }
 
 fn insert(c: &Connection, row: &Synthetic, names: &Names, data_source_id: i64, source_name: &str) -> Result<()> {
-    let (given, surname, name_search) = &names.0[usize::try_from(row.bits(0, 256)).unwrap_or(0)];
+    let (given, surname, name_search) = names.of(row);
     let birth_date = NaiveDate::from_ymd_opt(1940 + i32::try_from(row.bits(8, 80)).unwrap_or(0), 1, 1)
         .and_then(|d| d.checked_add_days(chrono::Days::new(row.bits(16, 365))));
     let sex = if row.bits(24, 2) == 0 { "female" } else { "male" };
@@ -211,6 +268,7 @@ fn insert(c: &Connection, row: &Synthetic, names: &Names, data_source_id: i64, s
             outcome.explanation,
             outcome.error.is_none().then_some("signed by the synthetic registry"),
         ])?;
+    index_name_words(c, check_id, name_search)?;
     let query = to_json(&QueryKind::Identifier {
         id_type: IdType::Uin,
         value: row.identifier.clone(),

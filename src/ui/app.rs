@@ -1,0 +1,313 @@
+//! The shell of the window: navigation, status bar, toasts; engine events
+//! applied at the top of each frame; preferences remembered between runs.
+
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use egui::{RichText, Ui};
+
+use super::screens::{self, Navigate, Screen, ScreenCtx, View};
+use super::state::{AppData, Commands, Prefs};
+use super::theme;
+use crate::engine::{Command, Engine, EngineConfig, Event};
+use crate::secrets::SecretStore;
+use crate::store::Store;
+
+/// Key of the preferences in eframe's storage.
+const PREFS_KEY: &str = "ibr-desk-prefs";
+/// How often the status bar's "last answer … ago" is refreshed when idle.
+const STATUS_REFRESH: Duration = Duration::from_secs(30);
+
+/// What the window runs on: the store, the secrets and the engine's settings.
+pub struct Backend {
+    pub store: Arc<Store>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub engine: EngineConfig,
+}
+
+/// The application.
+pub struct IbrDeskApp {
+    engine: Option<Engine>,
+    events: Receiver<Event>,
+    cmds: Commands,
+    data: AppData,
+    prefs: Prefs,
+    screen: Screen,
+    checks: screens::checks::ChecksScreen,
+    new_check: screens::new_check::NewCheckScreen,
+    sources: screens::sources::SourcesScreen,
+    senders: screens::senders::SendersScreen,
+    settings: screens::settings::SettingsScreen,
+    toasts: egui_notify::Toasts,
+    first_frame: Option<(Instant, bool)>,
+}
+
+impl IbrDeskApp {
+    /// Starts the engine and asks for what the first screen needs.
+    pub fn new(cc: &eframe::CreationContext<'_>, backend: Backend) -> anyhow::Result<IbrDeskApp> {
+        let engine = Engine::start(backend.store, backend.secrets, backend.engine).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let ctx = cc.egui_ctx.clone();
+        let events = engine.subscribe(Some(Box::new(move || ctx.request_repaint())));
+        let cmds = engine.sender();
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, PREFS_KEY))
+            .unwrap_or_default();
+        cc.egui_ctx.set_theme(prefs.theme.preference());
+        let mut app = IbrDeskApp {
+            engine: Some(engine),
+            events,
+            cmds: cmds.clone(),
+            data: AppData::default(),
+            screen: prefs.last_screen,
+            prefs,
+            checks: screens::checks::ChecksScreen::default(),
+            new_check: screens::new_check::NewCheckScreen::default(),
+            sources: screens::sources::SourcesScreen::default(),
+            senders: screens::senders::SendersScreen::default(),
+            settings: screens::settings::SettingsScreen::default(),
+            toasts: egui_notify::Toasts::default(),
+            first_frame: None,
+        };
+        cmds.send(Command::LoadConfig);
+        cmds.send(Command::EnsureDemoRegistry);
+        let screen = app.screen;
+        app.show_screen(screen);
+        Ok(app)
+    }
+
+    /// Moves to a screen and lets it load what it shows.
+    pub fn show_screen(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.prefs.last_screen = screen;
+        let (data, cmds) = (&self.data, &self.cmds);
+        match screen {
+            Screen::Checks => self.checks.on_show(data, cmds),
+            Screen::NewCheck => self.new_check.on_show(data, cmds),
+            Screen::Sources => self.sources.on_show(data, cmds),
+            Screen::Senders => self.senders.on_show(data, cmds),
+            Screen::Settings => self.settings.on_show(data, cmds),
+        }
+    }
+
+    /// The screen shown now.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// What the window knows (tests read it).
+    pub fn data(&self) -> &AppData {
+        &self.data
+    }
+
+    /// The engine (tests and benchmarks reach the store through it).
+    pub fn engine(&self) -> Option<&Engine> {
+        self.engine.as_ref()
+    }
+
+    /// Prints the time from `launched` to the first frame (and closes the
+    /// window when `close` is set): the start-up benchmark.
+    pub fn report_first_frame(&mut self, launched: Instant, close: bool) {
+        self.first_frame = Some((launched, close));
+    }
+
+    fn apply_events(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.data.apply(&event);
+            match &event {
+                Event::Error { message, detail } => {
+                    self.toasts
+                        .error(format!("{message}\n{detail}"))
+                        .duration(Some(Duration::from_secs(10)));
+                }
+                Event::Notice { message } => {
+                    self.toasts.success(message.clone()).duration(Some(Duration::from_secs(4)));
+                }
+                Event::BatchFinished {
+                    data_source_name,
+                    completed,
+                    failed,
+                    requeued,
+                    ..
+                } => {
+                    let text = batch_summary(data_source_name, *completed, *failed, *requeued);
+                    let t = if *failed > 0 {
+                        self.toasts.warning(text)
+                    } else {
+                        self.toasts.info(text)
+                    };
+                    t.duration(Some(Duration::from_secs(4)));
+                }
+                Event::DemoRegistry { outcome: Err(e) } => {
+                    self.toasts
+                        .error(format!("The built-in demo registry did not start.\n{e}"))
+                        .duration(Some(Duration::from_secs(10)));
+                }
+                _ => {}
+            }
+            let (data, cmds) = (&self.data, &self.cmds);
+            self.checks.on_event(&event, data, cmds);
+            self.new_check.on_event(&event, data, cmds);
+            self.sources.on_event(&event, data, cmds);
+            self.senders.on_event(&event, data, cmds);
+            self.settings.on_event(&event, data, cmds);
+        }
+    }
+
+    fn navigation(&mut self, ui: &mut Ui) -> Option<Screen> {
+        let mut go = None;
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("IBR Desk").strong());
+            ui.add_space(theme::SPACING * 2.0);
+            for s in Screen::ALL {
+                if ui.selectable_label(self.screen == s, s.title()).clicked() && self.screen != s {
+                    go = Some(s);
+                }
+            }
+        });
+        go
+    }
+
+    fn status_bar(&self, ui: &mut Ui) {
+        ui.horizontal_wrapped(|ui| {
+            for info in self.data.sources() {
+                let s = &info.source;
+                if !s.active {
+                    continue;
+                }
+                let online = self.data.online(s.id);
+                let (dot, word) = match online {
+                    Some(true) => ("●", "online"),
+                    Some(false) => ("●", "offline"),
+                    None => ("○", "not asked yet"),
+                };
+                let detail = self
+                    .data
+                    .source_status
+                    .get(&s.id)
+                    .map(|st| st.detail.clone())
+                    .unwrap_or_default();
+                ui.label(RichText::new(dot).color(theme::status_colour(online)))
+                    .on_hover_text(detail);
+                ui.label(format!("{}{} {word}", s.name, if s.is_demo { " (demo data)" } else { "" }));
+                ui.separator();
+            }
+            let q = self.data.queue;
+            ui.label(format!("{} queued · {} running", q.ready, q.checking));
+            ui.separator();
+            ui.label(match self.data.last_sync {
+                Some(t) => format!("last answer {}", ago(t)),
+                None => "no answer yet".to_string(),
+            });
+        });
+    }
+}
+
+fn batch_summary(source: &str, completed: usize, failed: usize, requeued: usize) -> String {
+    let mut parts = Vec::new();
+    if completed > 0 {
+        parts.push(format!("{completed} completed"));
+    }
+    if failed > 0 {
+        parts.push(format!("{failed} failed"));
+    }
+    if requeued > 0 {
+        parts.push(format!("{requeued} waiting for the registry"));
+    }
+    format!("{source}: {}", parts.join(", "))
+}
+
+/// "just now", "5 min ago", "3 h ago", or the date.
+fn ago(t: chrono::DateTime<Utc>) -> String {
+    let s = (Utc::now() - t).num_seconds().max(0);
+    match s {
+        0..=59 => "just now".to_string(),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => t.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+impl eframe::App for IbrDeskApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_events();
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        // The harness may not call `logic`; events are applied here too (idempotent).
+        self.apply_events();
+        let ctx = ui.ctx().clone();
+        let mut go = None;
+        egui::Panel::top("navigation").show(ui, |ui| {
+            ui.add_space(4.0);
+            go = self.navigation(ui);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        let mut navigate: Option<Navigate> = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            let mut cx = ScreenCtx {
+                data: &self.data,
+                cmds: &self.cmds,
+                navigate: &mut navigate,
+                toasts: &mut self.toasts,
+                prefs: &mut self.prefs,
+            };
+            match self.screen {
+                Screen::Checks => self.checks.ui(ui, &mut cx),
+                Screen::NewCheck => self.new_check.ui(ui, &mut cx),
+                Screen::Sources => self.sources.ui(ui, &mut cx),
+                Screen::Senders => self.senders.ui(ui, &mut cx),
+                Screen::Settings => self.settings.ui(ui, &mut cx),
+            }
+        });
+        self.toasts.show(&ctx);
+        ctx.set_theme(self.prefs.theme.preference());
+        match navigate {
+            Some(Navigate::To(s)) => go = Some(s),
+            Some(Navigate::ShowCheck(id)) => {
+                self.checks.select(id, &self.cmds);
+                go = Some(Screen::Checks);
+            }
+            None => {}
+        }
+        if let Some(s) = go {
+            self.show_screen(s);
+        }
+        if self.data.last_sync.is_some() {
+            ctx.request_repaint_after(STATUS_REFRESH);
+        }
+        if let Some((launched, close)) = self.first_frame.take() {
+            let ms = launched.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!("first frame {ms:.0} ms after launch");
+            if close {
+                println!("first frame after {ms:.1} ms");
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.prefs);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(engine) = self.engine.take() {
+            engine.shutdown(Duration::from_secs(2));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_well() {
+        assert_eq!(batch_summary("Demo", 3, 0, 0), "Demo: 3 completed");
+        assert_eq!(batch_summary("Demo", 0, 1, 2), "Demo: 1 failed, 2 waiting for the registry");
+        assert_eq!(ago(Utc::now()), "just now");
+    }
+}

@@ -1,0 +1,82 @@
+//! The screens. Each is a small type behind [`View`], so the shell that
+//! lays out the window knows nothing of what a screen contains.
+
+pub mod checks;
+pub mod new_check;
+pub mod senders;
+pub mod settings;
+pub mod sources;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Event;
+use crate::ui::state::{AppData, Commands, Prefs};
+
+/// The screens, in the order of the navigation bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Screen {
+    #[default]
+    Checks,
+    NewCheck,
+    Sources,
+    Senders,
+    Settings,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [Screen::Checks, Screen::NewCheck, Screen::Sources, Screen::Senders, Screen::Settings];
+
+    /// The navigation label.
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Checks => "Checks",
+            Screen::NewCheck => "New check",
+            Screen::Sources => "Data sources",
+            Screen::Senders => "Trusted senders",
+            Screen::Settings => "Settings",
+        }
+    }
+
+    /// For `--screen`: `checks`, `new-check`, `sources`, `senders`, `settings`.
+    pub fn from_arg(s: &str) -> Option<Screen> {
+        match s {
+            "checks" => Some(Screen::Checks),
+            "new-check" => Some(Screen::NewCheck),
+            "sources" => Some(Screen::Sources),
+            "senders" => Some(Screen::Senders),
+            "settings" => Some(Screen::Settings),
+            _ => None,
+        }
+    }
+}
+
+/// Where a screen asks the shell to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Navigate {
+    To(Screen),
+    /// The Checks screen with this check selected.
+    ShowCheck(i64),
+}
+
+/// What a screen may use while drawing.
+pub struct ScreenCtx<'a> {
+    pub data: &'a AppData,
+    pub cmds: &'a Commands,
+    /// Set to move to another screen after this frame.
+    pub navigate: &'a mut Option<Navigate>,
+    pub toasts: &'a mut egui_notify::Toasts,
+    /// Remembered preferences (the Settings screen changes the theme).
+    pub prefs: &'a mut Prefs,
+}
+
+/// One screen.
+pub trait View {
+    /// Called when the screen becomes visible (load what it shows).
+    fn on_show(&mut self, _data: &AppData, _cmds: &Commands) {}
+
+    /// Every engine event, whether the screen is visible or not.
+    fn on_event(&mut self, _event: &Event, _data: &AppData, _cmds: &Commands) {}
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ScreenCtx<'_>);
+}

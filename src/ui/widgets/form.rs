@@ -1,0 +1,30 @@
+//! Form rows with labels that screen readers (and the UI tests) can find:
+//! every input is labelled by its visible label.
+
+use egui::{Response, Ui};
+
+use crate::ui::theme;
+
+/// A label and the widget `add` builds beside it; the widget is labelled by
+/// the label for accessibility.
+pub fn form_row(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> Response) -> Response {
+    ui.horizontal(|ui| {
+        let l = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new(label));
+        add(ui).labelled_by(l.id)
+    })
+    .inner
+}
+
+/// A one-line text field in a form row.
+pub fn text_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> Response {
+    form_row(ui, label, |ui| {
+        ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0))
+    })
+}
+
+/// A heading between groups of a form.
+pub fn section_heading(ui: &mut Ui, text: &str) {
+    ui.add_space(theme::SPACING);
+    ui.heading(text);
+    ui.add_space(theme::SPACING / 2.0);
+}
