@@ -43,6 +43,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
     },
+    /// CPU time of one frame of the Checks screen with N checks in the store.
+    Ui {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+    },
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
@@ -53,6 +58,15 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
             batch,
             in_flight,
         } => bench_checks(count, population, batch, in_flight),
+        BenchCommand::Ui { rows } => {
+            let dir = tempfile_dir()?;
+            let store = Arc::new(Store::open(&dir.join("bench.sqlite3"))?);
+            println!("Filling a history of {rows} checks in {} …", dir.display());
+            let report = crate::ui::bench::bench_checks_screen(store, rows)?;
+            println!("{report}");
+            let _ = std::fs::remove_dir_all(&dir);
+            Ok(super::EXIT_OK)
+        }
         BenchCommand::History { rows } => {
             let dir = tempfile_dir()?;
             let store = Store::open(&dir.join("bench.sqlite3"))?;

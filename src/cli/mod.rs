@@ -34,6 +34,15 @@ pub struct Cli {
     /// Where the database lives (default: the platform's data directory).
     #[arg(long, global = true, env = "IBR_DESK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The screen the window opens on: checks, new-check, sources, senders, settings.
+    #[arg(long, value_name = "SCREEN", value_parser = parse_screen)]
+    pub screen: Option<crate::ui::Screen>,
+    /// Print the time from launch to the window's first frame, then close it.
+    #[arg(long, hide = true)]
+    pub first_frame_report: bool,
+    /// Check sample applicants of each kind against the built-in demo registry at start.
+    #[arg(long)]
+    pub sample_checks: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -90,10 +99,15 @@ pub enum Command {
     },
 }
 
+fn parse_screen(s: &str) -> Result<crate::ui::Screen, String> {
+    crate::ui::Screen::from_arg(s).ok_or_else(|| "expected checks, new-check, sources, senders or settings".to_string())
+}
+
 /// Entry point of the `ibr-desk` binary.
 pub fn main() -> ExitCode {
+    let launched = std::time::Instant::now();
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, Some(Command::Sandbox(_))));
+    init_logging(matches!(cli.command, Some(Command::Sandbox(_)) | None));
     let data_dir = cli.data_dir.clone();
     let result = match cli.command {
         Some(Command::Sandbox(args)) => sandbox_cmd::run(args),
@@ -125,7 +139,14 @@ pub fn main() -> ExitCode {
             context::Context::open(data_dir.as_deref()).and_then(|c| check_cmd::export(&c, args))
         }
         Some(Command::Bench { command }) => bench_cmd::run(command),
-        None => demo::run(demo::DemoArgs::default()),
+        None => crate::ui::run(crate::ui::RunOptions {
+            data_dir: data_dir.clone(),
+            screen: cli.screen,
+            first_frame_report: cli.first_frame_report,
+            launched: Some(launched),
+            sample_checks: cli.sample_checks,
+        })
+        .map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -58,6 +58,9 @@ pub enum Command {
     /// Start the built-in demo registry: always when its data source exists,
     /// and on a first run (no data source yet) create it.
     EnsureDemoRegistry,
+    /// Check a few sample applicants of each kind against the demo registry
+    /// (to learn the application, or for screenshots).
+    RunSampleChecks,
     /// Stop after the batches under way.
     Shutdown,
 }

@@ -126,6 +126,88 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
     Ok(Some(id))
 }
 
+/// Submits sample applicants of each kind against the demo registry: some
+/// the registry holds as they are (confirmed), some it holds otherwise
+/// (graduated, deceased, a birth date typed wrong, the same name and birth
+/// date under a new number: possible), and some it does not know (no match).
+pub(super) async fn sample_checks(shared: &Arc<Shared>) {
+    let applicants = {
+        let demo = shared.demo.lock().await;
+        let Some(h) = demo.as_ref() else {
+            shared.hub.emit(Event::Error {
+                message: "The demo registry is not running.".into(),
+                detail: "sample checks need the built-in demo registry".into(),
+            });
+            return;
+        };
+        sample_applicants(h.population())
+    };
+    let source = shared
+        .blocking(|s| Ok(s.store.data_sources().map_err(|e| e.to_string())?.into_iter().find(|d| d.is_demo)))
+        .await;
+    let Ok(Some(source)) = source else { return };
+    for a in applicants {
+        if let Err(e) = super::scheduler::submit_now(shared, a, source.id, crate::domain::SearchReason::Application).await
+        {
+            shared.hub.emit(Event::Error {
+                message: "A sample check could not be queued.".into(),
+                detail: e,
+            });
+        }
+    }
+    shared.hub.emit(Event::Notice {
+        message: "Sample checks queued against the demo registry.".into(),
+    });
+}
+
+fn sample_applicants(pop: &crate::sandbox::population::Population) -> Vec<crate::domain::NewRegistrant> {
+    use crate::domain::{IdType, Identifier, NewRegistrant};
+    let s = pop.samples();
+    let person = |id: &Identifier| pop.find_by_identifier(&id.id_type, &id.value).first().and_then(|&i| pop.get(i));
+    let as_applicant = |p: &crate::sandbox::population::Person| NewRegistrant {
+        given_name: Some(p.given_name.clone()),
+        surname: Some(p.surname.clone()),
+        birth_date: Some(p.birth_date),
+        sex: Some(p.sex.clone()),
+        identifiers: p.identifiers().into_iter().filter(|i| i.id_type != IdType::Drn).take(2).collect(),
+    };
+    let mut out = Vec::new();
+    for id in s.active_single.iter().take(2).chain(s.active_multi.iter().take(1)) {
+        if let Some(p) = person(id) {
+            out.push(as_applicant(p));
+        }
+    }
+    for id in s.graduated.iter().take(1).chain(s.deceased.iter().take(1)) {
+        if let Some(p) = person(id) {
+            out.push(as_applicant(p));
+        }
+    }
+    if let Some(p) = s.active_single.get(2).and_then(person) {
+        let mut a = as_applicant(p);
+        a.birth_date = p.birth_date.succ_opt();
+        out.push(a);
+    }
+    if let (Some(t), Some(new_uin)) = (s.near_twins.first(), s.not_enrolled.first()) {
+        out.push(NewRegistrant {
+            given_name: Some(t.given_name.clone()),
+            surname: Some(t.surname.clone()),
+            birth_date: Some(t.birth_date),
+            sex: None,
+            identifiers: vec![new_uin.clone()],
+        });
+    }
+    for (i, id) in s.not_enrolled.iter().skip(1).take(2).enumerate() {
+        out.push(NewRegistrant {
+            given_name: Some(["Adaeze", "Tomás"][i % 2].to_string()),
+            surname: Some(["Okonkwo", "Quispe"][i % 2].to_string()),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1988 + i as i32, 4, 12),
+            sex: None,
+            identifiers: vec![id.clone()],
+        });
+    }
+    out
+}
+
 /// Stops the demo registry (at shutdown).
 pub(super) async fn stop(shared: &Arc<Shared>) {
     if let Some(h) = shared.demo.lock().await.take() {

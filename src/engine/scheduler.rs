@@ -173,15 +173,21 @@ async fn handle(shared: &Arc<Shared>, cmd: Command) {
             reason,
             reply,
         } => {
-            let r = submit(shared, registrant, data_source_id, reason).await;
-            if let Ok(id) = &r {
-                shared.hub.emit(Event::CheckChanged {
-                    check_id: *id,
-                    data_source_id: Some(data_source_id),
-                    state: CheckState::Ready,
-                    result: None,
-                });
-            }
+            let r = match registrant {
+                CheckSubject::New(new) => submit_now(shared, new, data_source_id, reason).await,
+                existing => {
+                    let r = submit(shared, existing, data_source_id, reason).await;
+                    if let Ok(id) = &r {
+                        shared.hub.emit(Event::CheckChanged {
+                            check_id: *id,
+                            data_source_id: Some(data_source_id),
+                            state: CheckState::Ready,
+                            result: None,
+                        });
+                    }
+                    r
+                }
+            };
             if let Some(reply) = reply {
                 let _ = reply.send(r);
             }
@@ -276,6 +282,7 @@ async fn window_request(shared: &Arc<Shared>, cmd: Command) {
         } => r::save_settings(shared, officer_name, office_sender_id).await,
         Command::GenerateOfficeKey => r::generate_office_key(shared).await,
         Command::EnsureDemoRegistry => super::demo::ensure(shared).await,
+        Command::RunSampleChecks => super::demo::sample_checks(shared).await,
         _ => {}
     }
 }
@@ -302,6 +309,23 @@ pub(super) async fn reload_config(shared: &Arc<Shared>) {
             detail,
         });
     }
+}
+
+/// Submits a new applicant's check and announces it (the sample checks use it).
+pub(super) async fn submit_now(
+    shared: &Arc<Shared>,
+    registrant: crate::domain::NewRegistrant,
+    data_source_id: i64,
+    reason: SearchReason,
+) -> Result<i64, String> {
+    let id = submit(shared, CheckSubject::New(registrant), data_source_id, reason).await?;
+    shared.hub.emit(Event::CheckChanged {
+        check_id: id,
+        data_source_id: Some(data_source_id),
+        state: CheckState::Ready,
+        result: None,
+    });
+    Ok(id)
 }
 
 async fn submit(

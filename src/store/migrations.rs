@@ -242,4 +242,29 @@ mod tests {
         assert!(migrations().validate().is_ok());
         assert_eq!(latest_version(), 2);
     }
+
+    #[test]
+    fn version_2_indexes_the_words_of_existing_checks() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("database");
+        conn.pragma_update(None, "foreign_keys", "ON").expect("foreign keys");
+        migrations().to_version(&mut conn, 1).expect("version 1");
+        conn.execute_batch(
+            "INSERT INTO registrants (id, created_at) VALUES (1, '2025-01-01T00:00:00.000Z');
+             INSERT INTO duplication_checks (id, registrant_id, name_search, identifier_type, identifier_value,
+                 check_date, state, data_source_name, search_reason)
+             SELECT column1, 1, column2, 'UIN', column1, '2025-01-01T00:00:00.000Z', 'failed', 'IBR', 'application'
+             FROM (VALUES (1, 'amina diallo'), (2, 'ola ola adebayo'), (3, ''), (4, 'lan'));",
+        )
+        .expect("checks at version 1");
+        migrations().to_latest(&mut conn).expect("version 2");
+        let mut stmt = conn
+            .prepare("SELECT check_id, word FROM check_name_words ORDER BY check_id, word")
+            .expect("words");
+        let words = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .expect("rows");
+        let expected = [(1, "amina"), (1, "diallo"), (2, "adebayo"), (2, "ola"), (4, "lan")];
+        assert_eq!(words, expected.map(|(id, w)| (id, w.to_string())));
+    }
 }

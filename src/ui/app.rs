@@ -42,6 +42,8 @@ pub struct IbrDeskApp {
     settings: screens::settings::SettingsScreen,
     toasts: egui_notify::Toasts,
     first_frame: Option<(Instant, bool)>,
+    /// Send `RunSampleChecks` when the demo registry reports ready.
+    sample_checks_pending: bool,
 }
 
 impl IbrDeskApp {
@@ -70,6 +72,7 @@ impl IbrDeskApp {
             settings: screens::settings::SettingsScreen::default(),
             toasts: egui_notify::Toasts::default(),
             first_frame: None,
+            sample_checks_pending: false,
         };
         cmds.send(Command::LoadConfig);
         cmds.send(Command::EnsureDemoRegistry);
@@ -107,6 +110,11 @@ impl IbrDeskApp {
         self.engine.as_ref()
     }
 
+    /// Checks sample applicants against the demo registry as soon as it runs.
+    pub fn run_sample_checks_when_ready(&mut self) {
+        self.sample_checks_pending = true;
+    }
+
     /// Prints the time from `launched` to the first frame (and closes the
     /// window when `close` is set): the start-up benchmark.
     pub fn report_first_frame(&mut self, launched: Instant, close: bool) {
@@ -139,6 +147,10 @@ impl IbrDeskApp {
                         self.toasts.info(text)
                     };
                     t.duration(Some(Duration::from_secs(4)));
+                }
+                Event::DemoRegistry { outcome: Ok(_) } if self.sample_checks_pending => {
+                    self.sample_checks_pending = false;
+                    self.cmds.send(Command::RunSampleChecks);
                 }
                 Event::DemoRegistry { outcome: Err(e) } => {
                     self.toasts
@@ -179,9 +191,9 @@ impl IbrDeskApp {
                 }
                 let online = self.data.online(s.id);
                 let (dot, word) = match online {
-                    Some(true) => ("●", "online"),
-                    Some(false) => ("●", "offline"),
-                    None => ("○", "not asked yet"),
+                    Some(true) => ("⏺", "online"),
+                    Some(false) => ("⏺", "offline"),
+                    None => ("⏺", "not asked yet"),
                 };
                 let detail = self
                     .data

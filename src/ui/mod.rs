@@ -12,6 +12,7 @@
 //! - `theme`: colours and spacing.
 
 pub mod app;
+pub mod bench;
 pub mod screens;
 pub mod state;
 pub mod theme;
@@ -34,6 +35,8 @@ pub struct RunOptions {
     pub first_frame_report: bool,
     /// When the process started, for the first-frame report.
     pub launched: Option<Instant>,
+    /// Check sample applicants against the demo registry once it runs.
+    pub sample_checks: bool,
 }
 
 /// Opens the window and runs until it is closed.
@@ -65,6 +68,7 @@ pub fn run(options: RunOptions) -> anyhow::Result<()> {
     };
     let first_frame_report = options.first_frame_report;
     let screen = options.screen;
+    let sample_checks = options.sample_checks;
     eframe::run_native(
         "IBR Desk",
         native,
@@ -74,6 +78,9 @@ pub fn run(options: RunOptions) -> anyhow::Result<()> {
                 app.show_screen(s);
             }
             app.report_first_frame(launched, first_frame_report);
+            if sample_checks {
+                app.run_sample_checks_when_ready();
+            }
             Ok(Box::new(app))
         }),
     )

@@ -97,3 +97,25 @@ pub fn error_text(dark: bool) -> Color32 {
         Color32::from_rgb(0xb0, 0x12, 0x1b)
     }
 }
+
+/// Every symbol the window draws outside the default fonts' Latin range.
+/// A test checks that the bundled fonts have each one: a missing glyph
+/// draws as a box, and a badge must never lose its icon.
+pub const SYMBOLS: &str = "✔⚠⛔✖⟳⏳⏸⏺⬇⬆⟲•—…×";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_fonts_draw_every_symbol() {
+        let ctx = egui::Context::default();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |_| {});
+        out.textures_delta.clear();
+        let missing: String = SYMBOLS
+            .chars()
+            .filter(|c| !ctx.fonts_mut(|f| f.has_glyph(&egui::FontId::proportional(14.0), *c)))
+            .collect();
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+    }
+}

@@ -1,12 +1,725 @@
-//! (being written)
+//! Trusted senders: the registries whose signed replies the office
+//! believes, each with its DCI sender ID and public key(s). A reply signed
+//! by a sender that is not here, or with a key that is not here, is not
+//! trusted (unless its data source allows unsigned replies).
+//!
+//! The public key can be pasted (PEM) or fetched from the registry's JWKS
+//! URL: "Fetch public key" asks the engine (`Command::FetchJwks`) and fills
+//! the form from its answer (`Event::JwksFetched`); saving stores it.
 
+use chrono::{DateTime, Utc};
+use egui::{RichText, Ui};
+
+use crate::dci::PublicKey;
+use crate::domain::{Algorithm, IbrSender, KeyOrigin, NewIbrSender, SenderKey, validate_sender_id};
+use crate::engine::event::FetchedKey;
+use crate::engine::{Command, Event};
 use crate::ui::screens::{ScreenCtx, View};
+use crate::ui::state::{AppData, Commands};
+use crate::ui::theme;
+use crate::ui::widgets::{
+    Answer, Problem, confirm_dialog, entered, field_note, field_problem, form_row, problem_text, section_heading,
+    sentence, text_field, under_field, warning,
+};
 
+/// The form as typed.
+#[derive(Debug, Clone, PartialEq)]
+struct SenderForm {
+    name: String,
+    sender_id: String,
+    pem: String,
+    jwks_url: String,
+    algorithm: Algorithm,
+    active: bool,
+}
+
+impl Default for SenderForm {
+    fn default() -> Self {
+        SenderForm {
+            name: String::new(),
+            sender_id: String::new(),
+            pem: String::new(),
+            jwks_url: String::new(),
+            algorithm: Algorithm::Ed25519,
+            active: true,
+        }
+    }
+}
+
+/// What stops the form from being saved.
+#[derive(Debug, Default, PartialEq)]
+struct Review {
+    name: Option<Problem>,
+    sender_id: Option<Problem>,
+    pem: Option<Problem>,
+    jwks_url: Option<Problem>,
+    /// Required fields still empty, said next to "Save".
+    missing: Option<String>,
+    /// A rule of the domain that no single field shows.
+    other: Option<Problem>,
+    sender: Option<NewIbrSender>,
+}
+
+/// The other senders, which a new name or sender ID must not repeat.
+#[derive(Debug, Default)]
+struct Others<'a> {
+    names: Vec<&'a str>,
+    sender_ids: Vec<&'a str>,
+}
+
+impl SenderForm {
+    fn from_sender(s: &IbrSender) -> SenderForm {
+        SenderForm {
+            name: s.name.clone(),
+            sender_id: s.sender_id.clone(),
+            pem: s.public_key_pem.clone().unwrap_or_default(),
+            jwks_url: s.jwks_url.clone().unwrap_or_default(),
+            algorithm: s.algorithm,
+            active: s.active,
+        }
+    }
+
+    /// The sender the form describes, trimmed.
+    fn to_new(&self) -> NewIbrSender {
+        let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        NewIbrSender {
+            name: self.name.trim().to_string(),
+            sender_id: self.sender_id.trim().to_string(),
+            public_key_pem: optional(&self.pem),
+            jwks_url: optional(&self.jwks_url),
+            algorithm: self.algorithm,
+            active: self.active,
+        }
+    }
+
+    /// Checks every field; `pem` is what the pasted key was read as.
+    fn review(&self, others: &Others<'_>, pem: Option<&Result<Algorithm, String>>) -> Review {
+        let new = self.to_new();
+        let mut r = Review::default();
+        let mut missing = Vec::new();
+        if new.name.is_empty() {
+            missing.push("a name");
+        } else if others.names.iter().any(|n| n.trim().eq_ignore_ascii_case(&new.name)) {
+            r.name = Some(Problem::new(format!("another sender is already called “{}”", new.name)));
+        }
+        r.sender_id = sender_id_problem(&new.sender_id, &others.sender_ids);
+        if new.sender_id.is_empty() {
+            missing.push("the sender ID");
+        }
+        if let Some(url) = &new.jwks_url {
+            r.jwks_url = jwks_url_problem(url);
+        }
+        match (pem, new.public_key_pem.is_some()) {
+            (Some(Err(e)), true) => {
+                r.pem = Some(Problem::with_detail(
+                    "this is not a public key in PEM form (it starts with -----BEGIN PUBLIC KEY-----)",
+                    e.clone(),
+                ));
+            }
+            (Some(Ok(alg)), true) if *alg != new.algorithm => {
+                r.pem = Some(Problem::new(format!(
+                    "this key is an {alg} key, but the algorithm chosen is {}: choose {alg}",
+                    new.algorithm
+                )));
+            }
+            _ => {}
+        }
+        if new.public_key_pem.is_none() && new.jwks_url.is_none() {
+            missing.push("the public key (PEM) or the JWKS URL");
+        }
+        if !missing.is_empty() {
+            r.missing = Some(sentence(&format!("type {}", join_words(&missing))));
+        }
+        let fields_ok = [&r.name, &r.sender_id, &r.pem, &r.jwks_url].iter().all(|p| p.is_none());
+        if fields_ok && r.missing.is_none() {
+            match new.validate() {
+                Ok(()) => r.sender = Some(new),
+                Err(e) => r.other = Some(Problem::new(e)),
+            }
+        }
+        r
+    }
+}
+
+/// What is wrong with a sender ID, as it is typed (nothing when empty).
+fn sender_id_problem(id: &str, others: &[&str]) -> Option<Problem> {
+    if id.is_empty() {
+        return None;
+    }
+    if let Err(e) = validate_sender_id(id) {
+        return Some(Problem::new(e));
+    }
+    others
+        .contains(&id)
+        .then(|| Problem::new(format!("another sender already has the sender ID {id}")))
+}
+
+/// The domain's check of a JWKS URL, with an example when it is no URL at all.
+fn jwks_url_problem(url: &str) -> Option<Problem> {
+    let probe = NewIbrSender {
+        name: "probe".into(),
+        sender_id: "probe".into(),
+        public_key_pem: None,
+        jwks_url: Some(url.to_string()),
+        algorithm: Algorithm::Ed25519,
+        active: true,
+    };
+    probe.validate().err().map(|e| {
+        if e.contains("is not a URL") {
+            Problem::with_detail(
+                "the JWKS URL must be a full web address, for example https://ibr.example.org/.well-known/jwks.json",
+                e,
+            )
+        } else {
+            Problem::new(e)
+        }
+    })
+}
+
+/// Reads a pasted key (pure computation: no I/O).
+fn read_pem(pem: &str) -> Result<Algorithm, String> {
+    PublicKey::from_pem(pem.trim())
+        .map(|k| k.algorithm())
+        .map_err(|e| e.to_string())
+}
+
+/// "a, b and c".
+fn join_words(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// A fetch that failed: a sentence, a hint when the cause is known, and
+/// the engine's words as the detail.
+fn fetch_failure(error: &str, sender_id: &str) -> Problem {
+    let hint = if error.contains("no signing key whose kid") {
+        format!(" The JWKS has no key of the sender ID {sender_id}: check the sender ID.")
+    } else if error.contains("sender ID") {
+        " Check the sender ID.".to_string()
+    } else {
+        " Check the JWKS URL and this computer's network connection.".to_string()
+    };
+    Problem::with_detail(format!("The public key could not be fetched.{hint}"), error)
+}
+
+/// "2025-06-01 14:03 UTC" (UTC: reading the local time zone would read a file).
+fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// "fetched at … (kid …; N key(s) of this sender)".
+fn fetched_text(k: &FetchedKey) -> String {
+    format!(
+        "Fetched at {} (kid {}; {} key(s) of this sender).",
+        when(k.fetched_at),
+        k.kid,
+        k.keys_for_sender
+    )
+}
+
+/// A "Fetch public key" under way or answered.
+#[derive(Debug, Clone)]
+enum Fetch {
+    Running { url: String, sender_id: String },
+    Done { sender_id: String, outcome: Result<FetchedKey, String> },
+}
+
+/// The form, open on a new or a stored sender.
+struct Editor {
+    id: Option<i64>,
+    form: SenderForm,
+    /// The pasted key and what it was read as, re-read only when it changes.
+    pem_read: Option<(String, Result<Algorithm, String>)>,
+    fetch: Option<Fetch>,
+    /// What was sent to the engine, until it answers.
+    saving: Option<NewIbrSender>,
+    save_error: Option<Problem>,
+}
+
+impl Editor {
+    fn new(id: Option<i64>, form: SenderForm) -> Editor {
+        let pem = form.pem.trim().to_string();
+        let pem_read = (!pem.is_empty()).then(|| {
+            let read = read_pem(&pem);
+            (pem, read)
+        });
+        Editor {
+            id,
+            form,
+            pem_read,
+            fetch: None,
+            saving: None,
+            save_error: None,
+        }
+    }
+
+    /// Reads the key again when it changed; a readable new key sets the
+    /// algorithm (a stored sender opens with its own).
+    fn read_key(&mut self) {
+        let pem = self.form.pem.trim();
+        if pem.is_empty() {
+            self.pem_read = None;
+            return;
+        }
+        if self.pem_read.as_ref().is_some_and(|(p, _)| p == pem) {
+            return;
+        }
+        let read = read_pem(pem);
+        if let Ok(alg) = read {
+            self.form.algorithm = alg;
+        }
+        self.pem_read = Some((pem.to_string(), read));
+    }
+
+    fn review(&self, data: &AppData) -> Review {
+        let senders = data.config.as_ref().map(|c| c.senders.as_slice()).unwrap_or_default();
+        let others = senders.iter().filter(|(s, _)| Some(s.id) != self.id);
+        let others = Others {
+            names: others.clone().map(|(s, _)| s.name.as_str()).collect(),
+            sender_ids: others.map(|(s, _)| s.sender_id.as_str()).collect(),
+        };
+        self.form.review(&others, self.pem_read.as_ref().map(|(_, r)| r))
+    }
+}
+
+/// A removal waiting for confirmation.
+struct Removal {
+    id: i64,
+    name: String,
+}
+
+/// The Trusted senders screen.
 #[derive(Default)]
-pub struct SendersScreen {}
+pub struct SendersScreen {
+    editor: Option<Editor>,
+    removing: Option<Removal>,
+}
 
 impl View for SendersScreen {
-    fn ui(&mut self, ui: &mut egui::Ui, _cx: &mut ScreenCtx<'_>) {
-        ui.label("");
+    fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
+        cmds.send(Command::LoadConfig);
+    }
+
+    fn on_event(&mut self, event: &Event, data: &AppData, _cmds: &Commands) {
+        let Some(ed) = self.editor.as_mut() else { return };
+        match event {
+            Event::JwksFetched { url, outcome } => {
+                let Some(Fetch::Running { url: asked, sender_id }) = &ed.fetch else { return };
+                if asked != url {
+                    return;
+                }
+                if let Ok(k) = outcome {
+                    ed.form.pem = k.pem.clone();
+                    ed.form.algorithm = k.algorithm;
+                    ed.pem_read = Some((k.pem.trim().to_string(), Ok(k.algorithm)));
+                }
+                ed.fetch = Some(Fetch::Done {
+                    sender_id: sender_id.clone(),
+                    outcome: outcome.clone(),
+                });
+            }
+            Event::Config(_) => {
+                let senders = data.config.as_ref().map(|c| c.senders.as_slice()).unwrap_or_default();
+                let saved = ed.saving.as_ref().is_some_and(|new| {
+                    senders
+                        .iter()
+                        .any(|(s, _)| ed.id.is_none_or(|id| id == s.id) && stored_as(new, s))
+                });
+                let vanished = ed.id.is_some_and(|id| !senders.iter().any(|(s, _)| s.id == id));
+                if saved || vanished {
+                    self.editor = None;
+                }
+            }
+            Event::Error { message, detail } if ed.saving.is_some() => {
+                ed.saving = None;
+                ed.save_error = Some(Problem::with_detail(message, detail.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            ui.heading("Trusted senders");
+            ui.label(
+                RichText::new("Registries whose signed replies this office trusts, with their public keys.").weak(),
+            );
+            ui.add_space(theme::SPACING);
+            if self.editor.is_some() {
+                self.editor_ui(ui, cx);
+            } else {
+                self.list_ui(ui, cx.data);
+            }
+        });
+        self.removal_dialog(ui, cx);
+    }
+}
+
+impl SendersScreen {
+    fn list_ui(&mut self, ui: &mut Ui, data: &AppData) {
+        if ui.button("New sender").clicked() {
+            self.editor = Some(Editor::new(None, SenderForm::default()));
+        }
+        ui.add_space(theme::SPACING);
+        let Some(config) = &data.config else {
+            ui.label("Loading the trusted senders…");
+            return;
+        };
+        if config.senders.is_empty() {
+            ui.label("No trusted sender yet. Add the registry that signs the replies with “New sender”.");
+        }
+        for (sender, keys) in &config.senders {
+            self.sender_card(ui, sender, keys);
+            ui.add_space(theme::SPACING / 2.0);
+        }
+    }
+
+    fn sender_card(&mut self, ui: &mut Ui, s: &IbrSender, keys: &[SenderKey]) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(&s.name).strong());
+                ui.label(if s.active { "active" } else { "inactive: its replies are not trusted" });
+            });
+            ui.label(RichText::new(format!("Sender ID {}  ·  {}", s.sender_id, s.algorithm)).monospace());
+            ui.label(match keys.len() {
+                0 => "No key yet.".to_string(),
+                1 => "1 key.".to_string(),
+                n => format!("{n} keys (key rotation: replies signed with any of them are trusted)."),
+            });
+            if keys.is_empty() {
+                warning(ui, "Without a key, replies from this sender cannot be trusted. Edit it to add one.");
+            }
+            ui.label(match s.key_fetched_at {
+                Some(t) => format!("Key fetched at {}.", when(t)),
+                None => "Key never fetched from a JWKS URL.".to_string(),
+            });
+            if let Some(u) = &s.jwks_url {
+                ui.label(RichText::new(format!("JWKS URL {u}")).monospace());
+            }
+            ui.horizontal(|ui| {
+                if ui.button("Edit").accessible_name(format!("Edit {}", s.name)).clicked() {
+                    self.editor = Some(Editor::new(Some(s.id), SenderForm::from_sender(s)));
+                }
+                if ui.button("Remove").accessible_name(format!("Remove {}", s.name)).clicked() {
+                    self.removing = Some(Removal {
+                        id: s.id,
+                        name: s.name.clone(),
+                    });
+                }
+            });
+        });
+    }
+
+    fn editor_ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        let data = cx.data;
+        let Some(ed) = self.editor.as_mut() else { return };
+        ed.read_key();
+        let review = ed.review(data);
+        ui.heading(match ed.id {
+            None => "New trusted sender".to_string(),
+            Some(_) => format!("Edit “{}”", ed.form.name.trim()),
+        });
+        let mut enter = identity_fields(ui, &mut ed.form, &review);
+        enter |= key_fields(ui, ed, &review, cx);
+        if let Some(p) = &review.other {
+            field_problem(ui, "sender-form", p);
+        }
+        ui.add_space(theme::SPACING);
+        let action = save_row(ui, ed, &review);
+        if let Some(p) = &ed.save_error {
+            field_problem(ui, "sender-save", p);
+        }
+        let save = matches!(action, Some(FormAction::Save)) || (enter && ed.saving.is_none());
+        if matches!(action, Some(FormAction::Cancel)) {
+            self.editor = None;
+            return;
+        }
+        if save && let Some(sender) = review.sender {
+            ed.saving = Some(sender.clone());
+            ed.save_error = None;
+            cx.cmds.send(Command::SaveSender { id: ed.id, sender });
+        }
+        if let Some(id) = ed.id {
+            stored_keys(ui, data, id);
+        }
+    }
+
+    fn removal_dialog(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        let Some(r) = &self.removing else { return };
+        let answer = confirm_dialog(
+            ui,
+            "remove-sender",
+            &format!("Remove “{}”?", r.name),
+            |ui| {
+                ui.label(
+                    "Replies signed by this sender will no longer be trusted: checks against its registry will fail \
+                     until it is added again.",
+                );
+            },
+            "Remove",
+        );
+        match answer {
+            Some(Answer::Confirm) => {
+                cx.cmds.send(Command::DeleteSender { id: r.id });
+                if self.editor.as_ref().is_some_and(|e| e.id == Some(r.id)) {
+                    self.editor = None;
+                }
+                self.removing = None;
+            }
+            Some(Answer::Cancel) => self.removing = None,
+            None => {}
+        }
+    }
+}
+
+/// What the buttons under the form asked for.
+enum FormAction {
+    Save,
+    Cancel,
+}
+
+/// A one-line text field in a form row; returns whether Enter was pressed in it.
+fn line(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> bool {
+    let field = text_field(ui, label, value, hint);
+    entered(ui, &field)
+}
+
+fn show(ui: &mut Ui, id_salt: &str, problem: &Option<Problem>) {
+    if let Some(p) = problem {
+        field_problem(ui, id_salt, p);
+    }
+}
+
+/// Name and sender ID; returns whether Enter was pressed.
+fn identity_fields(ui: &mut Ui, f: &mut SenderForm, review: &Review) -> bool {
+    section_heading(ui, "Sender");
+    let mut enter = line(ui, "Name", &mut f.name, "National IBR");
+    show(ui, "sender-name", &review.name);
+    enter |= line(ui, "Sender ID", &mut f.sender_id, "ibr.national.gov");
+    match &review.sender_id {
+        Some(p) => field_problem(ui, "sender-id", p),
+        None => field_note(ui, "As the registry writes it in its replies: letters, digits, dots and hyphens."),
+    }
+    under_field(ui, |ui| {
+        ui.checkbox(&mut f.active, "Active");
+        ui.label(RichText::new("Replies are trusted only from active senders.").weak());
+    });
+    enter
+}
+
+/// Public key, JWKS URL, "Fetch public key" and the algorithm.
+fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>) -> bool {
+    section_heading(ui, "Public key");
+    let f = &mut ed.form;
+    let enter = line(ui, "JWKS URL", &mut f.jwks_url, "https://ibr.example.org/.well-known/jwks.json");
+    show(ui, "sender-jwks-url", &review.jwks_url);
+    let url = f.jwks_url.trim().to_string();
+    let sender_id = f.sender_id.trim().to_string();
+    let why_not = if url.is_empty() {
+        Some("Type the JWKS URL first.")
+    } else if review.jwks_url.is_some() {
+        Some("Correct the JWKS URL first.")
+    } else if sender_id.is_empty() || validate_sender_id(&sender_id).is_err() {
+        Some("Type a valid sender ID first: the key is chosen by it.")
+    } else if matches!(ed.fetch, Some(Fetch::Running { .. })) {
+        Some("Fetching…")
+    } else {
+        None
+    };
+    under_field(ui, |ui| {
+        ui.horizontal(|ui| {
+            let b = ui
+                .add_enabled(why_not.is_none(), egui::Button::new("Fetch public key"))
+                .on_hover_text("Download the sender's public key from its JWKS URL and put it below.");
+            if b.clicked() {
+                cx.cmds.send(Command::FetchJwks {
+                    url: url.clone(),
+                    sender_id: sender_id.clone(),
+                });
+                ed.fetch = Some(Fetch::Running { url, sender_id });
+            }
+            if let Some(w) = why_not {
+                ui.label(RichText::new(w).weak());
+            }
+        });
+        match &ed.fetch {
+            None | Some(Fetch::Running { .. }) => {}
+            Some(Fetch::Done { outcome: Ok(k), .. }) => {
+                ui.label(RichText::new(format!("✔ {}", fetched_text(k))).color(theme::status_colour(Some(true))));
+                ui.label(RichText::new("Save to keep this key.").weak());
+            }
+            Some(Fetch::Done {
+                outcome: Err(e),
+                sender_id,
+            }) => problem_text(ui, "sender-fetch", &fetch_failure(e, sender_id)),
+        }
+    });
+    let f = &mut ed.form;
+    form_row(ui, "Public key (PEM)", |ui| {
+        ui.add(
+            egui::TextEdit::multiline(&mut f.pem)
+                .font(egui::TextStyle::Monospace)
+                .hint_text("-----BEGIN PUBLIC KEY-----")
+                .desired_rows(5)
+                .desired_width(520.0),
+        )
+    });
+    show(ui, "sender-pem", &review.pem);
+    form_row(ui, "Algorithm", |ui| {
+        egui::ComboBox::from_id_salt("sender-algorithm")
+            .selected_text(f.algorithm.as_str())
+            .show_ui(ui, |ui| {
+                for a in Algorithm::ALL {
+                    ui.selectable_value(&mut f.algorithm, a, a.as_str());
+                }
+            })
+            .response
+    });
+    field_note(ui, "ed25519, or rs256 for RSA keys. Set from the key when it is fetched or pasted.");
+    enter
+}
+
+/// "Save" and "Cancel", with what stops saving.
+fn save_row(ui: &mut Ui, ed: &Editor, review: &Review) -> Option<FormAction> {
+    let why_not = if ed.saving.is_some() {
+        Some("Saving…".to_string())
+    } else if let Some(m) = &review.missing {
+        Some(m.clone())
+    } else if review.sender.is_none() {
+        Some("Correct what is marked in red first.".to_string())
+    } else {
+        None
+    };
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
+        let save = ui.add_enabled(why_not.is_none(), egui::Button::new(RichText::new("Save").strong()));
+        if save.clicked() {
+            action = Some(FormAction::Save);
+        }
+        if let Some(w) = &why_not {
+            save.on_disabled_hover_text(w.as_str());
+        }
+        if ui.button("Cancel").clicked() {
+            action = Some(FormAction::Cancel);
+        }
+        if let Some(w) = &why_not {
+            ui.label(RichText::new(w.as_str()).weak());
+        }
+    });
+    action
+}
+
+/// The keys stored for a sender; several mean the registry is rotating keys.
+fn stored_keys(ui: &mut Ui, data: &AppData, id: i64) {
+    let Some((_, keys)) = data
+        .config
+        .as_ref()
+        .and_then(|c| c.senders.iter().find(|(s, _)| s.id == id))
+    else {
+        return;
+    };
+    section_heading(ui, "Stored keys");
+    if keys.is_empty() {
+        ui.label("None yet: save a PEM key, or a JWKS URL and fetch the key.");
+        return;
+    }
+    if keys.len() > 1 {
+        ui.label(
+            RichText::new("Several keys: the registry is rotating its key. Replies signed with any of them are trusted.")
+                .weak(),
+        );
+    }
+    egui::Grid::new("sender-keys").striped(true).num_columns(4).show(ui, |ui| {
+        for h in ["Key ID (kid)", "Algorithm", "Origin", "Fetched at"] {
+            ui.label(RichText::new(h).strong());
+        }
+        ui.end_row();
+        for k in keys {
+            ui.label(RichText::new(k.kid.as_deref().unwrap_or("(none)")).monospace());
+            ui.label(k.algorithm.as_str());
+            ui.label(match k.origin {
+                KeyOrigin::Jwks => "from the JWKS URL",
+                KeyOrigin::Pem => "pasted PEM",
+            });
+            ui.label(when(k.fetched_at));
+            ui.end_row();
+        }
+    });
+}
+
+/// Whether a stored sender is what was sent to be saved.
+fn stored_as(new: &NewIbrSender, s: &IbrSender) -> bool {
+    new.name == s.name
+        && new.sender_id == s.sender_id
+        && new.jwks_url == s.jwks_url
+        && new.algorithm == s.algorithm
+        && new.active == s.active
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = include_str!("../../../tests/fixtures/vectors/sender_ed25519.pem");
+
+    fn form() -> SenderForm {
+        SenderForm {
+            name: " National IBR ".into(),
+            sender_id: " ibr.national.gov ".into(),
+            jwks_url: " https://ibr.example.org/.well-known/jwks.json ".into(),
+            ..SenderForm::default()
+        }
+    }
+
+    #[test]
+    fn the_form_becomes_a_trimmed_sender() {
+        let s = form().review(&Others::default(), None).sender.expect("valid");
+        assert_eq!(s.name, "National IBR");
+        assert_eq!(s.sender_id, "ibr.national.gov");
+        assert_eq!(s.jwks_url.as_deref(), Some("https://ibr.example.org/.well-known/jwks.json"));
+        assert_eq!(s.public_key_pem, None);
+    }
+
+    #[test]
+    fn a_bad_sender_id_is_shown_as_typed() {
+        let mut f = form();
+        f.sender_id = "ibr_national".into();
+        let r = f.review(&Others::default(), None);
+        assert!(r.sender.is_none());
+        assert!(r.sender_id.unwrap().message.contains("only letters, digits, dots and hyphens"));
+        let others = Others {
+            names: vec!["national ibr"],
+            sender_ids: vec!["ibr.national.gov"],
+        };
+        let r = form().review(&others, None);
+        assert!(r.name.is_some() && r.sender_id.is_some());
+    }
+
+    #[test]
+    fn a_key_or_a_url_is_needed() {
+        let mut f = form();
+        f.jwks_url.clear();
+        assert!(f.review(&Others::default(), None).missing.unwrap().contains("PEM"));
+        f.pem = PEM.into();
+        let read = read_pem(&f.pem);
+        assert_eq!(read, Ok(Algorithm::Ed25519));
+        assert!(f.review(&Others::default(), Some(&read)).sender.is_some());
+        f.algorithm = Algorithm::Rs256;
+        assert!(f.review(&Others::default(), Some(&read)).pem.unwrap().message.contains("choose ed25519"));
+        let bad = read_pem("not a key");
+        f.pem = "not a key".into();
+        assert!(f.review(&Others::default(), Some(&bad)).pem.unwrap().message.contains("PEM"));
+    }
+
+    #[test]
+    fn fetch_failures_point_at_the_cause() {
+        let p = fetch_failure("the JWKS at http://x has no signing key whose kid starts with \"a|\"", "a");
+        assert!(p.message.contains("check the sender ID"));
+        assert!(fetch_failure("connection refused", "a").message.contains("network"));
     }
 }

@@ -1,12 +1,343 @@
-//! (being written)
+//! Settings: who the officer is (recorded with every action in the audit
+//! log), the office's DCI sender ID, the window's theme, and the office's
+//! signing key with the public JWKS registries need to check signatures.
+//!
+//! The fields follow the configuration the engine sends until the officer
+//! starts typing; from then on they hold what was typed until it is saved.
 
+use egui::{RichText, Ui};
+
+use crate::domain::validate_sender_id;
+use crate::engine::event::ConfigSnapshot;
+use crate::engine::{Command, Event};
 use crate::ui::screens::{ScreenCtx, View};
+use crate::ui::state::{AppData, Commands, ThemeChoice};
+use crate::ui::theme;
+use crate::ui::widgets::{
+    Answer, Problem, confirm_dialog, entered, field_note, field_problem, section_heading, technical_detail,
+    text_field, under_field, warning,
+};
 
+/// The settings form as typed.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct SettingsForm {
+    officer_name: String,
+    office_sender_id: String,
+}
+
+/// What stops the settings from being saved.
+#[derive(Debug, Default, PartialEq)]
+struct Review {
+    sender_id: Option<Problem>,
+    missing: Option<String>,
+    /// Trimmed values ready to send.
+    ready: Option<(String, String)>,
+}
+
+impl SettingsForm {
+    fn from_config(c: &ConfigSnapshot) -> SettingsForm {
+        SettingsForm {
+            officer_name: c.officer_name.clone(),
+            office_sender_id: c.office_sender_id.clone(),
+        }
+    }
+
+    fn review(&self) -> Review {
+        let name = self.officer_name.trim();
+        let id = self.office_sender_id.trim();
+        let mut r = Review::default();
+        if name.is_empty() {
+            r.missing = Some("Type your name: it is recorded with every action.".into());
+        } else if id.is_empty() {
+            r.missing = Some("Type the office's sender ID.".into());
+        }
+        if !id.is_empty() {
+            r.sender_id = validate_sender_id(id).err().map(Problem::new);
+        }
+        if r.missing.is_none() && r.sender_id.is_none() {
+            r.ready = Some((name.to_string(), id.to_string()));
+        }
+        r
+    }
+
+    /// Whether the configuration holds exactly what the form holds.
+    fn saved_in(&self, c: &ConfigSnapshot) -> bool {
+        c.officer_name == self.officer_name.trim() && c.office_sender_id == self.office_sender_id.trim()
+    }
+}
+
+/// The Settings screen.
 #[derive(Default)]
-pub struct SettingsScreen {}
+pub struct SettingsScreen {
+    form: SettingsForm,
+    /// The officer changed a field since it was last loaded or saved.
+    editing: bool,
+    saving: bool,
+    save_error: Option<Problem>,
+    confirm_new_key: bool,
+    generating: bool,
+}
 
 impl View for SettingsScreen {
-    fn ui(&mut self, ui: &mut egui::Ui, _cx: &mut ScreenCtx<'_>) {
-        ui.label("");
+    fn on_show(&mut self, data: &AppData, cmds: &Commands) {
+        cmds.send(Command::LoadConfig);
+        self.sync(data);
+    }
+
+    fn on_event(&mut self, event: &Event, data: &AppData, _cmds: &Commands) {
+        match event {
+            Event::Config(c) => {
+                self.generating = false;
+                if self.saving && self.form.saved_in(c) {
+                    self.saving = false;
+                    self.editing = false;
+                }
+                self.sync(data);
+            }
+            Event::Error { message, detail } if self.saving || self.generating => {
+                if self.saving {
+                    self.save_error = Some(Problem::with_detail(message, detail.clone()));
+                }
+                self.saving = false;
+                self.generating = false;
+            }
+            _ => {}
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        if !self.editing && cx.data.config.as_ref().is_some_and(|c| !self.form.saved_in(c)) {
+            self.sync(cx.data);
+        }
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            ui.heading("Settings");
+            self.office_fields(ui, cx);
+            theme_choice(ui, cx);
+            self.signing_key(ui, cx);
+            keyring_status(ui, cx.data);
+        });
+        self.new_key_dialog(ui, cx);
+    }
+}
+
+impl SettingsScreen {
+    /// Shows the stored settings unless the officer is typing.
+    fn sync(&mut self, data: &AppData) {
+        if let (false, Some(c)) = (self.editing || self.saving, &data.config) {
+            self.form = SettingsForm::from_config(c);
+        }
+    }
+
+    fn office_fields(&mut self, ui: &mut Ui, cx: &ScreenCtx<'_>) {
+        section_heading(ui, "Officer and office");
+        if cx.data.config.is_none() {
+            ui.label("Loading the settings…");
+            return;
+        }
+        let name = text_field(ui, "Officer name", &mut self.form.officer_name, "your name");
+        let mut enter = entered(ui, &name);
+        field_note(ui, "Recorded in the audit log with every check and change you make.");
+        let id = text_field(ui, "Office sender ID", &mut self.form.office_sender_id, "office.example.gov");
+        enter |= entered(ui, &id);
+        if name.changed() || id.changed() {
+            self.editing = true;
+            self.save_error = None;
+        }
+        let review = self.form.review();
+        match &review.sender_id {
+            Some(p) => field_problem(ui, "office-sender-id", p),
+            None => field_note(
+                ui,
+                "How registries know this office (DCI sender ID): letters, digits, dots and hyphens. It is also the \
+                 first part of the signing key's ID.",
+            ),
+        }
+        let why_not = if self.saving {
+            Some("Saving…".to_string())
+        } else if let Some(m) = &review.missing {
+            Some(m.clone())
+        } else if review.ready.is_none() {
+            Some("Correct what is marked in red first.".to_string())
+        } else if !self.editing {
+            Some("Nothing changed.".to_string())
+        } else {
+            None
+        };
+        let mut save = false;
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
+            let b = ui.add_enabled(why_not.is_none(), egui::Button::new(RichText::new("Save").strong()));
+            save = b.clicked();
+            if let Some(w) = &why_not {
+                b.on_disabled_hover_text(w.as_str());
+                ui.label(RichText::new(w.as_str()).weak());
+            }
+        });
+        if let Some(p) = &self.save_error {
+            field_problem(ui, "settings-save", p);
+        }
+        if (save || enter)
+            && why_not.is_none()
+            && let Some((officer_name, office_sender_id)) = review.ready
+        {
+            self.saving = true;
+            self.save_error = None;
+            cx.cmds.send(Command::SaveSettings {
+                officer_name,
+                office_sender_id,
+            });
+        }
+    }
+
+    fn signing_key(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        section_heading(ui, "Office signing key");
+        let Some(config) = &cx.data.config else { return };
+        ui.label("Requests to registries are signed with this key, so a registry can tell they come from this office.");
+        match &config.office_kid {
+            Some(kid) => {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Key ID (kid):");
+                    ui.label(RichText::new(kid).monospace());
+                });
+            }
+            None => {
+                warning(ui, "None — requests go out unsigned. Registries that require signed requests will refuse them.");
+            }
+        }
+        let keyring_ok = config.keyring.is_ok();
+        ui.horizontal(|ui| {
+            let label = if config.office_kid.is_some() { "Generate a new signing key" } else { "Generate signing key" };
+            let why_not = if !keyring_ok {
+                Some("The private key must go to the OS keyring, which is not available.")
+            } else if self.generating {
+                Some("Generating…")
+            } else {
+                None
+            };
+            let b = ui.add_enabled(why_not.is_none(), egui::Button::new(label));
+            if let Some(w) = why_not {
+                ui.label(RichText::new(w).weak());
+            }
+            if b.clicked() {
+                if config.office_kid.is_some() {
+                    self.confirm_new_key = true;
+                } else {
+                    self.generating = true;
+                    cx.cmds.send(Command::GenerateOfficeKey);
+                }
+            }
+            if let Some(jwks) = &config.office_jwks
+                && ui.button("Copy public JWKS").clicked()
+            {
+                ui.ctx().copy_text(jwks.clone());
+                cx.toasts
+                    .info("The public JWKS is on the clipboard: send it to the registries this office asks.");
+            }
+        });
+        if let Some(jwks) = &config.office_jwks {
+            ui.add_space(theme::SPACING / 2.0);
+            let label = ui.label("Public JWKS (give it to each registry, so it can check this office's signatures)");
+            let mut text: &str = jwks;
+            ui.add(
+                egui::TextEdit::multiline(&mut text)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(6),
+            )
+            .labelled_by(label.id);
+        }
+    }
+
+    fn new_key_dialog(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        if !self.confirm_new_key {
+            return;
+        }
+        let answer = confirm_dialog(
+            ui,
+            "new-office-key",
+            "Replace the office signing key?",
+            |ui| {
+                ui.label("A new key replaces the current one at once.");
+                ui.label(
+                    "Every registry that checks this office's signatures must be given the new public JWKS; until \
+                     then it may refuse this office's requests.",
+                );
+            },
+            "Generate new key",
+        );
+        match answer {
+            Some(Answer::Confirm) => {
+                self.confirm_new_key = false;
+                self.generating = true;
+                cx.cmds.send(Command::GenerateOfficeKey);
+            }
+            Some(Answer::Cancel) => self.confirm_new_key = false,
+            None => {}
+        }
+    }
+}
+
+/// Light, dark, or as the operating system says; applied at once.
+fn theme_choice(ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+    section_heading(ui, "Appearance");
+    ui.horizontal(|ui| {
+        ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Theme"));
+        for (choice, label) in [
+            (ThemeChoice::System, "Follow the system"),
+            (ThemeChoice::Light, "Light"),
+            (ThemeChoice::Dark, "Dark"),
+        ] {
+            ui.radio_value(&mut cx.prefs.theme, choice, label);
+        }
+    });
+}
+
+/// Where secrets are kept, or why they cannot be.
+fn keyring_status(ui: &mut Ui, data: &AppData) {
+    section_heading(ui, "Secrets");
+    let Some(config) = &data.config else { return };
+    match &config.keyring {
+        Ok(what) => {
+            ui.label(format!(
+                "✔ Client secrets and the office signing key are kept in the OS keyring ({what}), never on disk."
+            ));
+        }
+        Err(e) => {
+            warning(
+                ui,
+                "The OS keyring is not available, so client secrets and the office signing key cannot be stored on \
+                 this computer.",
+            );
+            under_field(ui, |ui| technical_detail(ui, "settings-keyring", e));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_trimmed_and_checked() {
+        let f = SettingsForm {
+            officer_name: " Awa Ndiaye ".into(),
+            office_sender_id: " office.dakar.gov ".into(),
+        };
+        assert_eq!(
+            f.review().ready,
+            Some(("Awa Ndiaye".to_string(), "office.dakar.gov".to_string()))
+        );
+        let bad = SettingsForm {
+            office_sender_id: "office dakar".into(),
+            ..f.clone()
+        };
+        let r = bad.review();
+        assert!(r.ready.is_none());
+        assert!(r.sender_id.unwrap().message.starts_with("The sender ID"));
+        let nameless = SettingsForm {
+            officer_name: "  ".into(),
+            ..f
+        };
+        assert!(nameless.review().missing.unwrap().contains("your name"));
     }
 }

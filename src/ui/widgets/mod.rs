@@ -1,9 +1,18 @@
 //! Small widgets the screens share.
 
 mod badge;
+mod confirm;
+mod date;
+mod feedback;
 mod form;
 mod masked;
 
 pub use badge::{badge, check_badge};
+pub use confirm::{Answer, confirm_dialog};
+pub use date::date_picker;
+pub use feedback::{
+    Problem, entered, field_note, field_problem, field_warning, problem_text, sentence, technical_detail, under_field,
+    warning,
+};
 pub use form::{form_row, section_heading, text_field};
 pub use masked::{mask, masked_value};
