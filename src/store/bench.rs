@@ -91,7 +91,9 @@ pub fn bench_history(store: &Store, rows: u64) -> Result<HistoryBenchReport> {
         store.history_count(&probe.possible)
     })?);
     lines.push(measure("count, name text", || store.history_count(&probe.name))?);
-    lines.push(measure("count, name prefix (rare name)", || store.history_count(&probe.rare))?);
+    lines.push(measure("count, name prefix (rare name)", || {
+        store.history_count(&probe.rare)
+    })?);
     lines.push(measure("count, name prefix (two common words)", || {
         store.history_count(&probe.common_common)
     })?);

@@ -19,26 +19,33 @@
 //!
 //! Two plans answer it, chosen per query, because neither is fast for every
 //! name:
-//! - **From the word index** (`check_name_words`, one row per word of each
-//!   check): the checks having the rarest typed word are read from its prefix
-//!   range, narrowed to those having every other word (a probe of the index
-//!   by check), then joined to their rows for the other filters, and only
-//!   those are sorted. The cost grows with how many checks have the rarest
-//!   word, whatever the history's length: a rare name, or one nobody has, is
-//!   answered at once.
-//! - **In history order** (`checks_by_date`, which carries `name_search`):
-//!   read the history from the newest (or oldest) end and keep the checks whose
-//!   name has every word, until the page is full. The cost grows with how far
-//!   the page's last hit is, so it is fast when hits are dense, that is, for
-//!   common names, for which sorting every hit would be slow.
+//! - **From the word index** (`check_name_words`, one row per distinct word
+//!   of each check, kept in step by every insert of a check): the checks
+//!   having the rarest typed word are read from its prefix range
+//!   (`word >= w AND word < w'`) and narrowed to those having every other
+//!   word, by a probe of the index per check or, when the words are about as
+//!   common as each other, by intersecting their sorted ranges. Only then are
+//!   the rows read, for the other filters and the request time, and only they
+//!   are sorted. The cost grows with the candidates of the rarest word, not
+//!   with the history: a rare name, or one nobody has, is answered at once.
+//! - **In history order** (`checks_by_date`, which carries `name_search`, or
+//!   another filter's index): read from the newest (or oldest) end, keeping
+//!   the checks whose name has every word (`" " || name_search` contains
+//!   `" " || word`), until the page is full. The cost grows with how far the
+//!   page's last hit is: small when hits are dense, that is, for common names,
+//!   whose every hit would be slow to sort.
 //!
-//! Before a name query, the candidates of each typed word are counted in the
-//! word index, stopping at the threshold ([`WORD_PLAN_MAX`]; for a count of a
-//! name alone, which reads no row, [`COUNT_WORD_PLAN_MAX`]); if the rarest
-//! word stays under it, the
-//! word index drives the query, otherwise the history order does. The join
-//! order is forced (a `MATERIALIZED` CTE and `CROSS JOIN`) so that SQLite's
-//! planner cannot turn a rare name back into a scan of the history.
+//! Before a name query, each typed word's candidates are counted in the word
+//! index, stopping past the threshold ([`WORD_PLAN_MAX`]; for a count of a
+//! name alone, which reads no row, [`COUNT_WORD_PLAN_MAX`]). If the rarest
+//! word stays under it, the word index drives the query, otherwise the history
+//! order does. The join order is forced (a `MATERIALIZED` CTE, then
+//! `CROSS JOIN`) so that SQLite's planner cannot turn a rare name back into a
+//! scan of the history.
+//!
+//! Known weak spot: words that are each common but seldom together (two given
+//! names, "amina jose") have sparse hits, so a page of them reads the whole
+//! history in order (about 70 ms per million checks), as before the word index.
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -54,8 +61,9 @@ use crate::domain::{CheckFilter, DuplicationCheck, MatchResult, normalize_name};
 /// Measured on a million checks (release, 2 cores): each candidate costs a
 /// look-up of its row (for the request time and the other filters), about
 /// 1 µs when its page is cached and 2.5 µs when not, so 5,000 candidates take
-/// 4–12 ms; a word on more checks than that has a hit every 200 checks or
-/// fewer, so a page in history order ends after about 10,000 checks (< 1 ms).
+/// 4–12 ms. A word on more checks than that is on one check in 200 or more
+/// (of a million), so a page in history order ends after about 10,000 checks
+/// (under 1 ms) unless the other filters are rare too.
 const WORD_PLAN_MAX: u64 = 5_000;
 
 /// The threshold for a count of a name search alone: it needs no row, only
@@ -878,7 +886,9 @@ mod tests {
 
     fn run_count(c: &Connection, query: &Query, plan: Plan) -> u64 {
         let (sql, params) = count_sql(query, &plan);
-        let n = c.query_row(&sql, params_from_iter(&params), |r| r.get(0)).expect("count");
+        let n = c
+            .query_row(&sql, params_from_iter(&params), |r| r.get(0))
+            .expect("count");
         unsigned(n)
     }
 
@@ -1069,7 +1079,8 @@ mod tests {
                         let (sql, params) = page_sql(&query, &plan, false, 50, 0);
                         let steps = explain(c, &sql, &params);
                         let at = |step: &str| steps.iter().position(|s| s.starts_with(step));
-                        let words = at("SEARCH check_name_words USING PRIMARY KEY").or(at("SEARCH w USING PRIMARY KEY"));
+                        let words =
+                            at("SEARCH check_name_words USING PRIMARY KEY").or(at("SEARCH w USING PRIMARY KEY"));
                         let hits = at("SCAN hits");
                         let rows = at("SEARCH d USING INTEGER PRIMARY KEY");
                         assert!(
@@ -1107,92 +1118,5 @@ mod tests {
             .write(|tx| Ok(tx.execute("DELETE FROM duplication_checks WHERE id = ?1", [id])?))
             .expect("delete");
         assert!(words().is_empty());
-    }
-
-    #[test]
-    #[ignore = "TEMP experiment harness"]
-    fn zz_experiment() {
-        use std::time::Instant;
-        let path = std::path::Path::new("/tmp/ibr-exp/h.sqlite3");
-        let store = Store::open(path).expect("open");
-        let n = store.history_count(&CheckFilter::default()).expect("n");
-        if n < 1_000_000 {
-            let s = testutil::source(&store, "Synthetic");
-            store.fill_synthetic_history(1_000_000 - n, s.id).expect("fill");
-        }
-        let text = std::fs::read_to_string("/tmp/exp.sql").expect("sql");
-        store
-            .read(|c| {
-                for (t, result) in [("okonk", false), ("ami okonk", false), ("ami dia", false), ("diallo", true), ("zebedee quixote", false), ("amina jose", false)] {
-                    let filter = CheckFilter { text: Some(t.into()), result: result.then_some(MatchResult::PossibleMatch), ..CheckFilter::default() };
-                    let q = Query::of(&filter);
-                    let plan = q.plan(c, WORD_PLAN_MAX)?;
-                    let (sql, params) = page_sql(&q, &plan, false, 50, 0);
-                    println!("##### page {filter:?}\n  plan {plan:?}\n  {sql}\n  params {params:?}");
-                    for (i, p, d) in explain3(c, &sql, &params) { println!("   {i:>3} {p:>3} {d}"); }
-                    let cq = if q.conditions.clauses.is_empty() { COUNT_WORD_PLAN_MAX } else { WORD_PLAN_MAX };
-                    let plan = q.plan(c, cq)?;
-                    let (sql, params) = count_sql(&q, &plan);
-                    println!("##### count {filter:?}\n  plan {plan:?}\n  {sql}");
-                    for (i, p, d) in explain3(c, &sql, &params) { println!("   {i:>3} {p:>3} {d}"); }
-                }
-                for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
-                    let label = block.lines().next().unwrap_or("");
-                    if block.trim_start().starts_with("-- plan") {
-                        continue;
-                    }
-                    println!("=== {label}");
-                    let sql: String = block.lines().skip(1).collect::<Vec<_>>().join("\n");
-                    let mut eqp = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                    let rows = eqp.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(3)?)))?;
-                    for row in rows {
-                        let (id, parent, detail) = row?;
-                        println!("   {id:>3} {parent:>3} {detail}");
-                    }
-                    let mut times = Vec::new();
-                    let mut result = String::new();
-                    for _ in 0..7 {
-                        let t = Instant::now();
-                        let mut stmt = c.prepare_cached(&sql)?;
-                        let mut rows = stmt.query([])?;
-                        let mut n = 0;
-                        let mut first = String::new();
-                        while let Some(r) = rows.next()? {
-                            if n == 0 {
-                                first = format!("{:?}", r.get_ref(0)?);
-                            }
-                            n += 1;
-                        }
-                        times.push(t.elapsed().as_secs_f64() * 1000.0);
-                        result = format!("rows={n} first={first}");
-                    }
-                    times.sort_by(f64::total_cmp);
-                    println!("   median {:.2} ms  min {:.2}  max {:.2}  {result}", times[3], times[0], times[6]);
-                }
-                Ok(())
-            })
-            .expect("run");
-    }
-
-    fn explain3(c: &Connection, sql: &str, params: &[Value]) -> Vec<(i64, i64, String)> {
-        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("explain");
-        let steps = stmt.query_map(params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?, r.get(3)?))).expect("steps");
-        steps.collect::<rusqlite::Result<Vec<_>>>().expect("details")
-    }
-
-    #[test]
-    #[ignore = "TEMP migration timing"]
-    fn zz_migration_timing() {
-        use std::time::Instant;
-        let path = std::path::Path::new("/tmp/ibr-exp/h.sqlite3");
-        {
-            let conn = Connection::open(path).expect("raw");
-            conn.execute_batch("DROP TABLE check_name_words; PRAGMA user_version = 1;").expect("back to v1");
-        }
-        let t = Instant::now();
-        let store = Store::open(path).expect("open");
-        println!("migration to V2 on 1M checks: {:.2} s", t.elapsed().as_secs_f64());
-        let n = store.read(|c| Ok(c.query_row("SELECT count(*) FROM check_name_words", [], |r| r.get::<_, i64>(0))?)).expect("n");
-        println!("words: {n}");
     }
 }

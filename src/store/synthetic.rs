@@ -170,8 +170,8 @@ impl Names {
         let given = usize::try_from(row.bits(4, 16)).unwrap_or(0);
         // A second hash, so that the tail is independent of the other fields.
         let tail = splitmix64(row.hash);
-        let surname = if tail % RARE_ONE_IN == 0 {
-            SURNAMES.len() + usize::try_from((tail >> 32) % 32).unwrap_or(0)
+        let surname = if tail.is_multiple_of(RARE_ONE_IN) {
+            SURNAMES.len() + usize::try_from(tail >> 32).unwrap_or(0) % RARE_SURNAMES.len()
         } else {
             usize::try_from(row.bits(0, 16)).unwrap_or(0)
         };

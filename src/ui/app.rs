@@ -70,7 +70,10 @@ impl IbrDeskApp {
             sources: screens::sources::SourcesScreen::default(),
             senders: screens::senders::SendersScreen::default(),
             settings: screens::settings::SettingsScreen::default(),
-            toasts: egui_notify::Toasts::default(),
+            // Bottom right, above the status bar: away from the detail's buttons at the top.
+            toasts: egui_notify::Toasts::new()
+                .with_anchor(egui_notify::Anchor::BottomRight)
+                .with_margin(egui::vec2(12.0, 40.0)),
             first_frame: None,
             sample_checks_pending: false,
         };

@@ -255,23 +255,27 @@ impl ChecksScreen {
                     match self.row(index) {
                         Some(c) => {
                             row.set_selected(selected == Some(c.id));
+                            // Cells are not selectable text, so a click anywhere selects the row.
+                            let cell = |ui: &mut Ui, text: String| {
+                                ui.add(egui::Label::new(text).selectable(false));
+                            };
                             row.col(|ui| {
-                                ui.label(c.check_date.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string());
+                                cell(ui, c.check_date.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string());
                             });
                             row.col(|ui| {
                                 check_badge(ui, c);
                             });
                             row.col(|ui| {
-                                ui.label(c.applicant.display_name());
+                                cell(ui, c.applicant.display_name());
                             });
                             row.col(|ui| {
                                 let v = if reveal { c.identifier_value.clone() } else { mask(&c.identifier_value) };
-                                ui.monospace(format!("{} {v}", c.identifier_type));
+                                ui.add(egui::Label::new(RichText::new(format!("{} {v}", c.identifier_type)).monospace()).selectable(false));
                             });
                             row.col(|ui| {
-                                ui.label(&c.data_source_name);
+                                cell(ui, c.data_source_name.clone());
                                 if data.is_demo(c.data_source_id) {
-                                    ui.weak("(demo data)");
+                                    ui.add(egui::Label::new(RichText::new("(demo data)").weak()).selectable(false));
                                 }
                             });
                             if row.response().clicked() {

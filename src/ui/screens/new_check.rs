@@ -9,14 +9,17 @@
 
 use chrono::{Datelike, NaiveDate, Utc};
 use egui::{RichText, Ui};
+use tokio::sync::oneshot;
 
 use crate::domain::{IdType, Identifier, NewRegistrant, SearchReason, Sex};
 use crate::engine::event::SourceInfo;
-use crate::engine::{CheckSubject, Command};
+use crate::engine::{CheckSubject, Command, Event};
 use crate::ui::screens::{Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
-use crate::ui::widgets::{Problem, entered, field_note, field_problem, form_row, section_heading, under_field, warning};
+use crate::ui::widgets::{
+    Problem, entered, field_note, field_problem, form_row, problem_text, section_heading, under_field, warning,
+};
 
 /// Width of the identifier number fields.
 const ID_VALUE_WIDTH: f32 = 220.0;
@@ -117,7 +120,11 @@ impl ApplicantForm {
             if value.is_empty() {
                 if review.missing.is_none() {
                     review.missing = Some(if self.identifiers.len() == 1 {
-                        format!("Type the applicant's {} ({}).", row.id_type, row.id_type.describe().to_lowercase())
+                        format!(
+                            "Type the applicant's {} ({}).",
+                            row.id_type,
+                            row.id_type.describe().to_lowercase()
+                        )
                     } else {
                         format!("Type the {} of identifier {}, or remove that row.", row.id_type, i + 1)
                     });
@@ -194,27 +201,44 @@ pub struct NewCheckScreen {
     /// The data source chosen; follows the first active one until chosen.
     source: Option<i64>,
     reason: SearchReason,
+    /// Put the cursor in the first field on the next frame.
+    focus_first: bool,
+    /// The last check sent, until the engine says it is queued.
+    submitted: Option<(oneshot::Receiver<Result<i64, String>>, ApplicantForm)>,
+    /// Why the last check was not queued.
+    submit_error: Option<Problem>,
 }
 
 impl View for NewCheckScreen {
     fn on_show(&mut self, data: &AppData, cmds: &Commands) {
+        self.focus_first = true;
         if data.config.is_none() {
             cmds.send(Command::LoadConfig);
         }
     }
 
+    fn on_event(&mut self, _event: &Event, _data: &AppData, _cmds: &Commands) {
+        self.poll_submission();
+    }
+
     fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        self.poll_submission();
         let today = Utc::now().date_naive();
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.heading("New check");
             ui.label(
                 RichText::new("Find out whether an applicant is already enrolled, by asking the registry.").weak(),
             );
+            if let Some(p) = &self.submit_error {
+                problem_text(ui, "new-check-submit", p);
+            }
             let mut enter = self.applicant_fields(ui, today);
-            let review = self.form.review(today);
-            enter |= self.identifier_rows(ui, &review);
+            let shown = self.form.review(today);
+            enter |= self.identifier_rows(ui, &shown);
             let source = self.registry_fields(ui, cx);
             ui.add_space(theme::SPACING * 2.0);
+            // Reviewed again: a key typed in this frame belongs to the check.
+            let review = self.form.review(today);
             self.run_button(ui, cx, &review, source, enter);
         });
     }
@@ -229,6 +253,9 @@ impl NewCheckScreen {
         let r = form_row(ui, "Given name", |ui| {
             ui.add(egui::TextEdit::singleline(&mut f.given_name).desired_width(360.0))
         });
+        if std::mem::take(&mut self.focus_first) {
+            r.request_focus();
+        }
         enter |= entered(ui, &r);
         let r = form_row(ui, "Surname", |ui| {
             ui.add(egui::TextEdit::singleline(&mut f.surname).desired_width(360.0))
@@ -246,7 +273,10 @@ impl NewCheckScreen {
         enter |= entered(ui, &r);
         match parse_birth_date(&f.birth_date, today) {
             Err(p) => field_problem(ui, "birth-date", &p),
-            Ok(_) => field_note(ui, "Optional. With the name, it lets the registry find the person without an identifier."),
+            Ok(_) => field_note(
+                ui,
+                "Optional. With the name, it lets the registry find the person without an identifier.",
+            ),
         }
         form_row(ui, "Sex", |ui| {
             egui::ComboBox::from_id_salt("new-check-sex")
@@ -265,7 +295,7 @@ impl NewCheckScreen {
     fn identifier_rows(&mut self, ui: &mut Ui, review: &Review) -> bool {
         section_heading(ui, "Identifiers");
         under_field(ui, |ui| {
-            ui.label(RichText::new("At least one. Point at a type to see what it means.").weak());
+            ui.label(RichText::new("At least one, exactly as written on the document.").weak());
         });
         let mut enter = false;
         let mut remove = None;
@@ -356,7 +386,7 @@ impl NewCheckScreen {
         under_field(ui, |ui| {
             let online = cx.data.online(chosen.source.id);
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new("●").color(theme::status_colour(online)));
+                ui.label(RichText::new("⏺").color(theme::status_colour(online)));
                 ui.label(match online {
                     Some(true) => "Online: the check runs at once.",
                     Some(false) => "Offline: the check waits in the queue and runs when the registry answers again.",
@@ -364,7 +394,10 @@ impl NewCheckScreen {
                 });
             });
             if chosen.source.is_demo {
-                warning(ui, "Demo data: the answer comes from synthetic people, not from a real registry.");
+                warning(
+                    ui,
+                    "Demo data: the answer comes from synthetic people, not from a real registry.",
+                );
             }
         });
     }
@@ -386,7 +419,10 @@ impl NewCheckScreen {
         let mut run = false;
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
-            let button = ui.add_enabled(why_not.is_none(), egui::Button::new(RichText::new("Run check").strong()));
+            let button = ui.add_enabled(
+                why_not.is_none(),
+                egui::Button::new(RichText::new("Run check").strong()),
+            );
             run = button.clicked();
             match &why_not {
                 Some(reason) => {
@@ -401,14 +437,45 @@ impl NewCheckScreen {
         if (run || enter)
             && let (Some(registrant), Some(data_source_id)) = (review.registrant.clone(), source)
         {
+            let (reply, answer) = oneshot::channel();
             cx.cmds.send(Command::SubmitCheck {
                 registrant: CheckSubject::New(registrant),
                 data_source_id,
                 reason: self.reason,
-                reply: None,
+                reply: Some(reply),
             });
             *cx.navigate = Some(Navigate::To(Screen::Checks));
-            self.form = ApplicantForm::default();
+            self.submitted = Some((answer, std::mem::take(&mut self.form)));
+            self.submit_error = None;
+        }
+    }
+
+    /// Looks (without waiting) whether the engine queued the last check. A
+    /// check that was not queued gives its applicant back to the form, so
+    /// nothing typed is lost, and says why.
+    fn poll_submission(&mut self) {
+        let Some((answer, _)) = self.submitted.as_mut() else {
+            return;
+        };
+        let outcome = match answer.try_recv() {
+            Err(oneshot::error::TryRecvError::Empty) => return,
+            Err(oneshot::error::TryRecvError::Closed) => None,
+            Ok(r) => r.err(),
+        };
+        let Some((_, form)) = self.submitted.take() else { return };
+        if let Some(e) = outcome {
+            let restored = self.form == ApplicantForm::default();
+            if restored {
+                self.form = form;
+            }
+            self.submit_error = Some(Problem::with_detail(
+                if restored {
+                    "the last check was not queued. The applicant's details are back in the form: run it again"
+                } else {
+                    "the last check was not queued: type the applicant's details again and run it again"
+                },
+                e,
+            ));
         }
     }
 }
@@ -516,7 +583,10 @@ mod tests {
         assert_eq!(r.sex, Some(Sex::Female));
         assert_eq!(
             r.identifiers,
-            vec![Identifier::new(IdType::Uin, "4567890123"), Identifier::new(IdType::Brn, "BRN-77")]
+            vec![
+                Identifier::new(IdType::Uin, "4567890123"),
+                Identifier::new(IdType::Brn, "BRN-77")
+            ]
         );
     }
 

@@ -223,14 +223,22 @@ fn fetched_text(k: &FetchedKey) -> String {
 /// A "Fetch public key" under way or answered.
 #[derive(Debug, Clone)]
 enum Fetch {
-    Running { url: String, sender_id: String },
-    Done { sender_id: String, outcome: Result<FetchedKey, String> },
+    Running {
+        url: String,
+        sender_id: String,
+    },
+    Done {
+        sender_id: String,
+        outcome: Result<FetchedKey, String>,
+    },
 }
 
 /// The form, open on a new or a stored sender.
 struct Editor {
     id: Option<i64>,
     form: SenderForm,
+    /// Put the cursor in the first field (once, when the form opens).
+    focus_name: bool,
     /// The pasted key and what it was read as, re-read only when it changes.
     pem_read: Option<(String, Result<Algorithm, String>)>,
     fetch: Option<Fetch>,
@@ -249,6 +257,7 @@ impl Editor {
         Editor {
             id,
             form,
+            focus_name: true,
             pem_read,
             fetch: None,
             saving: None,
@@ -307,7 +316,9 @@ impl View for SendersScreen {
         let Some(ed) = self.editor.as_mut() else { return };
         match event {
             Event::JwksFetched { url, outcome } => {
-                let Some(Fetch::Running { url: asked, sender_id }) = &ed.fetch else { return };
+                let Some(Fetch::Running { url: asked, sender_id }) = &ed.fetch else {
+                    return;
+                };
                 if asked != url {
                     return;
                 }
@@ -382,29 +393,47 @@ impl SendersScreen {
             ui.set_width(ui.available_width());
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(&s.name).strong());
-                ui.label(if s.active { "active" } else { "inactive: its replies are not trusted" });
+                ui.label(if s.active {
+                    "active"
+                } else {
+                    "inactive: its replies are not trusted"
+                });
             });
-            ui.label(RichText::new(format!("Sender ID {}  ·  {}", s.sender_id, s.algorithm)).monospace());
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Sender ID:");
+                ui.label(RichText::new(&s.sender_id).monospace());
+                ui.label(format!("· algorithm {}", s.algorithm));
+            });
             ui.label(match keys.len() {
                 0 => "No key yet.".to_string(),
                 1 => "1 key.".to_string(),
                 n => format!("{n} keys (key rotation: replies signed with any of them are trusted)."),
             });
             if keys.is_empty() {
-                warning(ui, "Without a key, replies from this sender cannot be trusted. Edit it to add one.");
+                warning(
+                    ui,
+                    "Without a key, replies from this sender cannot be trusted. Edit it to add one.",
+                );
             }
             ui.label(match s.key_fetched_at {
                 Some(t) => format!("Key fetched at {}.", when(t)),
                 None => "Key never fetched from a JWKS URL.".to_string(),
             });
             if let Some(u) = &s.jwks_url {
-                ui.label(RichText::new(format!("JWKS URL {u}")).monospace());
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("JWKS URL:");
+                    ui.label(RichText::new(u).monospace());
+                });
             }
             ui.horizontal(|ui| {
                 if ui.button("Edit").accessible_name(format!("Edit {}", s.name)).clicked() {
                     self.editor = Some(Editor::new(Some(s.id), SenderForm::from_sender(s)));
                 }
-                if ui.button("Remove").accessible_name(format!("Remove {}", s.name)).clicked() {
+                if ui
+                    .button("Remove")
+                    .accessible_name(format!("Remove {}", s.name))
+                    .clicked()
+                {
                     self.removing = Some(Removal {
                         id: s.id,
                         name: s.name.clone(),
@@ -423,7 +452,7 @@ impl SendersScreen {
             None => "New trusted sender".to_string(),
             Some(_) => format!("Edit “{}”", ed.form.name.trim()),
         });
-        let mut enter = identity_fields(ui, &mut ed.form, &review);
+        let mut enter = identity_fields(ui, &mut ed.form, &review, &mut ed.focus_name);
         enter |= key_fields(ui, ed, &review, cx);
         if let Some(p) = &review.other {
             field_problem(ui, "sender-form", p);
@@ -438,7 +467,8 @@ impl SendersScreen {
             self.editor = None;
             return;
         }
-        if save && let Some(sender) = review.sender {
+        // Reviewed again: a key typed in this frame belongs to the sender.
+        if save && let Some(sender) = ed.review(data).sender {
             ed.saving = Some(sender.clone());
             ed.save_error = None;
             cx.cmds.send(Command::SaveSender { id: ed.id, sender });
@@ -494,15 +524,23 @@ fn show(ui: &mut Ui, id_salt: &str, problem: &Option<Problem>) {
     }
 }
 
-/// Name and sender ID; returns whether Enter was pressed.
-fn identity_fields(ui: &mut Ui, f: &mut SenderForm, review: &Review) -> bool {
+/// Name and sender ID; `focus` puts the cursor in the name once, when the
+/// form opens. Returns whether Enter was pressed.
+fn identity_fields(ui: &mut Ui, f: &mut SenderForm, review: &Review, focus: &mut bool) -> bool {
     section_heading(ui, "Sender");
-    let mut enter = line(ui, "Name", &mut f.name, "National IBR");
+    let name = text_field(ui, "Name", &mut f.name, "National IBR");
+    if std::mem::take(focus) {
+        name.request_focus();
+    }
+    let mut enter = entered(ui, &name);
     show(ui, "sender-name", &review.name);
     enter |= line(ui, "Sender ID", &mut f.sender_id, "ibr.national.gov");
     match &review.sender_id {
         Some(p) => field_problem(ui, "sender-id", p),
-        None => field_note(ui, "As the registry writes it in its replies: letters, digits, dots and hyphens."),
+        None => field_note(
+            ui,
+            "As the registry writes it in its replies: letters, digits, dots and hyphens.",
+        ),
     }
     under_field(ui, |ui| {
         ui.checkbox(&mut f.active, "Active");
@@ -515,7 +553,12 @@ fn identity_fields(ui: &mut Ui, f: &mut SenderForm, review: &Review) -> bool {
 fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>) -> bool {
     section_heading(ui, "Public key");
     let f = &mut ed.form;
-    let enter = line(ui, "JWKS URL", &mut f.jwks_url, "https://ibr.example.org/.well-known/jwks.json");
+    let enter = line(
+        ui,
+        "JWKS URL",
+        &mut f.jwks_url,
+        "https://ibr.example.org/.well-known/jwks.json",
+    );
     show(ui, "sender-jwks-url", &review.jwks_url);
     let url = f.jwks_url.trim().to_string();
     let sender_id = f.sender_id.trim().to_string();
@@ -579,7 +622,10 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
             })
             .response
     });
-    field_note(ui, "ed25519, or rs256 for RSA keys. Set from the key when it is fetched or pasted.");
+    field_note(
+        ui,
+        "ed25519, or rs256 for RSA keys. Set from the key when it is fetched or pasted.",
+    );
     enter
 }
 
@@ -630,26 +676,31 @@ fn stored_keys(ui: &mut Ui, data: &AppData, id: i64) {
     }
     if keys.len() > 1 {
         ui.label(
-            RichText::new("Several keys: the registry is rotating its key. Replies signed with any of them are trusted.")
-                .weak(),
+            RichText::new(
+                "Several keys: the registry is rotating its key. Replies signed with any of them are trusted.",
+            )
+            .weak(),
         );
     }
-    egui::Grid::new("sender-keys").striped(true).num_columns(4).show(ui, |ui| {
-        for h in ["Key ID (kid)", "Algorithm", "Origin", "Fetched at"] {
-            ui.label(RichText::new(h).strong());
-        }
-        ui.end_row();
-        for k in keys {
-            ui.label(RichText::new(k.kid.as_deref().unwrap_or("(none)")).monospace());
-            ui.label(k.algorithm.as_str());
-            ui.label(match k.origin {
-                KeyOrigin::Jwks => "from the JWKS URL",
-                KeyOrigin::Pem => "pasted PEM",
-            });
-            ui.label(when(k.fetched_at));
+    egui::Grid::new("sender-keys")
+        .striped(true)
+        .num_columns(4)
+        .show(ui, |ui| {
+            for h in ["Key ID (kid)", "Algorithm", "Origin", "Fetched at"] {
+                ui.label(RichText::new(h).strong());
+            }
             ui.end_row();
-        }
-    });
+            for k in keys {
+                ui.label(RichText::new(k.kid.as_deref().unwrap_or("(none)")).monospace());
+                ui.label(k.algorithm.as_str());
+                ui.label(match k.origin {
+                    KeyOrigin::Jwks => "from the JWKS URL",
+                    KeyOrigin::Pem => "pasted PEM",
+                });
+                ui.label(when(k.fetched_at));
+                ui.end_row();
+            }
+        });
 }
 
 /// Whether a stored sender is what was sent to be saved.
@@ -681,7 +732,10 @@ mod tests {
         let s = form().review(&Others::default(), None).sender.expect("valid");
         assert_eq!(s.name, "National IBR");
         assert_eq!(s.sender_id, "ibr.national.gov");
-        assert_eq!(s.jwks_url.as_deref(), Some("https://ibr.example.org/.well-known/jwks.json"));
+        assert_eq!(
+            s.jwks_url.as_deref(),
+            Some("https://ibr.example.org/.well-known/jwks.json")
+        );
         assert_eq!(s.public_key_pem, None);
     }
 
@@ -691,7 +745,12 @@ mod tests {
         f.sender_id = "ibr_national".into();
         let r = f.review(&Others::default(), None);
         assert!(r.sender.is_none());
-        assert!(r.sender_id.unwrap().message.contains("only letters, digits, dots and hyphens"));
+        assert!(
+            r.sender_id
+                .unwrap()
+                .message
+                .contains("only letters, digits, dots and hyphens")
+        );
         let others = Others {
             names: vec!["national ibr"],
             sender_ids: vec!["ibr.national.gov"],
@@ -710,15 +769,30 @@ mod tests {
         assert_eq!(read, Ok(Algorithm::Ed25519));
         assert!(f.review(&Others::default(), Some(&read)).sender.is_some());
         f.algorithm = Algorithm::Rs256;
-        assert!(f.review(&Others::default(), Some(&read)).pem.unwrap().message.contains("choose ed25519"));
+        assert!(
+            f.review(&Others::default(), Some(&read))
+                .pem
+                .unwrap()
+                .message
+                .contains("choose ed25519")
+        );
         let bad = read_pem("not a key");
         f.pem = "not a key".into();
-        assert!(f.review(&Others::default(), Some(&bad)).pem.unwrap().message.contains("PEM"));
+        assert!(
+            f.review(&Others::default(), Some(&bad))
+                .pem
+                .unwrap()
+                .message
+                .contains("PEM")
+        );
     }
 
     #[test]
     fn fetch_failures_point_at_the_cause() {
-        let p = fetch_failure("the JWKS at http://x has no signing key whose kid starts with \"a|\"", "a");
+        let p = fetch_failure(
+            "the JWKS at http://x has no signing key whose kid starts with \"a|\"",
+            "a",
+        );
         assert!(p.message.contains("check the sender ID"));
         assert!(fetch_failure("connection refused", "a").message.contains("network"));
     }

@@ -14,8 +14,8 @@ use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands, ThemeChoice};
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Answer, Problem, confirm_dialog, entered, field_note, field_problem, section_heading, technical_detail,
-    text_field, under_field, warning,
+    Answer, Problem, confirm_dialog, entered, field_note, field_problem, section_heading, technical_detail, text_field,
+    under_field, warning,
 };
 
 /// The settings form as typed.
@@ -137,7 +137,12 @@ impl SettingsScreen {
         let name = text_field(ui, "Officer name", &mut self.form.officer_name, "your name");
         let mut enter = entered(ui, &name);
         field_note(ui, "Recorded in the audit log with every check and change you make.");
-        let id = text_field(ui, "Office sender ID", &mut self.form.office_sender_id, "office.example.gov");
+        let id = text_field(
+            ui,
+            "Office sender ID",
+            &mut self.form.office_sender_id,
+            "office.example.gov",
+        );
         enter |= entered(ui, &id);
         if name.changed() || id.changed() {
             self.editing = true;
@@ -201,12 +206,19 @@ impl SettingsScreen {
                 });
             }
             None => {
-                warning(ui, "None — requests go out unsigned. Registries that require signed requests will refuse them.");
+                warning(
+                    ui,
+                    "None — requests go out unsigned. Registries that require signed requests will refuse them.",
+                );
             }
         }
         let keyring_ok = config.keyring.is_ok();
         ui.horizontal(|ui| {
-            let label = if config.office_kid.is_some() { "Generate a new signing key" } else { "Generate signing key" };
+            let label = if config.office_kid.is_some() {
+                "Generate a new signing key"
+            } else {
+                "Generate signing key"
+            };
             let why_not = if !keyring_ok {
                 Some("The private key must go to the OS keyring, which is not available.")
             } else if self.generating {
@@ -298,9 +310,8 @@ fn keyring_status(ui: &mut Ui, data: &AppData) {
     let Some(config) = &data.config else { return };
     match &config.keyring {
         Ok(what) => {
-            ui.label(format!(
-                "✔ Client secrets and the office signing key are kept in the OS keyring ({what}), never on disk."
-            ));
+            ui.label("✔ Client secrets and the office signing key are kept in the OS keyring, never on disk.");
+            ui.label(RichText::new(format!("Keyring: {what}")).weak());
         }
         Err(e) => {
             warning(

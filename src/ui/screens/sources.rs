@@ -132,7 +132,10 @@ impl SourceForm {
         if new.name.is_empty() {
             missing.push("a name");
         } else if others.iter().any(|o| o.trim().eq_ignore_ascii_case(&new.name)) {
-            r.name = Some(Problem::new(format!("another data source is already called “{}”", new.name)));
+            r.name = Some(Problem::new(format!(
+                "another data source is already called “{}”",
+                new.name
+            )));
         }
         if new.base_url.is_empty() {
             missing.push("the base URL");
@@ -260,11 +263,26 @@ enum TestState {
 struct Editor {
     id: Option<i64>,
     form: SourceForm,
+    /// Put the cursor in the first field (once, when the form opens).
+    focus_name: bool,
     /// Whether the stored source has a secret in the keyring.
     secret_stored: Option<bool>,
     /// What was sent to the engine, until it answers.
     saving: Option<NewDataSource>,
     save_error: Option<Problem>,
+}
+
+impl Editor {
+    fn open(id: Option<i64>, form: SourceForm, secret_stored: Option<bool>) -> Editor {
+        Editor {
+            id,
+            form,
+            focus_name: true,
+            secret_stored,
+            saving: None,
+            save_error: None,
+        }
+    }
 }
 
 /// A removal waiting for confirmation.
@@ -342,13 +360,7 @@ impl SourcesScreen {
 
     fn list_ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
         if ui.button("New data source").clicked() {
-            self.editor = Some(Editor {
-                id: None,
-                form: SourceForm::default(),
-                secret_stored: None,
-                saving: None,
-                save_error: None,
-            });
+            self.editor = Some(Editor::open(None, SourceForm::default(), None));
         }
         ui.add_space(theme::SPACING);
         let data = cx.data;
@@ -373,14 +385,18 @@ impl SourcesScreen {
                 ui.label(RichText::new(&s.name).strong());
                 if s.is_demo {
                     ui.label(
-                        RichText::new("(demo data — synthetic people)").color(theme::warning_text(ui.visuals().dark_mode)),
+                        RichText::new("(demo data — synthetic people)")
+                            .color(theme::warning_text(ui.visuals().dark_mode)),
                     );
                 }
                 if !s.active {
                     ui.label(RichText::new("inactive: not offered for new checks").weak());
                 }
             });
-            ui.label(RichText::new(format!("{}  ·  /{}", s.base_url, s.path_prefix)).monospace());
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Address:");
+                ui.label(RichText::new(format!("{}/{}", s.base_url.trim_end_matches('/'), s.path_prefix)).monospace());
+            });
             online_line(ui, cx.data, s.id);
             ui.label(secret_line(s, info.secret_stored));
             if s.allow_unsigned {
@@ -391,7 +407,11 @@ impl SourcesScreen {
                     self.edit(info);
                 }
                 self.test_button(ui, cx, s);
-                if ui.button("Remove").accessible_name(format!("Remove {}", s.name)).clicked() {
+                if ui
+                    .button("Remove")
+                    .accessible_name(format!("Remove {}", s.name))
+                    .clicked()
+                {
                     self.removing = Some(Removal {
                         id: s.id,
                         name: s.name.clone(),
@@ -404,13 +424,11 @@ impl SourcesScreen {
     }
 
     fn edit(&mut self, info: &SourceInfo) {
-        self.editor = Some(Editor {
-            id: Some(info.source.id),
-            form: SourceForm::from_source(&info.source),
-            secret_stored: info.secret_stored,
-            saving: None,
-            save_error: None,
-        });
+        self.editor = Some(Editor::open(
+            Some(info.source.id),
+            SourceForm::from_source(&info.source),
+            info.secret_stored,
+        ));
     }
 
     fn test_button(&mut self, ui: &mut Ui, cx: &ScreenCtx<'_>, s: &DataSource) {
@@ -461,7 +479,7 @@ impl SourcesScreen {
             );
         }
         let review = ed.form.review(&others);
-        let mut enter = connection_fields(ui, &mut ed.form, &review);
+        let mut enter = connection_fields(ui, &mut ed.form, &review, &mut ed.focus_name);
         enter |= sign_in_fields(ui, ed, &review, data);
         reply_fields(ui, &mut ed.form);
         let keyring_ok = data.config.as_ref().is_some_and(|c| c.keyring.is_ok());
@@ -484,15 +502,26 @@ impl SourcesScreen {
             None if enter && !secret_blocked && ed.saving.is_none() && review.source.is_some() => self.save(cx),
             None => {}
         }
-        if let Some(id) = test {
-            ui.add_space(theme::SPACING);
-            ui.horizontal(|ui| {
-                if let Some(s) = data.sources().iter().find(|s| s.source.id == id) {
-                    self.test_button(ui, cx, &s.source);
-                    ui.label(RichText::new("Tests the saved settings.").weak());
-                }
-            });
-            self.test_result(ui, id);
+        ui.add_space(theme::SPACING);
+        match test {
+            Some(id) => {
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
+                    if let Some(s) = data.sources().iter().find(|s| s.source.id == id) {
+                        self.test_button(ui, cx, &s.source);
+                        ui.label(RichText::new("Tests the saved settings: save your changes first.").weak());
+                    }
+                });
+                under_field(ui, |ui| self.test_result(ui, id));
+            }
+            None => {
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
+                    ui.add_enabled(false, egui::Button::new("Test connection"))
+                        .on_disabled_hover_text("Save first: the test uses the saved settings.");
+                    ui.label(RichText::new("Save first: the test uses the saved settings.").weak());
+                });
+            }
         }
     }
 
@@ -507,7 +536,9 @@ impl SourcesScreen {
             .filter(|s| Some(s.source.id) != ed.id)
             .map(|s| s.source.name.as_str())
             .collect();
-        let Some(source) = ed.form.review(&others).source else { return };
+        let Some(source) = ed.form.review(&others).source else {
+            return;
+        };
         let secret = secret_change(
             &ed.form.secret,
             ed.form.clear_secret,
@@ -563,10 +594,15 @@ enum FormAction {
     Cancel,
 }
 
-/// Name, registry type and address; returns whether Enter was pressed.
-fn connection_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) -> bool {
+/// Name, registry type and address; `focus` puts the cursor in the name
+/// once, when the form opens. Returns whether Enter was pressed.
+fn connection_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review, focus: &mut bool) -> bool {
     section_heading(ui, "Registry");
-    let mut enter = line(ui, "Name", &mut f.name, "National IBR");
+    let name = text_field(ui, "Name", &mut f.name, "National IBR");
+    if std::mem::take(focus) {
+        name.request_focus();
+    }
+    let mut enter = entered(ui, &name);
     show(ui, "source-name", &review.name);
     enter |= line(ui, "Registry type", &mut f.registry_type, "IBR");
     field_note(ui, "IBR for an Integrated Beneficiary Registry.");
@@ -577,14 +613,13 @@ fn connection_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) -> bool {
         enter |= line(ui, "Other path prefix", &mut f.path_prefix, "registry");
     }
     show(ui, "source-path-prefix", &review.path_prefix);
-    field_note(
-        ui,
-        &format!(
-            "Requests go to {}/{}/sync/search.",
-            f.base_url.trim().trim_end_matches('/'),
-            f.path_prefix.trim()
-        ),
-    );
+    if review.base_url.is_none() && !f.base_url.trim().is_empty() {
+        let base = f.base_url.trim().trim_end_matches('/');
+        field_note(
+            ui,
+            &format!("Searches go to {base}/{}/sync/search.", f.path_prefix.trim()),
+        );
+    }
     enter
 }
 
@@ -603,7 +638,10 @@ fn path_prefix_field(ui: &mut Ui, f: &mut SourceForm) {
             .width(240.0)
             .show_ui(ui, |ui| {
                 for (p, label) in PATH_PREFIXES {
-                    if ui.selectable_label(!f.custom_prefix && f.path_prefix == p, label).clicked() {
+                    if ui
+                        .selectable_label(!f.custom_prefix && f.path_prefix == p, label)
+                        .clicked()
+                    {
                         f.path_prefix = p.to_string();
                         f.custom_prefix = false;
                     }
@@ -620,13 +658,20 @@ fn path_prefix_field(ui: &mut Ui, f: &mut SourceForm) {
 fn sign_in_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, data: &AppData) -> bool {
     section_heading(ui, "Sign-in (OAuth 2.0)");
     let f = &mut ed.form;
-    let mut enter = line(ui, "OAuth token URL", &mut f.auth_url, "leave empty if the registry needs no sign-in");
+    let mut enter = line(
+        ui,
+        "OAuth token URL",
+        &mut f.auth_url,
+        "leave empty if the registry needs no sign-in",
+    );
     show(ui, "source-auth-url", &review.auth_url);
     enter |= line(ui, "Client ID", &mut f.client_id, "");
     let secret = form_row(ui, "Client secret", |ui| {
         ui.add_enabled(
             !f.clear_secret,
-            egui::TextEdit::singleline(&mut f.secret).password(true).desired_width(360.0),
+            egui::TextEdit::singleline(&mut f.secret)
+                .password(true)
+                .desired_width(360.0),
         )
     });
     enter |= entered(ui, &secret);
@@ -730,7 +775,7 @@ fn stored_as(new: &NewDataSource, s: &DataSource) -> bool {
 fn online_line(ui: &mut Ui, data: &AppData, id: i64) {
     let online = data.online(id);
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new("●").color(theme::status_colour(online)));
+        ui.label(RichText::new("⏺").color(theme::status_colour(online)));
         let words = match online {
             Some(true) => "Online".to_string(),
             Some(false) => "Offline: checks wait in the queue until it answers".to_string(),
@@ -801,7 +846,10 @@ mod tests {
         assert_eq!(shown_registry_type(REGISTRY_TYPE_IBR), "IBR");
         assert_eq!(stored_registry_type(" ibr "), REGISTRY_TYPE_IBR);
         assert_eq!(stored_registry_type(""), REGISTRY_TYPE_IBR);
-        assert_eq!(stored_registry_type("ns:org:RegistryType:CRVS"), "ns:org:RegistryType:CRVS");
+        assert_eq!(
+            stored_registry_type("ns:org:RegistryType:CRVS"),
+            "ns:org:RegistryType:CRVS"
+        );
         let stored = DataSource {
             id: 1,
             name: "X".into(),
@@ -855,7 +903,10 @@ mod tests {
     fn the_secret_is_kept_set_or_cleared() {
         assert_eq!(secret_change("", false, true, Some(true)), SecretChange::Keep);
         assert_eq!(secret_change("  ", false, true, None), SecretChange::Keep);
-        assert_eq!(secret_change(" new ", false, true, Some(true)), SecretChange::Set("new".into()));
+        assert_eq!(
+            secret_change(" new ", false, true, Some(true)),
+            SecretChange::Set("new".into())
+        );
         assert_eq!(secret_change("typed", true, true, Some(true)), SecretChange::Clear);
         // No more OAuth: a secret left behind is removed.
         assert_eq!(secret_change("", false, false, Some(true)), SecretChange::Clear);
@@ -865,9 +916,16 @@ mod tests {
     #[test]
     fn failed_tests_say_what_to_look_at() {
         let p = test_failure("the registry could not be reached: error sending request: connection refused");
-        assert!(p.message.starts_with("The registry could not be reached. Check the base URL"));
+        assert!(
+            p.message
+                .starts_with("The registry could not be reached. Check the base URL")
+        );
         assert!(p.detail.unwrap().contains("connection refused"));
-        assert!(test_failure("the registry refused our credentials: 401").message.contains("client secret"));
+        assert!(
+            test_failure("the registry refused our credentials: 401")
+                .message
+                .contains("client secret")
+        );
         assert_eq!(join_words(&["a", "b", "c"]), "a, b and c");
     }
 }

@@ -13,10 +13,13 @@ pub fn badge(ui: &mut Ui, style: BadgeStyle) -> Response {
         .corner_radius(4.0)
         .inner_margin(egui::Margin::symmetric(6, 1))
         .show(ui, |ui| {
-            ui.label(
-                RichText::new(format!("{} {}", style.icon, style.label))
-                    .color(style.text)
-                    .strong(),
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("{} {}", style.icon, style.label))
+                        .color(style.text)
+                        .strong(),
+                )
+                .selectable(false),
             )
         })
         .inner

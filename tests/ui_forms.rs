@@ -1,0 +1,520 @@
+//! The forms of the window as a person uses them: fields found by their
+//! visible labels, typed into, buttons clicked, and the engine's answers
+//! awaited — each screen alone, over a real engine, store and (in memory)
+//! secret store, and, where a registry is needed, a sandbox on loopback.
+//!
+//! Waiting is bounded: a frame, then a short sleep, until what is expected
+//! shows up or the time is over.
+
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use ibr_desk::domain::NewDataSource;
+use ibr_desk::engine::command::SecretChange;
+use ibr_desk::engine::{Command, Engine, EngineConfig, Event};
+use ibr_desk::sandbox::population::PopulationConfig;
+use ibr_desk::sandbox::{self, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig, SandboxHandle};
+use ibr_desk::secrets::MemorySecretStore;
+use ibr_desk::store::Store;
+use ibr_desk::ui::Screen;
+use ibr_desk::ui::screens::new_check::NewCheckScreen;
+use ibr_desk::ui::screens::senders::SendersScreen;
+use ibr_desk::ui::screens::settings::SettingsScreen;
+use ibr_desk::ui::screens::sources::SourcesScreen;
+use ibr_desk::ui::screens::{Navigate, ScreenCtx, View};
+use ibr_desk::ui::state::{AppData, Commands, Prefs, ThemeChoice};
+
+/// The longest any one wait may take (a slow CI machine with two cores).
+const WAIT: Duration = Duration::from_secs(30);
+
+/// One screen with what the window's shell gives it: the read model kept
+/// up to date from engine events, the command sender, preferences, toasts.
+struct Shell<S: View> {
+    screen: S,
+    data: AppData,
+    cmds: Commands,
+    events: Receiver<Event>,
+    prefs: Prefs,
+    toasts: egui_notify::Toasts,
+    navigate: Option<Navigate>,
+    /// Every event the screen was given, for assertions.
+    seen: Vec<Event>,
+    /// Hold events back (to act on a configuration the engine already changed).
+    paused: bool,
+    // Dropped in this order: the engine stops before its store's directory goes.
+    _engine: Engine,
+    _dir: tempfile::TempDir,
+}
+
+impl<S: View> Shell<S> {
+    fn new(mut screen: S) -> Shell<S> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
+        let engine = Engine::start(
+            store,
+            Arc::new(MemorySecretStore::default()),
+            EngineConfig {
+                actor: "test officer".into(),
+                request_timeout: Duration::from_secs(10),
+                ..EngineConfig::default()
+            },
+        )
+        .unwrap();
+        let events = engine.subscribe(None);
+        let cmds = engine.sender();
+        cmds.send(Command::LoadConfig);
+        let data = AppData::default();
+        screen.on_show(&data, &cmds);
+        Shell {
+            screen,
+            data,
+            cmds,
+            events,
+            prefs: Prefs::default(),
+            toasts: egui_notify::Toasts::default(),
+            navigate: None,
+            seen: Vec::new(),
+            paused: false,
+            _engine: engine,
+            _dir: dir,
+        }
+    }
+
+    /// One frame, as the shell draws it: events first, then the screen.
+    fn frame(&mut self, ui: &mut egui::Ui) {
+        while !self.paused
+            && let Ok(event) = self.events.try_recv()
+        {
+            self.data.apply(&event);
+            self.screen.on_event(&event, &self.data, &self.cmds);
+            self.seen.push(event);
+        }
+        let mut navigate = None;
+        let mut cx = ScreenCtx {
+            data: &self.data,
+            cmds: &self.cmds,
+            navigate: &mut navigate,
+            toasts: &mut self.toasts,
+            prefs: &mut self.prefs,
+        };
+        self.screen.ui(ui, &mut cx);
+        if navigate.is_some() {
+            self.navigate = navigate;
+        }
+    }
+}
+
+fn harness<S: View + 'static>(screen: S) -> Harness<'static, Shell<S>> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, shell: &mut Shell<S>| shell.frame(ui), Shell::new(screen))
+}
+
+/// Steps until `ready` holds, sleeping a little between frames.
+#[track_caller]
+fn wait_until<S: View>(h: &mut Harness<'_, Shell<S>>, what: &str, ready: impl Fn(&Harness<'_, Shell<S>>) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if ready(h) {
+            return;
+        }
+        if start.elapsed() > WAIT {
+            let texts: Vec<String> = h
+                .query_all(egui_kittest::kittest::By::new())
+                .filter_map(|n| {
+                    let n = n.accesskit_node();
+                    n.label().or_else(|| n.value()).map(|t| t.to_string())
+                })
+                .collect();
+            panic!("timed out waiting for {what}; the screen shows {texts:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[track_caller]
+fn wait_for_label<S: View>(h: &mut Harness<'_, Shell<S>>, label: &str) {
+    wait_until(h, label, |h| h.query_by_label(label).is_some());
+}
+
+#[track_caller]
+fn wait_for_text<S: View>(h: &mut Harness<'_, Shell<S>>, text: &str) {
+    wait_until(h, text, |h| h.query_by_label_contains(text).is_some());
+}
+
+/// Replaces the text of the field labelled `label`, as assistive technology does.
+fn set_field<S: View>(h: &mut Harness<'_, Shell<S>>, label: &str, text: &str) {
+    h.get_by_label(label).set_text_value_accesskit(text);
+    h.run();
+}
+
+fn click<S: View>(h: &mut Harness<'_, Shell<S>>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn is_disabled<S: View>(h: &Harness<'_, Shell<S>>, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// A sandbox registry on its own runtime (the engine has its own).
+struct Registry {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<SandboxHandle>,
+}
+
+impl Registry {
+    fn start(require_token: bool) -> Registry {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let handle = runtime
+            .block_on(sandbox::start(SandboxConfig {
+                population: PopulationConfig { size: 2_000, seed: 7 },
+                require_token,
+                ..SandboxConfig::default()
+            }))
+            .unwrap();
+        Registry {
+            runtime,
+            handle: Some(handle),
+        }
+    }
+
+    fn handle(&self) -> &SandboxHandle {
+        self.handle.as_ref().unwrap()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            self.runtime.block_on(h.shutdown());
+        }
+    }
+}
+
+#[test]
+fn a_data_source_added_through_the_form_is_listed_and_answers_a_test() {
+    let registry = Registry::start(true);
+    let r = registry.handle();
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+
+    click(&mut h, "New data source");
+    assert!(is_disabled(&h, "Save"), "nothing typed yet");
+    h.get_by_label("Name").focus();
+    h.run();
+    h.get_by_label("Name").type_text("Test registry");
+    set_field(&mut h, "Base URL", &r.base_url());
+    set_field(&mut h, "OAuth token URL", &r.token_url());
+    set_field(&mut h, "Client ID", DEMO_CLIENT_ID);
+    set_field(&mut h, "Client secret", DEMO_CLIENT_SECRET);
+    assert!(h.query_by_label("Kept in the OS keyring, never on disk.").is_some());
+    // The sandbox's signing key is not trusted here (no sender configured).
+    click(&mut h, "Allow unsigned replies");
+    assert!(
+        h.query_by_label_contains("Only for test servers: replies without a trusted signature")
+            .is_some()
+    );
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+
+    wait_for_label(&mut h, "Test registry");
+    wait_for_text(&mut h, "Client secret: stored in the OS keyring.");
+    assert!(h.query_by_label_contains("Accepts unsigned replies").is_some());
+    assert!(h.query_by_label("Not asked yet").is_some());
+
+    click(&mut h, "Test connection to Test registry");
+    wait_for_text(&mut h, "The registry answered the test.");
+    assert!(h.query_by_label_contains("Sign-in: token obtained").is_some());
+    wait_for_label(&mut h, "Online");
+    h.run();
+}
+
+#[test]
+fn a_bad_base_url_is_explained_beside_the_field_and_blocks_saving() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "National IBR");
+    set_field(&mut h, "Base URL", "ibr.example.org");
+    assert!(
+        h.query_by_label_contains("The base URL must be a full web address, for example https://ibr.example.org")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label("Technical detail").is_some(),
+        "the parser's words one click away"
+    );
+    assert!(is_disabled(&h, "Save"));
+
+    set_field(&mut h, "Base URL", "https://ibr.example.org");
+    assert!(h.query_by_label_contains("must be a full web address").is_none());
+    assert!(!is_disabled(&h, "Save"));
+}
+
+#[test]
+fn removing_a_data_source_asks_first_and_esc_cancels() {
+    let mut h = harness(SourcesScreen::default());
+    h.state().cmds.send(Command::SaveDataSource {
+        id: None,
+        source: NewDataSource::ibr("Old registry", "https://old.example.org"),
+        secret: SecretChange::Keep,
+    });
+    wait_for_label(&mut h, "Old registry");
+
+    click(&mut h, "Remove Old registry");
+    assert!(h.query_by_label("Remove “Old registry”?").is_some());
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(
+        h.query_by_label("Remove “Old registry”?").is_none(),
+        "Esc closes the confirmation"
+    );
+    assert!(h.query_by_label("Old registry").is_some(), "and removes nothing");
+
+    click(&mut h, "Remove Old registry");
+    click(&mut h, "Remove");
+    wait_for_text(&mut h, "No data source yet");
+}
+
+#[test]
+fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
+    let mut h = harness(SourcesScreen::default());
+    h.state().cmds.send(Command::SaveDataSource {
+        id: None,
+        source: NewDataSource {
+            auth_url: Some("https://ibr.example.org/oauth2/client/token".into()),
+            client_id: Some("desk".into()),
+            ..NewDataSource::ibr("National IBR", "https://ibr.example.org")
+        },
+        secret: SecretChange::Set("first secret".into()),
+    });
+    wait_for_text(&mut h, "Client secret: stored in the OS keyring.");
+
+    // An empty secret field keeps the stored secret.
+    click(&mut h, "Edit National IBR");
+    assert_eq!(
+        h.get_by_label("Client secret").value().as_deref(),
+        Some(""),
+        "a stored secret is never shown"
+    );
+    assert!(
+        h.query_by_label_contains("A secret is stored. Leave the field empty to keep it")
+            .is_some()
+    );
+    set_field(&mut h, "Client ID", "desk-2");
+    click(&mut h, "Save");
+    wait_for_label(&mut h, "Edit National IBR");
+    assert!(h.query_by_label("Client secret: stored in the OS keyring.").is_some());
+    assert_eq!(h.state().data.sources()[0].source.client_id.as_deref(), Some("desk-2"));
+
+    // "Remove the stored secret" removes it.
+    click(&mut h, "Edit National IBR");
+    click(&mut h, "Remove the stored secret");
+    click(&mut h, "Save");
+    wait_for_text(&mut h, "Client secret: missing.");
+}
+
+#[test]
+fn removing_the_demo_registry_says_it_will_not_come_back() {
+    let mut h = harness(SourcesScreen::default());
+    h.state().cmds.send(Command::EnsureDemoRegistry);
+    wait_for_label(&mut h, "(demo data — synthetic people)");
+    click(&mut h, "Remove Demo registry (built in)");
+    assert!(
+        h.query_by_label_contains("Once removed, it will not come back")
+            .is_some()
+    );
+    click(&mut h, "Cancel");
+    assert!(h.query_by_label_contains("Once removed").is_none());
+    assert!(h.query_by_label("(demo data — synthetic people)").is_some());
+}
+
+#[test]
+fn a_sender_with_a_bad_sender_id_shows_why() {
+    let mut h = harness(SendersScreen::default());
+    wait_for_text(&mut h, "No trusted sender yet");
+    click(&mut h, "New sender");
+    set_field(&mut h, "Name", "National IBR");
+    set_field(&mut h, "Sender ID", "ibr national");
+    assert!(
+        h.query_by_label_contains(
+            "The sender ID \"ibr national\" contains ' ': only letters, digits, dots and hyphens"
+        )
+        .is_some()
+    );
+    set_field(&mut h, "JWKS URL", "https://ibr.example.org/.well-known/jwks.json");
+    assert!(is_disabled(&h, "Save"));
+    assert!(
+        is_disabled(&h, "Fetch public key"),
+        "the key is chosen by the sender ID"
+    );
+
+    set_field(&mut h, "Sender ID", "ibr.national.gov");
+    assert!(
+        h.query_by_label_contains("only letters, digits, dots and hyphens are allowed")
+            .is_none()
+    );
+    assert!(!is_disabled(&h, "Save"));
+}
+
+#[test]
+fn fetch_public_key_fills_the_form_from_the_registry() {
+    let registry = Registry::start(false);
+    let r = registry.handle();
+    let mut h = harness(SendersScreen::default());
+    wait_for_text(&mut h, "No trusted sender yet");
+    click(&mut h, "New sender");
+    set_field(&mut h, "Name", "Sandbox registry");
+    set_field(&mut h, "Sender ID", r.sender_id());
+    set_field(&mut h, "JWKS URL", &r.jwks_url());
+    click(&mut h, "Fetch public key");
+
+    wait_for_text(&mut h, "Fetched at");
+    assert!(h.query_by_label_contains("1 key(s) of this sender").is_some());
+    let pem = h.get_by_label("Public key (PEM)").value().unwrap_or_default();
+    assert!(pem.contains("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    assert_eq!(h.get_by_label("Algorithm").value().as_deref(), Some("ed25519"));
+
+    click(&mut h, "Save");
+    wait_for_label(&mut h, "Sandbox registry");
+    wait_for_text(&mut h, "1 key.");
+    h.run();
+}
+
+#[test]
+fn settings_save_the_officer_name_and_change_the_theme() {
+    let mut h = harness(SettingsScreen::default());
+    wait_until(&mut h, "the settings", |h| {
+        h.query_by_label("Officer name").and_then(|n| n.value()).as_deref() == Some("test officer")
+    });
+    assert!(is_disabled(&h, "Save"), "nothing changed yet");
+    set_field(&mut h, "Officer name", "Awa Ndiaye");
+    set_field(&mut h, "Office sender ID", "office dakar");
+    assert!(
+        h.query_by_label_contains("only letters, digits, dots and hyphens")
+            .is_some()
+    );
+    assert!(is_disabled(&h, "Save"));
+    set_field(&mut h, "Office sender ID", "office.dakar.gov");
+    click(&mut h, "Save");
+    wait_until(&mut h, "the saved settings", |h| {
+        h.state()
+            .data
+            .config
+            .as_ref()
+            .is_some_and(|c| c.officer_name == "Awa Ndiaye" && c.office_sender_id == "office.dakar.gov")
+    });
+    h.run();
+    assert_eq!(h.get_by_label("Officer name").value().as_deref(), Some("Awa Ndiaye"));
+    assert!(is_disabled(&h, "Save"), "saved: nothing left to save");
+
+    assert!(h.query_by_label_contains("None — requests go out unsigned").is_some());
+    click(&mut h, "Generate signing key");
+    wait_for_label(&mut h, "Copy public JWKS");
+    assert!(h.query_by_label_contains("office.dakar.gov|key-").is_some());
+
+    click(&mut h, "Dark");
+    assert_eq!(h.state().prefs.theme, ThemeChoice::Dark);
+}
+
+#[test]
+fn without_a_data_source_new_check_leads_to_data_sources() {
+    let mut h = harness(NewCheckScreen::default());
+    wait_for_text(&mut h, "No registry is set up yet");
+    click(&mut h, "Go to Data sources");
+    assert_eq!(h.state().navigate, Some(Navigate::To(Screen::Sources)));
+}
+
+#[test]
+fn enter_runs_a_check_and_shows_the_checks_screen() {
+    let registry = Registry::start(false);
+    let r = registry.handle();
+    let mut h = harness(NewCheckScreen::default());
+    h.state().cmds.send(Command::SaveDataSource {
+        id: None,
+        source: NewDataSource {
+            allow_unsigned: true,
+            ..NewDataSource::ibr("Sandbox registry", &r.base_url())
+        },
+        secret: SecretChange::Keep,
+    });
+    wait_until(&mut h, "the data source in the picker", |h| {
+        h.query_by_label("Data source").and_then(|n| n.value()).as_deref() == Some("Sandbox registry")
+    });
+    assert!(is_disabled(&h, "Run check"));
+    assert!(h.query_by_label_contains("Type the applicant's UIN").is_some());
+
+    set_field(&mut h, "Given name", "Amina");
+    set_field(&mut h, "Birth date", "1984-13-01");
+    assert!(
+        h.query_by_label_contains("Write the birth date as year-month-day")
+            .is_some()
+    );
+    set_field(&mut h, "Birth date", "1984-03-27");
+    click(&mut h, "Add identifier");
+    set_field(&mut h, "Identifier 1 number", "4567890123");
+    set_field(&mut h, "Identifier 2 number", "4567890123");
+    assert!(
+        h.query_by_label_contains("already given as identifier 1").is_none(),
+        "a UIN and a BRN differ"
+    );
+    click(&mut h, "Remove identifier 2");
+    assert!(!is_disabled(&h, "Run check"));
+
+    h.get_by_label("Identifier 1 number").focus();
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(h.state().navigate, Some(Navigate::To(Screen::Checks)));
+    assert_eq!(
+        h.get_by_label("Identifier 1 number").value().as_deref(),
+        Some(""),
+        "the form is cleared"
+    );
+    wait_until(&mut h, "the check to be queued", |h| {
+        h.state().seen.iter().any(|e| matches!(e, Event::CheckChanged { .. }))
+    });
+}
+
+#[test]
+fn a_check_the_engine_refuses_gives_the_applicant_back() {
+    let mut h = harness(NewCheckScreen::default());
+    h.state().cmds.send(Command::SaveDataSource {
+        id: None,
+        source: NewDataSource::ibr("Closing registry", "https://closing.example.org"),
+        secret: SecretChange::Keep,
+    });
+    wait_until(&mut h, "the data source in the picker", |h| {
+        h.query_by_label("Data source").and_then(|n| n.value()).as_deref() == Some("Closing registry")
+    });
+    set_field(&mut h, "Identifier 1 number", "4567890123");
+
+    // The data source goes away before the check reaches the engine.
+    let id = h.state().data.sources()[0].source.id;
+    h.state_mut().paused = true;
+    h.state().cmds.send(Command::DeleteDataSource { id });
+    h.get_by_label("Identifier 1 number").focus();
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(h.state().navigate, Some(Navigate::To(Screen::Checks)));
+    h.state_mut().paused = false;
+    wait_for_text(
+        &mut h,
+        "The last check was not queued. The applicant's details are back in the form",
+    );
+    assert_eq!(
+        h.get_by_label("Identifier 1 number").value().as_deref(),
+        Some("4567890123")
+    );
+    assert!(h.query_by_label_contains("No registry is set up yet").is_some());
+}
