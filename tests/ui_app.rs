@@ -34,11 +34,19 @@ impl Desk {
     fn open() -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
-        let backend = Backend { store: store.clone(), secrets: Arc::new(MemorySecretStore::default()), engine: fast_engine_config() };
+        let backend = Backend {
+            store: store.clone(),
+            secrets: Arc::new(MemorySecretStore::default()),
+            engine: fast_engine_config(),
+        };
         let harness = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
             .build_eframe(move |cc| IbrDeskApp::new(cc, backend).unwrap());
-        Desk { harness, store, _dir: dir }
+        Desk {
+            harness,
+            store,
+            _dir: dir,
+        }
     }
 
     /// Steps frames until `done` holds (at most 30 s).
@@ -51,7 +59,11 @@ impl Desk {
             }
             if Instant::now() >= deadline {
                 let tree = format!("{:#?}", self.harness.root());
-                let texts: Vec<&str> = tree.lines().filter(|l| l.contains("value: \"")).map(str::trim).collect();
+                let texts: Vec<&str> = tree
+                    .lines()
+                    .filter(|l| l.contains("value: \""))
+                    .map(str::trim)
+                    .collect();
                 panic!("waited 30 s for {what}; the window shows:\n{}", texts.join("\n"));
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -86,7 +98,10 @@ impl Desk {
 fn a_first_run_offers_the_demo_registry_and_its_sample_checks() {
     let mut desk = Desk::open();
     desk.wait_for_label("Run sample checks on the demo registry");
-    assert!(has(&desk.harness, "Demo registry (built in) (demo data)"), "the status bar names the demo registry");
+    assert!(
+        has(&desk.harness, "Demo registry (built in) (demo data)"),
+        "the status bar names the demo registry"
+    );
     desk.click("Run sample checks on the demo registry");
     // Queued first, then every badge reaches its result.
     desk.wait_until("sample checks to finish", |h| {
@@ -99,17 +114,32 @@ fn a_first_run_offers_the_demo_registry_and_its_sample_checks() {
     assert!(desk.count("Confirmed match") >= 3);
 
     // Open a detail: the confirmed applicant, with the explanation and the candidate.
-    let applicant = desk.store.history_page(&ibr_desk::domain::CheckFilter {
-        result: Some(ibr_desk::domain::MatchResult::ConfirmedMatch),
-        ..Default::default()
-    }, 0, 1).unwrap()[0].applicant.display_name();
+    let applicant = desk
+        .store
+        .history_page(
+            &ibr_desk::domain::CheckFilter {
+                result: Some(ibr_desk::domain::MatchResult::ConfirmedMatch),
+                ..Default::default()
+            },
+            0,
+            1,
+        )
+        .unwrap()[0]
+        .applicant
+        .display_name();
     desk.settle();
     desk.harness.get_all_by_label(&applicant).next().unwrap().click();
     desk.wait_for_label("Confirmed match: UIN");
     assert!(desk.harness.query_by_label("Applicant and candidates").is_some());
     assert!(has(&desk.harness, "Demo data:"));
     // Identifier values are masked until revealed.
-    let check = desk.store.history_page(&Default::default(), 0, 100).unwrap().into_iter().find(|c| c.applicant.display_name() == applicant).unwrap();
+    let check = desk
+        .store
+        .history_page(&Default::default(), 0, 100)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.applicant.display_name() == applicant)
+        .unwrap();
     assert!(!has(&desk.harness, &check.identifier_value));
     desk.click("Reveal");
     desk.wait_for_label(&check.identifier_value);
@@ -120,20 +150,36 @@ fn a_first_run_offers_the_demo_registry_and_its_sample_checks() {
     desk.wait_for_label("1 check(s)");
     // And back.
     desk.click("Clear filters");
-    desk.wait_until("the full history again", |h| !has(h, "1 check(s)") && has(h, "check(s)"));
+    desk.wait_until("the full history again", |h| {
+        !has(h, "1 check(s)") && has(h, "check(s)")
+    });
 }
 
 #[test]
 fn a_failed_check_says_why_and_can_be_retried() {
     let rt = SandboxRuntime::new();
-    let h = rt.start(SandboxConfig { require_token: false, faults: FaultConfig { rjct_rate: 1.0, ..Default::default() }, ..SandboxConfig::default() });
+    let h = rt.start(SandboxConfig {
+        require_token: false,
+        faults: FaultConfig {
+            rjct_rate: 1.0,
+            ..Default::default()
+        },
+        ..SandboxConfig::default()
+    });
     let mut desk = Desk::open();
     desk.wait_for_label("Run sample checks on the demo registry");
     // A second registry that rejects every search.
-    let source = desk.store.insert_data_source(&NewDataSource::ibr("Strict registry", &h.base_url())).unwrap();
+    let source = desk
+        .store
+        .insert_data_source(&NewDataSource::ibr("Strict registry", &h.base_url()))
+        .unwrap();
     // Its sender ID is the demo registry's (both are sandboxes), with another
     // key: trusted as a second key of the same sender.
-    let sender = desk.store.sender_by_sender_id(h.sender_id()).unwrap().expect("the demo registry's sender");
+    let sender = desk
+        .store
+        .sender_by_sender_id(h.sender_id())
+        .unwrap()
+        .expect("the demo registry's sender");
     let jwk = &h.jwks().keys[0];
     desk.store
         .add_sender_key(
@@ -146,13 +192,22 @@ fn a_failed_check_says_why_and_can_be_retried() {
         )
         .unwrap();
     let uin = h.population().samples().active_single[0].value.clone();
-    let person = h.population().get(h.population().find_by_identifier(&ibr_desk::domain::IdType::Uin, &uin)[0]).unwrap().clone();
+    let person = h
+        .population()
+        .get(h.population().find_by_identifier(&ibr_desk::domain::IdType::Uin, &uin)[0])
+        .unwrap()
+        .clone();
     let name = format!("{} {}", person.given_name, person.surname);
     let (tx, rx) = tokio::sync::oneshot::channel();
     let engine = desk.harness.state().engine().unwrap();
     engine.send(ibr_desk::engine::Command::ReloadConfig);
     engine.send(ibr_desk::engine::Command::SubmitCheck {
-        registrant: ibr_desk::engine::CheckSubject::New(applicant(&person.given_name, &person.surname, Some(person.birth_date), &[(ibr_desk::domain::IdType::Uin, &uin)])),
+        registrant: ibr_desk::engine::CheckSubject::New(applicant(
+            &person.given_name,
+            &person.surname,
+            Some(person.birth_date),
+            &[(ibr_desk::domain::IdType::Uin, &uin)],
+        )),
         data_source_id: source.id,
         reason: ibr_desk::domain::SearchReason::Application,
         reply: Some(tx),
@@ -166,7 +221,9 @@ fn a_failed_check_says_why_and_can_be_retried() {
     assert!(has(&desk.harness, "was not treated as “no match”"));
     h.set_faults(FaultConfig::default()).unwrap();
     desk.click("⟲ Retry");
-    desk.wait_until("the retried check to complete", |h| !has(h, "✖ Failed") && has(h, "Confirmed match:"));
+    desk.wait_until("the retried check to complete", |h| {
+        !has(h, "✖ Failed") && has(h, "Confirmed match:")
+    });
     rt.stop(h);
 }
 

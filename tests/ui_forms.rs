@@ -44,6 +44,8 @@ struct Shell<S: View> {
     seen: Vec<Event>,
     /// Hold events back (to act on a configuration the engine already changed).
     paused: bool,
+    /// The engine's store, for a test to look at what was written.
+    store: Arc<Store>,
     // Dropped in this order: the engine stops before its store's directory goes.
     _engine: Engine,
     _dir: tempfile::TempDir,
@@ -54,7 +56,7 @@ impl<S: View> Shell<S> {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
         let engine = Engine::start(
-            store,
+            store.clone(),
             Arc::new(MemorySecretStore::default()),
             EngineConfig {
                 actor: "test officer".into(),
@@ -78,6 +80,7 @@ impl<S: View> Shell<S> {
             navigate: None,
             seen: Vec::new(),
             paused: false,
+            store,
             _engine: engine,
             _dir: dir,
         }
@@ -107,10 +110,18 @@ impl<S: View> Shell<S> {
     }
 }
 
+/// The screen in a window, once the configuration has loaded. The shell
+/// and the screen's `on_show` each ask for it; both answers are awaited,
+/// because the engine answers window requests side by side and a late,
+/// older snapshot would otherwise undo a change a test makes at once.
 fn harness<S: View + 'static>(screen: S) -> Harness<'static, Shell<S>> {
-    Harness::builder()
+    let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, shell: &mut Shell<S>| shell.frame(ui), Shell::new(screen))
+        .build_ui_state(|ui, shell: &mut Shell<S>| shell.frame(ui), Shell::new(screen));
+    wait_until(&mut h, "the configuration", |h| {
+        h.state().seen.iter().filter(|e| matches!(e, Event::Config(_))).count() >= 2
+    });
+    h
 }
 
 /// Steps until `ready` holds, sleeping a little between frames.
@@ -502,6 +513,9 @@ fn a_check_the_engine_refuses_gives_the_applicant_back() {
     let id = h.state().data.sources()[0].source.id;
     h.state_mut().paused = true;
     h.state().cmds.send(Command::DeleteDataSource { id });
+    wait_until(&mut h, "the data source to be removed", |h| {
+        h.state().store.data_sources().unwrap().is_empty()
+    });
     h.get_by_label("Identifier 1 number").focus();
     h.run();
     h.key_press(egui::Key::Enter);
@@ -516,5 +530,5 @@ fn a_check_the_engine_refuses_gives_the_applicant_back() {
         h.get_by_label("Identifier 1 number").value().as_deref(),
         Some("4567890123")
     );
-    assert!(h.query_by_label_contains("No registry is set up yet").is_some());
+    wait_for_text(&mut h, "No registry is set up yet");
 }

@@ -294,7 +294,8 @@ pub struct CheckFilter {
     pub from: Option<DateTime<Utc>>,
     /// Checks requested before this time.
     pub to: Option<DateTime<Utc>>,
-    /// Part of a name (any case and accents) or the start of an identifier value.
+    /// The start of each word of a name (any case and accents), or the start
+    /// of an identifier value.
     pub text: Option<String>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,

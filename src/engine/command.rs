@@ -20,11 +20,19 @@ pub enum Command {
     /// Run what is due now (also happens by itself).
     RunDue,
     /// Put a failed check back in the queue.
-    RetryCheck { check_id: i64, reply: Reply<()> },
+    RetryCheck {
+        check_id: i64,
+        reply: Reply<()>,
+    },
     /// Get a token and make a harmless search.
-    TestSource { data_source_id: i64 },
+    TestSource {
+        data_source_id: i64,
+    },
     /// Fetch a sender's public keys from its JWKS URL and store them.
-    FetchSenderKeys { sender_row_id: i64, reply: Reply<usize> },
+    FetchSenderKeys {
+        sender_row_id: i64,
+        reply: Reply<usize>,
+    },
     /// Reload the office key and trusted senders (after settings changed).
     ReloadConfig,
     /// Read a page of the history (answered with `Event::HistoryPage`).
@@ -36,7 +44,9 @@ pub enum Command {
         generation: u64,
     },
     /// Read one check with its candidates, reply and audit trail (`Event::CheckDetail`).
-    LoadCheckDetail { check_id: i64 },
+    LoadCheckDetail {
+        check_id: i64,
+    },
     /// Read the configuration (`Event::Config`).
     LoadConfig,
     /// Add (`id: None`) or change a data source; the secret goes to the keyring only.
@@ -45,14 +55,27 @@ pub enum Command {
         source: NewDataSource,
         secret: SecretChange,
     },
-    DeleteDataSource { id: i64 },
+    DeleteDataSource {
+        id: i64,
+    },
     /// Add (`id: None`) or change a trusted sender.
-    SaveSender { id: Option<i64>, sender: NewIbrSender },
-    DeleteSender { id: i64 },
+    SaveSender {
+        id: Option<i64>,
+        sender: NewIbrSender,
+    },
+    DeleteSender {
+        id: i64,
+    },
     /// Fetch a JWKS for a sender form that is not saved yet (`Event::JwksFetched`).
-    FetchJwks { url: String, sender_id: String },
+    FetchJwks {
+        url: String,
+        sender_id: String,
+    },
     /// Officer name (for the audit log) and the office's DCI sender ID.
-    SaveSettings { officer_name: String, office_sender_id: String },
+    SaveSettings {
+        officer_name: String,
+        office_sender_id: String,
+    },
     /// Generate the office's signing key (private half to the keyring).
     GenerateOfficeKey,
     /// Start the built-in demo registry: always when its data source exists,

@@ -42,7 +42,11 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
     let (existing, first_run) = shared
         .blocking(|s| {
             let sources = s.store.data_sources().map_err(|e| e.to_string())?;
-            let removed = s.store.setting(SETTING_DEMO_REMOVED).map_err(|e| e.to_string())?.is_some();
+            let removed = s
+                .store
+                .setting(SETTING_DEMO_REMOVED)
+                .map_err(|e| e.to_string())?
+                .is_some();
             let existing = sources.iter().find(|d| d.is_demo).cloned();
             Ok((existing, sources.is_empty() && !removed))
         })
@@ -94,7 +98,12 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
                         })
                         .map_err(|e| e.to_string())?;
                     s.store
-                        .append_audit(&actor, "demo_registry_created", None, &serde_json::json!({ "name": d.name }))
+                        .append_audit(
+                            &actor,
+                            "demo_registry_created",
+                            None,
+                            &serde_json::json!({ "name": d.name }),
+                        )
                         .map_err(|e| e.to_string())?;
                     d
                 }
@@ -118,7 +127,14 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
                     .map_err(|e| e.to_string())?,
             };
             s.store
-                .add_sender_key(sender.id, kid.as_deref(), Algorithm::Ed25519, &pem, KeyOrigin::Jwks, chrono::Utc::now())
+                .add_sender_key(
+                    sender.id,
+                    kid.as_deref(),
+                    Algorithm::Ed25519,
+                    &pem,
+                    KeyOrigin::Jwks,
+                    chrono::Utc::now(),
+                )
                 .map_err(|e| e.to_string())?;
             Ok(source.id)
         })
@@ -143,11 +159,18 @@ pub(super) async fn sample_checks(shared: &Arc<Shared>) {
         sample_applicants(h.population())
     };
     let source = shared
-        .blocking(|s| Ok(s.store.data_sources().map_err(|e| e.to_string())?.into_iter().find(|d| d.is_demo)))
+        .blocking(|s| {
+            Ok(s.store
+                .data_sources()
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|d| d.is_demo))
+        })
         .await;
     let Ok(Some(source)) = source else { return };
     for a in applicants {
-        if let Err(e) = super::scheduler::submit_now(shared, a, source.id, crate::domain::SearchReason::Application).await
+        if let Err(e) =
+            super::scheduler::submit_now(shared, a, source.id, crate::domain::SearchReason::Application).await
         {
             shared.hub.emit(Event::Error {
                 message: "A sample check could not be queued.".into(),
@@ -163,13 +186,22 @@ pub(super) async fn sample_checks(shared: &Arc<Shared>) {
 fn sample_applicants(pop: &crate::sandbox::population::Population) -> Vec<crate::domain::NewRegistrant> {
     use crate::domain::{IdType, Identifier, NewRegistrant};
     let s = pop.samples();
-    let person = |id: &Identifier| pop.find_by_identifier(&id.id_type, &id.value).first().and_then(|&i| pop.get(i));
+    let person = |id: &Identifier| {
+        pop.find_by_identifier(&id.id_type, &id.value)
+            .first()
+            .and_then(|&i| pop.get(i))
+    };
     let as_applicant = |p: &crate::sandbox::population::Person| NewRegistrant {
         given_name: Some(p.given_name.clone()),
         surname: Some(p.surname.clone()),
         birth_date: Some(p.birth_date),
         sex: Some(p.sex.clone()),
-        identifiers: p.identifiers().into_iter().filter(|i| i.id_type != IdType::Drn).take(2).collect(),
+        identifiers: p
+            .identifiers()
+            .into_iter()
+            .filter(|i| i.id_type != IdType::Drn)
+            .take(2)
+            .collect(),
     };
     let mut out = Vec::new();
     for id in s.active_single.iter().take(2).chain(s.active_multi.iter().take(1)) {

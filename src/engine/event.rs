@@ -86,6 +86,9 @@ pub struct CheckDetail {
 /// whether one is stored.
 #[derive(Debug, Clone)]
 pub struct ConfigSnapshot {
+    /// Increases with every read begun: a snapshot older than the one shown
+    /// (reads run side by side and may finish out of order) is ignored.
+    pub revision: u64,
     pub sources: Vec<SourceInfo>,
     pub senders: Vec<(IbrSender, Vec<SenderKey>)>,
     pub officer_name: String,

@@ -126,6 +126,8 @@ pub(crate) struct Shared {
     pub actor: RwLock<String>,
     /// The built-in demo registry, while it runs.
     pub demo: tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>,
+    /// Revision of the configuration snapshots (see `ConfigSnapshot::revision`).
+    pub config_revision: std::sync::atomic::AtomicU64,
     /// Batches under way, per data source.
     pub in_flight: Mutex<HashMap<i64, usize>>,
     /// Services by data source, with the configuration they were built from.
@@ -136,7 +138,10 @@ pub(crate) struct Shared {
 impl Shared {
     /// The officer's name, for the audit log.
     pub(crate) fn actor(&self) -> String {
-        self.actor.read().map(|a| a.clone()).unwrap_or_else(|_| "officer".into())
+        self.actor
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_else(|_| "officer".into())
     }
 
     /// Runs blocking store or keyring work off the async threads.
@@ -221,6 +226,7 @@ impl Engine {
             office_signer: RwLock::new(None),
             actor: RwLock::new(actor),
             demo: tokio::sync::Mutex::new(None),
+            config_revision: std::sync::atomic::AtomicU64::new(0),
             in_flight: Mutex::new(HashMap::new()),
             services: Mutex::new(HashMap::new()),
             wake: Notify::new(),

@@ -30,7 +30,10 @@ pub(super) async fn load_history(shared: &Arc<Shared>, filter: CheckFilter, offs
     let r = shared
         .blocking(move |s| {
             let total = s.store.history_count(&filter).map_err(|e| e.to_string())?;
-            let rows = s.store.history_page(&filter, offset, limit).map_err(|e| e.to_string())?;
+            let rows = s
+                .store
+                .history_page(&filter, offset, limit)
+                .map_err(|e| e.to_string())?;
             Ok((total, rows))
         })
         .await;
@@ -68,9 +71,14 @@ pub(super) async fn load_check_detail(shared: &Arc<Shared>, check_id: i64) {
 }
 
 pub(super) async fn load_config(shared: &Arc<Shared>) {
+    let revision = shared.config_revision.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
     let r = shared
-        .blocking(|s| {
-            let keyring = s.secrets.get(crate::secrets::PROBE_KEY).map(|_| s.secrets.describe()).map_err(|e| e.to_string());
+        .blocking(move |s| {
+            let keyring = s
+                .secrets
+                .get(crate::secrets::PROBE_KEY)
+                .map(|_| s.secrets.describe())
+                .map_err(|e| e.to_string());
             let keyring_usable = keyring.is_ok();
             let mut sources = Vec::new();
             for source in s.store.data_sources().map_err(|e| e.to_string())? {
@@ -94,6 +102,7 @@ pub(super) async fn load_config(shared: &Arc<Shared>) {
                 .ok()
             });
             Ok(ConfigSnapshot {
+                revision,
                 sources,
                 senders,
                 officer_name: s.actor(),
@@ -176,20 +185,31 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
-            let source = s.store.data_source(id).map_err(|e| e.to_string())?.ok_or("that data source no longer exists")?;
+            let source = s
+                .store
+                .data_source(id)
+                .map_err(|e| e.to_string())?
+                .ok_or("that data source no longer exists")?;
             let failed = s
                 .store
                 .fail_queued_checks_of_source(id, "the data source was removed", &actor)
                 .map_err(|e| e.to_string())?;
             s.store.delete_data_source(id).map_err(|e| e.to_string())?;
             if source.is_demo {
-                s.store.set_setting(super::demo::SETTING_DEMO_REMOVED, "true").map_err(|e| e.to_string())?;
+                s.store
+                    .set_setting(super::demo::SETTING_DEMO_REMOVED, "true")
+                    .map_err(|e| e.to_string())?;
             }
             if source.auth_url.is_some() {
                 let _ = s.secrets.delete(&source.secret_key());
             }
             s.store
-                .append_audit(&actor, "source_removed", None, &serde_json::json!({ "name": source.name }))
+                .append_audit(
+                    &actor,
+                    "source_removed",
+                    None,
+                    &serde_json::json!({ "name": source.name }),
+                )
                 .map_err(|e| e.to_string())?;
             Ok((source.name, failed))
         })
@@ -223,7 +243,11 @@ pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewI
             let name = match id {
                 None => s.store.insert_sender(&new).map_err(|e| e.to_string())?.name,
                 Some(id) => {
-                    let old = s.store.sender(id).map_err(|e| e.to_string())?.ok_or("that sender no longer exists")?;
+                    let old = s
+                        .store
+                        .sender(id)
+                        .map_err(|e| e.to_string())?
+                        .ok_or("that sender no longer exists")?;
                     let updated = crate::domain::IbrSender {
                         name: new.name.clone(),
                         sender_id: new.sender_id.clone(),
@@ -264,10 +288,19 @@ pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
-            let sender = s.store.sender(id).map_err(|e| e.to_string())?.ok_or("that sender no longer exists")?;
+            let sender = s
+                .store
+                .sender(id)
+                .map_err(|e| e.to_string())?
+                .ok_or("that sender no longer exists")?;
             s.store.delete_sender(id).map_err(|e| e.to_string())?;
             s.store
-                .append_audit(&actor, "sender_removed", None, &serde_json::json!({ "sender_id": sender.sender_id }))
+                .append_audit(
+                    &actor,
+                    "sender_removed",
+                    None,
+                    &serde_json::json!({ "sender_id": sender.sender_id }),
+                )
                 .map_err(|e| e.to_string())?;
             Ok(sender.name)
         })
@@ -289,7 +322,9 @@ pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
 pub(super) async fn fetch_jwks_for_form(shared: &Arc<Shared>, url: String, sender_id: String) {
     let outcome = async {
         crate::domain::validate_sender_id(&sender_id)?;
-        let jwks = fetch_jwks(&url, shared.config.request_timeout).await.map_err(|e| e.to_string())?;
+        let jwks = fetch_jwks(&url, shared.config.request_timeout)
+            .await
+            .map_err(|e| e.to_string())?;
         let prefix = format!("{sender_id}|");
         let mine: Vec<_> = jwks
             .keys
@@ -298,7 +333,10 @@ pub(super) async fn fetch_jwks_for_form(shared: &Arc<Shared>, url: String, sende
             .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))
             .collect();
         let first = mine.first().ok_or_else(|| {
-            format!("the JWKS at {url} has no signing key whose kid starts with {prefix:?} ({} key(s) in it)", jwks.keys.len())
+            format!(
+                "the JWKS at {url} has no signing key whose kid starts with {prefix:?} ({} key(s) in it)",
+                jwks.keys.len()
+            )
         })?;
         let key = PublicKey::from_jwk(first).map_err(|e| e.to_string())?;
         let kid = first.kid.clone().unwrap_or_default();
@@ -326,7 +364,9 @@ pub(super) async fn save_settings(shared: &Arc<Shared>, officer_name: String, of
                 return Err("the officer's name cannot be empty: it is recorded with every action".into());
             }
             crate::domain::validate_sender_id(office_sender_id.trim())?;
-            s.store.set_setting(SETTING_OFFICER_NAME, &officer).map_err(|e| e.to_string())?;
+            s.store
+                .set_setting(SETTING_OFFICER_NAME, &officer)
+                .map_err(|e| e.to_string())?;
             s.store
                 .set_setting(trust::SETTING_OFFICE_SENDER_ID, office_sender_id.trim())
                 .map_err(|e| e.to_string())?;
@@ -334,7 +374,12 @@ pub(super) async fn save_settings(shared: &Arc<Shared>, officer_name: String, of
                 *a = officer.clone();
             }
             s.store
-                .append_audit(&officer, "settings_changed", None, &serde_json::json!({ "office_sender_id": office_sender_id.trim() }))
+                .append_audit(
+                    &officer,
+                    "settings_changed",
+                    None,
+                    &serde_json::json!({ "office_sender_id": office_sender_id.trim() }),
+                )
                 .map_err(|e| e.to_string())?;
             Ok(())
         })
@@ -368,7 +413,10 @@ pub(super) async fn generate_office_key(shared: &Arc<Shared>) {
 }
 
 pub(super) async fn queue_counts(shared: &Arc<Shared>) {
-    if let Ok(c) = shared.blocking(|s| s.store.queue_counts().map_err(|e| e.to_string())).await {
+    if let Ok(c) = shared
+        .blocking(|s| s.store.queue_counts().map_err(|e| e.to_string()))
+        .await
+    {
         shared.hub.emit(Event::QueueCounts(c));
     }
 }

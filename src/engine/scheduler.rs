@@ -188,6 +188,12 @@ async fn handle(shared: &Arc<Shared>, cmd: Command) {
                     r
                 }
             };
+            if let Err(e) = &r {
+                shared.hub.emit(Event::Error {
+                    message: "The check was not queued.".into(),
+                    detail: e.clone(),
+                });
+            }
             if let Some(reply) = reply {
                 let _ = reply.send(r);
             }

@@ -49,7 +49,8 @@ pub struct IbrDeskApp {
 impl IbrDeskApp {
     /// Starts the engine and asks for what the first screen needs.
     pub fn new(cc: &eframe::CreationContext<'_>, backend: Backend) -> anyhow::Result<IbrDeskApp> {
-        let engine = Engine::start(backend.store, backend.secrets, backend.engine).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let engine =
+            Engine::start(backend.store, backend.secrets, backend.engine).map_err(|e| anyhow::anyhow!("{e}"))?;
         let ctx = cc.egui_ctx.clone();
         let events = engine.subscribe(Some(Box::new(move || ctx.request_repaint())));
         let cmds = engine.sender();
@@ -134,7 +135,9 @@ impl IbrDeskApp {
                         .duration(Some(Duration::from_secs(10)));
                 }
                 Event::Notice { message } => {
-                    self.toasts.success(message.clone()).duration(Some(Duration::from_secs(4)));
+                    self.toasts
+                        .success(message.clone())
+                        .duration(Some(Duration::from_secs(4)));
                 }
                 Event::BatchFinished {
                     data_source_name,
@@ -206,7 +209,11 @@ impl IbrDeskApp {
                     .unwrap_or_default();
                 ui.label(RichText::new(dot).color(theme::status_colour(online)))
                     .on_hover_text(detail);
-                ui.label(format!("{}{} {word}", s.name, if s.is_demo { " (demo data)" } else { "" }));
+                ui.label(format!(
+                    "{}{} {word}",
+                    s.name,
+                    if s.is_demo { " (demo data)" } else { "" }
+                ));
                 ui.separator();
             }
             let q = self.data.queue;
@@ -322,7 +329,10 @@ mod tests {
     #[test]
     fn summaries_read_well() {
         assert_eq!(batch_summary("Demo", 3, 0, 0), "Demo: 3 completed");
-        assert_eq!(batch_summary("Demo", 0, 1, 2), "Demo: 1 failed, 2 waiting for the registry");
+        assert_eq!(
+            batch_summary("Demo", 0, 1, 2),
+            "Demo: 1 failed, 2 waiting for the registry"
+        );
         assert_eq!(ago(Utc::now()), "just now");
     }
 }

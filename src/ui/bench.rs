@@ -47,9 +47,17 @@ impl fmt::Display for UiBenchReport {
             "Checks screen, {} checks in the store, {}×{} points, {FRAMES_PER_DEPTH} frames per depth (layout + tessellation, one thread):",
             self.rows, self.width, self.height
         )?;
-        writeln!(f, "{:>12}  {:>10}  {:>10}  {:>10}", "first row", "median ms", "p95 ms", "max ms")?;
+        writeln!(
+            f,
+            "{:>12}  {:>10}  {:>10}  {:>10}",
+            "first row", "median ms", "p95 ms", "max ms"
+        )?;
         for d in &self.depths {
-            writeln!(f, "{:>12}  {:>10.2}  {:>10.2}  {:>10.2}", d.row, d.median_ms, d.p95_ms, d.max_ms)?;
+            writeln!(
+                f,
+                "{:>12}  {:>10.2}  {:>10.2}  {:>10.2}",
+                d.row, d.median_ms, d.p95_ms, d.max_ms
+            )?;
         }
         Ok(())
     }
@@ -128,7 +136,10 @@ pub fn bench_checks_screen(store: Arc<Store>, rows: u64) -> anyhow::Result<UiBen
     if have < rows {
         let source = match store.data_sources()?.into_iter().next() {
             Some(s) => s,
-            None => store.insert_data_source(&crate::domain::NewDataSource::ibr("Bench registry", "https://ibr.example.org"))?,
+            None => store.insert_data_source(&crate::domain::NewDataSource::ibr(
+                "Bench registry",
+                "https://ibr.example.org",
+            ))?,
         };
         store.fill_synthetic_history(rows - have, source.id)?;
     }
@@ -155,7 +166,9 @@ pub fn bench_checks_screen(store: Arc<Store>, rows: u64) -> anyhow::Result<UiBen
         b.screen.scroll_to_row(row);
         b.frame();
         b.settle()?;
-        let mut times: Vec<f64> = (0..FRAMES_PER_DEPTH).map(|_| b.frame().as_secs_f64() * 1000.0).collect();
+        let mut times: Vec<f64> = (0..FRAMES_PER_DEPTH)
+            .map(|_| b.frame().as_secs_f64() * 1000.0)
+            .collect();
         times.sort_by(f64::total_cmp);
         depths.push(FrameTimes {
             row,

@@ -36,7 +36,9 @@ impl AppData {
     /// Applies the events that change what the window knows.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::Config(c) => self.config = Some((**c).clone()),
+            Event::Config(c) if self.config.as_ref().is_none_or(|old| c.revision >= old.revision) => {
+                self.config = Some((**c).clone());
+            }
             Event::SourceStatus {
                 data_source_id,
                 online,

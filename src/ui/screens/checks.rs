@@ -168,7 +168,11 @@ impl ChecksScreen {
                 .labelled_by(l.id);
             let l = ui.label("Data source");
             egui::ComboBox::from_id_salt("filter-source")
-                .selected_text(self.controls.source.map_or("Any".to_string(), |id| data.source_name(Some(id))))
+                .selected_text(
+                    self.controls
+                        .source
+                        .map_or("Any".to_string(), |id| data.source_name(Some(id))),
+                )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.controls.source, None, "Any");
                     for s in data.sources() {
@@ -179,8 +183,16 @@ impl ChecksScreen {
                 .labelled_by(l.id);
             date_filter(ui, "From", "filter-from", &mut self.controls.from, &mut self.from_pick);
             date_filter(ui, "To", "filter-to", &mut self.controls.to, &mut self.to_pick);
-            let order = if self.controls.oldest_first { "Oldest first ⬆" } else { "Newest first ⬇" };
-            if ui.button(order).on_hover_text("Sort by the date of the check").clicked() {
+            let order = if self.controls.oldest_first {
+                "Oldest first ⬆"
+            } else {
+                "Newest first ⬇"
+            };
+            if ui
+                .button(order)
+                .on_hover_text("Sort by the date of the check")
+                .clicked()
+            {
                 self.controls.oldest_first = !self.controls.oldest_first;
             }
             if self.controls != FilterControls::default() && ui.button("Clear filters").clicked() {
@@ -208,7 +220,9 @@ impl ChecksScreen {
                         ui.label("Or see what results look like first:");
                         if ui
                             .button("Run sample checks on the demo registry")
-                            .on_hover_text("Checks a few synthetic applicants of each kind against the built-in demo registry")
+                            .on_hover_text(
+                                "Checks a few synthetic applicants of each kind against the built-in demo registry",
+                            )
                             .clicked()
                         {
                             cmds.send(Command::RunSampleChecks);
@@ -260,7 +274,13 @@ impl ChecksScreen {
                                 ui.add(egui::Label::new(text).selectable(false));
                             };
                             row.col(|ui| {
-                                cell(ui, c.check_date.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string());
+                                cell(
+                                    ui,
+                                    c.check_date
+                                        .with_timezone(&chrono::Local)
+                                        .format("%Y-%m-%d %H:%M")
+                                        .to_string(),
+                                );
                             });
                             row.col(|ui| {
                                 check_badge(ui, c);
@@ -269,8 +289,15 @@ impl ChecksScreen {
                                 cell(ui, c.applicant.display_name());
                             });
                             row.col(|ui| {
-                                let v = if reveal { c.identifier_value.clone() } else { mask(&c.identifier_value) };
-                                ui.add(egui::Label::new(RichText::new(format!("{} {v}", c.identifier_type)).monospace()).selectable(false));
+                                let v = if reveal {
+                                    c.identifier_value.clone()
+                                } else {
+                                    mask(&c.identifier_value)
+                                };
+                                ui.add(
+                                    egui::Label::new(RichText::new(format!("{} {v}", c.identifier_type)).monospace())
+                                        .selectable(false),
+                                );
                             });
                             row.col(|ui| {
                                 cell(ui, c.data_source_name.clone());
@@ -344,13 +371,22 @@ impl ChecksScreen {
                     }
                 }
                 CheckState::Failed => {
-                    ui.colored_label(theme::error_text(ui.visuals().dark_mode), failure_sentence(c.error_kind.as_deref()));
+                    ui.colored_label(
+                        theme::error_text(ui.visuals().dark_mode),
+                        failure_sentence(c.error_kind.as_deref()),
+                    );
                     ui.label("The check has no result: it was not treated as “no match”.");
-                    egui::CollapsingHeader::new("Technical detail").id_salt("failure-detail").show(ui, |ui| {
-                        ui.label(format!("Kind: {}", c.error_kind.as_deref().unwrap_or("unknown")));
-                        ui.label(hide_ids(c.error_message.as_deref().unwrap_or(""), c, reveal));
-                    });
-                    if ui.button("⟲ Retry").on_hover_text("Put the check back in the queue").clicked() {
+                    egui::CollapsingHeader::new("Technical detail")
+                        .id_salt("failure-detail")
+                        .show(ui, |ui| {
+                            ui.label(format!("Kind: {}", c.error_kind.as_deref().unwrap_or("unknown")));
+                            ui.label(hide_ids(c.error_message.as_deref().unwrap_or(""), c, reveal));
+                        });
+                    if ui
+                        .button("⟲ Retry")
+                        .on_hover_text("Put the check back in the queue")
+                        .clicked()
+                    {
                         cmds.send(Command::RetryCheck {
                             check_id: c.id,
                             reply: None,
@@ -364,7 +400,10 @@ impl ChecksScreen {
                         "Queued: it runs as soon as the registry answers."
                     });
                     if let (Some(kind), Some(msg)) = (&c.error_kind, &c.error_message) {
-                        ui.colored_label(theme::warning_text(ui.visuals().dark_mode), failure_sentence(Some(kind)));
+                        ui.colored_label(
+                            theme::warning_text(ui.visuals().dark_mode),
+                            failure_sentence(Some(kind)),
+                        );
                         if let Some(t) = c.next_attempt_at {
                             ui.label(format!(
                                 "Next attempt at {} (attempt {} so far).",
@@ -372,9 +411,11 @@ impl ChecksScreen {
                                 c.attempts
                             ));
                         }
-                        egui::CollapsingHeader::new("Technical detail").id_salt("queued-detail").show(ui, |ui| {
-                            ui.label(hide_ids(msg, c, reveal));
-                        });
+                        egui::CollapsingHeader::new("Technical detail")
+                            .id_salt("queued-detail")
+                            .show(ui, |ui| {
+                                ui.label(hide_ids(msg, c, reveal));
+                            });
                     }
                 }
             }
@@ -384,28 +425,36 @@ impl ChecksScreen {
                 candidates_grid(ui, c, &d.candidates, reveal);
             }
             ui.add_space(theme::SPACING);
-            egui::CollapsingHeader::new("Raw reply").id_salt("raw-reply").show(ui, |ui| match &d.reply_excerpt {
-                Some(text) => {
-                    let pretty = serde_json::from_str::<serde_json::Value>(text)
-                        .and_then(|v| serde_json::to_string_pretty(&v))
-                        .unwrap_or_else(|_| text.clone());
-                    let shown = if reveal { pretty } else { mask_all_ids(&pretty, c, &d.candidates) };
-                    ui.add(egui::Label::new(RichText::new(shown).monospace().size(11.0)).wrap());
-                }
-                None => {
-                    ui.label("No reply was recorded for this check.");
-                }
-            });
-            egui::CollapsingHeader::new("History of this check").id_salt("audit").show(ui, |ui| {
-                for a in &d.audit {
-                    ui.label(format!(
-                        "{}  {}  {}",
-                        a.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S"),
-                        a.actor,
-                        a.action.replace('_', " ")
-                    ));
-                }
-            });
+            egui::CollapsingHeader::new("Raw reply")
+                .id_salt("raw-reply")
+                .show(ui, |ui| match &d.reply_excerpt {
+                    Some(text) => {
+                        let pretty = serde_json::from_str::<serde_json::Value>(text)
+                            .and_then(|v| serde_json::to_string_pretty(&v))
+                            .unwrap_or_else(|_| text.clone());
+                        let shown = if reveal {
+                            pretty
+                        } else {
+                            mask_all_ids(&pretty, c, &d.candidates)
+                        };
+                        ui.add(egui::Label::new(RichText::new(shown).monospace().size(11.0)).wrap());
+                    }
+                    None => {
+                        ui.label("No reply was recorded for this check.");
+                    }
+                });
+            egui::CollapsingHeader::new("History of this check")
+                .id_salt("audit")
+                .show(ui, |ui| {
+                    for a in &d.audit {
+                        ui.label(format!(
+                            "{}  {}  {}",
+                            a.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S"),
+                            a.actor,
+                            a.action.replace('_', " ")
+                        ));
+                    }
+                });
         });
         self.reveal_identifiers = reveal;
     }
@@ -424,7 +473,11 @@ fn state_label(s: CheckState) -> &'static str {
 fn date_filter(ui: &mut Ui, label: &str, id: &str, value: &mut Option<NaiveDate>, pick: &mut Option<NaiveDate>) {
     let mut on = value.is_some();
     if ui.checkbox(&mut on, label).changed() {
-        *value = if on { Some(pick.unwrap_or_else(|| Utc::now().date_naive())) } else { None };
+        *value = if on {
+            Some(pick.unwrap_or_else(|| Utc::now().date_naive()))
+        } else {
+            None
+        };
     }
     if let Some(d) = value {
         date_picker(ui, id, d);
@@ -469,7 +522,11 @@ fn mask_all_ids(text: &str, c: &DuplicationCheck, candidates: &[MatchCandidate])
             QueryKind::Identifier { value, .. } => Some(value.as_str()),
             QueryKind::Demographic { .. } => None,
         })
-        .chain(candidates.iter().flat_map(|k| k.identifiers.iter().map(|i| i.value.as_str())))
+        .chain(
+            candidates
+                .iter()
+                .flat_map(|k| k.identifiers.iter().map(|i| i.value.as_str())),
+        )
         .filter(|v| v.len() >= 3)
         .collect();
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -478,68 +535,84 @@ fn mask_all_ids(text: &str, c: &DuplicationCheck, candidates: &[MatchCandidate])
 }
 
 fn summary_grid(ui: &mut Ui, c: &DuplicationCheck, reveal: &mut bool) {
-    egui::Grid::new("check-summary").num_columns(2).spacing([12.0, 4.0]).show(ui, |ui| {
-        ui.label("Identifier");
-        ui.horizontal(|ui| {
-            let v = if *reveal { c.identifier_value.clone() } else { mask(&c.identifier_value) };
-            ui.monospace(format!("{} {v}", c.identifier_type));
-            if ui.small_button(if *reveal { "Hide" } else { "Reveal" }).clicked() {
-                *reveal = !*reveal;
+    egui::Grid::new("check-summary")
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("Identifier");
+            ui.horizontal(|ui| {
+                let v = if *reveal {
+                    c.identifier_value.clone()
+                } else {
+                    mask(&c.identifier_value)
+                };
+                ui.monospace(format!("{} {v}", c.identifier_type));
+                if ui.small_button(if *reveal { "Hide" } else { "Reveal" }).clicked() {
+                    *reveal = !*reveal;
+                }
+            });
+            ui.end_row();
+            let others: Vec<String> = c
+                .queries
+                .iter()
+                .skip(1)
+                .map(|q| match &q.kind {
+                    QueryKind::Identifier { id_type, value } => {
+                        format!("{id_type} {}", if *reveal { value.clone() } else { mask(value) })
+                    }
+                    QueryKind::Demographic { .. } => "name and birth date".to_string(),
+                })
+                .collect();
+            if !others.is_empty() {
+                ui.label("Also searched");
+                ui.label(others.join(", "));
+                ui.end_row();
+            }
+            ui.label("Born");
+            ui.label(
+                c.applicant
+                    .birth_date
+                    .map_or("not given".to_string(), |d| d.to_string()),
+            );
+            ui.end_row();
+            ui.label("Data source");
+            ui.label(&c.data_source_name);
+            ui.end_row();
+            ui.label("Reason");
+            ui.label(c.search_reason.label());
+            ui.end_row();
+            ui.label("Requested");
+            ui.label(
+                c.check_date
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+            );
+            ui.end_row();
+            if let Some(f) = c.finished_at {
+                ui.label("Finished");
+                ui.label(f.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
+                ui.end_row();
+            }
+            ui.label("Attempts");
+            ui.label(c.attempts.to_string());
+            ui.end_row();
+            if let Some(s) = &c.signature_note {
+                ui.label("Reply");
+                ui.label(s);
+                ui.end_row();
+            }
+            if let Some(t) = &c.transaction_id {
+                ui.label("Transaction");
+                ui.monospace(t);
+                ui.end_row();
+            }
+            if let Some(t) = &c.correlation_id {
+                ui.label("Correlation");
+                ui.monospace(t);
+                ui.end_row();
             }
         });
-        ui.end_row();
-        let others: Vec<String> = c
-            .queries
-            .iter()
-            .skip(1)
-            .map(|q| match &q.kind {
-                QueryKind::Identifier { id_type, value } => {
-                    format!("{id_type} {}", if *reveal { value.clone() } else { mask(value) })
-                }
-                QueryKind::Demographic { .. } => "name and birth date".to_string(),
-            })
-            .collect();
-        if !others.is_empty() {
-            ui.label("Also searched");
-            ui.label(others.join(", "));
-            ui.end_row();
-        }
-        ui.label("Born");
-        ui.label(c.applicant.birth_date.map_or("not given".to_string(), |d| d.to_string()));
-        ui.end_row();
-        ui.label("Data source");
-        ui.label(&c.data_source_name);
-        ui.end_row();
-        ui.label("Reason");
-        ui.label(c.search_reason.label());
-        ui.end_row();
-        ui.label("Requested");
-        ui.label(c.check_date.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
-        ui.end_row();
-        if let Some(f) = c.finished_at {
-            ui.label("Finished");
-            ui.label(f.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
-            ui.end_row();
-        }
-        ui.label("Attempts");
-        ui.label(c.attempts.to_string());
-        ui.end_row();
-        if let Some(s) = &c.signature_note {
-            ui.label("Reply");
-            ui.label(s);
-            ui.end_row();
-        }
-        if let Some(t) = &c.transaction_id {
-            ui.label("Transaction");
-            ui.monospace(t);
-            ui.end_row();
-        }
-        if let Some(t) = &c.correlation_id {
-            ui.label("Correlation");
-            ui.monospace(t);
-            ui.end_row();
-        }
-    });
 }
 
 /// The applicant beside each candidate, field by field, with agreement (✔)
@@ -557,95 +630,114 @@ fn candidates_grid(ui: &mut Ui, c: &DuplicationCheck, candidates: &[MatchCandida
             ui.label(text);
         }
     };
-    egui::ScrollArea::horizontal().id_salt("candidates-scroll").show(ui, |ui| {
-        egui::Grid::new("candidates").striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
-            ui.strong("");
-            ui.strong("Applicant");
-            for k in candidates {
-                ui.strong(format!("Candidate {}", k.rank));
-            }
-            ui.end_row();
-
-            ui.label("Name");
-            let mine = c.applicant.display_name();
-            ui.label(&mine);
-            for k in candidates {
-                let same = crate::domain::names_agree(&mine, &k.name);
-                agree(ui, Some(same), k.name.clone());
-            }
-            ui.end_row();
-
-            ui.label("Birth date");
-            let my_birth = c.applicant.birth_date;
-            ui.label(my_birth.map_or("—".to_string(), |d| d.to_string()));
-            for k in candidates {
-                let theirs = k.birth_date.as_deref().and_then(crate::domain::parse_registry_date);
-                let same = my_birth.zip(theirs).map(|(a, b)| a == b);
-                agree(ui, same, k.birth_date.clone().unwrap_or_else(|| "—".into()));
-            }
-            ui.end_row();
-
-            ui.label("Sex");
-            ui.label(c.applicant.sex.as_ref().map_or("—", |s| s.as_str()));
-            for k in candidates {
-                ui.label(k.sex.as_deref().unwrap_or("—"));
-            }
-            ui.end_row();
-
-            ui.label("Identifiers");
-            ui.label(format!(
-                "{} {}",
-                c.identifier_type,
-                if reveal { c.identifier_value.clone() } else { mask(&c.identifier_value) }
-            ));
-            for k in candidates {
-                let ids: Vec<String> = k
-                    .identifiers
-                    .iter()
-                    .map(|i| format!("{} {}", i.id_type, if reveal { i.value.clone() } else { mask(&i.value) }))
-                    .collect();
-                let same = k.found_by == FoundBy::Identifier;
-                agree(ui, Some(same), if ids.is_empty() { "none".into() } else { ids.join(", ") });
-            }
-            ui.end_row();
-
-            ui.label("Programmes");
-            ui.label("");
-            for k in candidates {
-                ui.vertical(|ui| {
-                    for p in &k.programmes {
-                        ui.label(format!("{}: {}", p.display_name(), p.enrolment_status));
+    egui::ScrollArea::horizontal()
+        .id_salt("candidates-scroll")
+        .show(ui, |ui| {
+            egui::Grid::new("candidates")
+                .striped(true)
+                .spacing([14.0, 4.0])
+                .show(ui, |ui| {
+                    ui.strong("");
+                    ui.strong("Applicant");
+                    for k in candidates {
+                        ui.strong(format!("Candidate {}", k.rank));
                     }
-                });
-            }
-            ui.end_row();
+                    ui.end_row();
 
-            ui.label("Found by");
-            ui.label("");
-            for k in candidates {
-                ui.label(match k.found_by {
-                    FoundBy::Identifier => "the identifier",
-                    FoundBy::OtherIdentifier => "the identifier search (another identifier)",
-                    FoundBy::Demographic => "name and birth date",
-                });
-            }
-            ui.end_row();
+                    ui.label("Name");
+                    let mine = c.applicant.display_name();
+                    ui.label(&mine);
+                    for k in candidates {
+                        let same = crate::domain::names_agree(&mine, &k.name);
+                        agree(ui, Some(same), k.name.clone());
+                    }
+                    ui.end_row();
 
-            ui.label("Assessment");
-            ui.label("");
-            for k in candidates {
-                ui.vertical(|ui| {
-                    if k.confirms {
-                        ui.label("Confirms the match");
+                    ui.label("Birth date");
+                    let my_birth = c.applicant.birth_date;
+                    ui.label(my_birth.map_or("—".to_string(), |d| d.to_string()));
+                    for k in candidates {
+                        let theirs = k.birth_date.as_deref().and_then(crate::domain::parse_registry_date);
+                        let same = my_birth.zip(theirs).map(|(a, b)| a == b);
+                        agree(ui, same, k.birth_date.clone().unwrap_or_else(|| "—".into()));
                     }
-                    for r in &k.reasons {
-                        ui.label(format!("• {}", hide_ids(r, c, reveal)));
+                    ui.end_row();
+
+                    ui.label("Sex");
+                    ui.label(c.applicant.sex.as_ref().map_or("—", |s| s.as_str()));
+                    for k in candidates {
+                        ui.label(k.sex.as_deref().unwrap_or("—"));
                     }
+                    ui.end_row();
+
+                    ui.label("Identifiers");
+                    ui.label(format!(
+                        "{} {}",
+                        c.identifier_type,
+                        if reveal {
+                            c.identifier_value.clone()
+                        } else {
+                            mask(&c.identifier_value)
+                        }
+                    ));
+                    for k in candidates {
+                        let ids: Vec<String> = k
+                            .identifiers
+                            .iter()
+                            .map(|i| {
+                                format!(
+                                    "{} {}",
+                                    i.id_type,
+                                    if reveal { i.value.clone() } else { mask(&i.value) }
+                                )
+                            })
+                            .collect();
+                        let same = k.found_by == FoundBy::Identifier;
+                        agree(
+                            ui,
+                            Some(same),
+                            if ids.is_empty() { "none".into() } else { ids.join(", ") },
+                        );
+                    }
+                    ui.end_row();
+
+                    ui.label("Programmes");
+                    ui.label("");
+                    for k in candidates {
+                        ui.vertical(|ui| {
+                            for p in &k.programmes {
+                                ui.label(format!("{}: {}", p.display_name(), p.enrolment_status));
+                            }
+                        });
+                    }
+                    ui.end_row();
+
+                    ui.label("Found by");
+                    ui.label("");
+                    for k in candidates {
+                        ui.label(match k.found_by {
+                            FoundBy::Identifier => "the identifier",
+                            FoundBy::OtherIdentifier => "the identifier search (another identifier)",
+                            FoundBy::Demographic => "name and birth date",
+                        });
+                    }
+                    ui.end_row();
+
+                    ui.label("Assessment");
+                    ui.label("");
+                    for k in candidates {
+                        ui.vertical(|ui| {
+                            if k.confirms {
+                                ui.label("Confirms the match");
+                            }
+                            for r in &k.reasons {
+                                ui.label(format!("• {}", hide_ids(r, c, reveal)));
+                            }
+                        });
+                    }
+                    ui.end_row();
                 });
-            }
-            ui.end_row();
         });
-    });
 }
 
 impl View for ChecksScreen {

@@ -24,7 +24,13 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [Screen::Checks, Screen::NewCheck, Screen::Sources, Screen::Senders, Screen::Settings];
+    pub const ALL: [Screen; 5] = [
+        Screen::Checks,
+        Screen::NewCheck,
+        Screen::Sources,
+        Screen::Senders,
+        Screen::Settings,
+    ];
 
     /// The navigation label.
     pub fn title(self) -> &'static str {

@@ -18,7 +18,11 @@ pub fn masked_value(ui: &mut Ui, value: &str, revealed: &mut bool) {
         let label = if *revealed { "Hide" } else { "Reveal" };
         if ui
             .small_button(label)
-            .on_hover_text(if *revealed { "Mask identifier values again" } else { "Show identifier values in full" })
+            .on_hover_text(if *revealed {
+                "Mask identifier values again"
+            } else {
+                "Show identifier values in full"
+            })
             .clicked()
         {
             *revealed = !*revealed;
