@@ -26,6 +26,10 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct FrameTimes {
     pub row: u64,
+    /// The first frame that drew these rows (their text laid out for the first time).
+    pub first_ms: f64,
+    /// Shapes painted in a frame (evidence that the rows were drawn).
+    pub shapes: usize,
     pub median_ms: f64,
     pub p95_ms: f64,
     pub max_ms: f64,
@@ -49,14 +53,14 @@ impl fmt::Display for UiBenchReport {
         )?;
         writeln!(
             f,
-            "{:>12}  {:>10}  {:>10}  {:>10}",
-            "first row", "median ms", "p95 ms", "max ms"
+            "{:>12}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
+            "first row", "first ms", "median ms", "p95 ms", "max ms", "shapes"
         )?;
         for d in &self.depths {
             writeln!(
                 f,
-                "{:>12}  {:>10.2}  {:>10.2}  {:>10.2}",
-                d.row, d.median_ms, d.p95_ms, d.max_ms
+                "{:>12}  {:>10.2}  {:>10.2}  {:>10.2}  {:>10.2}  {:>8}",
+                d.row, d.first_ms, d.median_ms, d.p95_ms, d.max_ms, d.shapes
             )?;
         }
         Ok(())
@@ -85,6 +89,11 @@ impl Bench {
 
     /// One frame; returns its duration.
     fn frame(&mut self) -> Duration {
+        self.frame_with_shapes().0
+    }
+
+    /// One frame; returns its duration and how many shapes it painted.
+    fn frame_with_shapes(&mut self) -> (Duration, usize) {
         let cmds = self.engine.sender();
         let input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, self.size)),
@@ -105,23 +114,25 @@ impl Bench {
             });
         });
         let shapes = std::mem::take(&mut out.shapes);
+        let n = shapes.len();
         let _ = self.ctx.tessellate(shapes, out.pixels_per_point);
         let took = t.elapsed();
         out.textures_delta.clear();
-        took
+        (took, n)
     }
 
-    /// Frames until every visible row has its data.
-    fn settle(&mut self) -> anyhow::Result<()> {
+    /// Frames until every visible row has its data; returns the duration of
+    /// the first frame that drew them all.
+    fn settle(&mut self) -> anyhow::Result<Duration> {
         let deadline = Instant::now() + LOAD_TIMEOUT;
         loop {
             self.pump();
             self.frame();
             self.pump();
             if self.screen.visible_rows_loaded() {
-                self.frame();
+                let first = self.frame();
                 if self.screen.visible_rows_loaded() {
-                    return Ok(());
+                    return Ok(first);
                 }
             }
             anyhow::ensure!(Instant::now() < deadline, "the history pages did not arrive in time");
@@ -165,13 +176,16 @@ pub fn bench_checks_screen(store: Arc<Store>, rows: u64) -> anyhow::Result<UiBen
         let row = ((total.saturating_sub(1)) as f64 * fraction) as u64;
         b.screen.scroll_to_row(row);
         b.frame();
-        b.settle()?;
+        let first = b.settle()?;
+        let shapes = b.frame_with_shapes().1;
         let mut times: Vec<f64> = (0..FRAMES_PER_DEPTH)
             .map(|_| b.frame().as_secs_f64() * 1000.0)
             .collect();
         times.sort_by(f64::total_cmp);
         depths.push(FrameTimes {
             row,
+            first_ms: first.as_secs_f64() * 1000.0,
+            shapes,
             median_ms: times[times.len() / 2],
             p95_ms: times[times.len() * 95 / 100],
             max_ms: times[times.len() - 1],
