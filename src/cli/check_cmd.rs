@@ -83,6 +83,8 @@ impl FilterArgs {
             to: self.to.and_then(|d| d.succ_opt()).map(day),
             text: self.search.clone(),
             oldest_first: false,
+            review_status: None,
+            roster_id: None,
         })
     }
 }

@@ -29,12 +29,17 @@ pub const EXIT_USAGE: u8 = 2;
 /// IBR Desk: duplicate-enrolment checks against an Integrated Beneficiary
 /// Registry over the DCI API standard.
 #[derive(Debug, Parser)]
-#[command(name = "ibr-desk", version, about, long_about = None)]
+#[command(
+    name = "ibr-desk",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("IBR_DESK_GIT_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     /// Where the database lives (default: the platform's data directory).
     #[arg(long, global = true, env = "IBR_DESK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// The screen the window opens on: checks, new-check, sources, senders, settings.
+    /// The screen the window opens on: checks, new-check, review, import, sources, senders, settings.
     #[arg(long, value_name = "SCREEN", value_parser = parse_screen)]
     pub screen: Option<crate::ui::Screen>,
     /// Print the time from launch to the window's first frame, then close it.
@@ -100,7 +105,8 @@ pub enum Command {
 }
 
 fn parse_screen(s: &str) -> Result<crate::ui::Screen, String> {
-    crate::ui::Screen::from_arg(s).ok_or_else(|| "expected checks, new-check, sources, senders or settings".to_string())
+    crate::ui::Screen::from_arg(s)
+        .ok_or_else(|| "expected checks, new-check, review, import, sources, senders or settings".to_string())
 }
 
 /// Entry point of the `ibr-desk` binary.

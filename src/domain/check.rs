@@ -224,6 +224,19 @@ pub struct DuplicationCheck {
     pub explanation: Option<String>,
     /// How far the reply's signature was trusted, in words.
     pub signature_note: Option<String>,
+    /// Where the check stands in the supervisor's review queue, if it entered it.
+    pub review_status: Option<super::ReviewStatus>,
+    /// The result after a supervisor's decision; `result` keeps what the rules concluded.
+    pub final_result: Option<MatchResult>,
+    /// The roster (CSV import) the applicant came from, if any.
+    pub roster_id: Option<i64>,
+}
+
+impl DuplicationCheck {
+    /// The result that stands: the supervisor's, else the rules'.
+    pub fn effective_result(&self) -> Option<MatchResult> {
+        self.final_result.or(self.result)
+    }
 }
 
 /// What to store when a check is requested.
@@ -299,6 +312,10 @@ pub struct CheckFilter {
     pub text: Option<String>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
+    /// Only checks in this review status.
+    pub review_status: Option<super::ReviewStatus>,
+    /// Only checks of applicants from this roster (CSV import).
+    pub roster_id: Option<i64>,
 }
 
 /// One line of the append-only audit log.

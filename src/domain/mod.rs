@@ -11,6 +11,7 @@ mod id_type;
 mod names;
 mod record;
 mod registrant;
+mod review;
 mod source;
 
 pub use algorithm::Algorithm;
@@ -24,6 +25,7 @@ pub use record::{
     BeneficiaryRecord, EnrolmentStatus, Identifier, PersonName, ProgrammeEnrolment, Sex, parse_registry_date,
 };
 pub use registrant::{NewRegistrant, Registrant, display_name};
+pub use review::{NewReview, Review, ReviewDecision, ReviewReason, ReviewStatus, Role};
 pub use source::{
     DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, SenderKey, SourceMode,
     secret_key_for, validate_sender_id,

@@ -30,7 +30,7 @@ use crate::domain::{
 pub(super) const CHECK_COLUMNS: &str = "id, registrant_id, given_name, surname, birth_date, sex, identifier_type, \
     identifier_value, check_date, finished_at, result, matched_programs, state, data_source_id, data_source_name, \
     error_message, error_kind, transaction_id, correlation_id, attempts, next_attempt_at, search_reason, explanation, \
-    signature_note";
+    signature_note, review_status, final_result, roster_id";
 
 /// The engine's own actions are audited under this actor.
 const SYSTEM: &str = "system";
@@ -376,7 +376,9 @@ fn complete_one(c: &Connection, id: i64, done: &CheckCompletion, actor: &str, no
     let mut stmt = c.prepare_cached(
         "UPDATE duplication_checks SET state = 'completed', result = ?2, matched_programs = ?3, explanation = ?4, \
          signature_note = ?5, transaction_id = ?6, correlation_id = ?7, finished_at = ?8, error_kind = NULL, \
-         error_message = NULL, next_attempt_at = NULL WHERE id = ?1 AND state = 'checking'",
+         error_message = NULL, next_attempt_at = NULL, \
+         review_status = CASE WHEN ?2 = 'possible_match' THEN 'to_review' ELSE review_status END \
+         WHERE id = ?1 AND state = 'checking'",
     )?;
     let changed = stmt.execute(params![
         id,
@@ -552,6 +554,9 @@ pub(super) fn check_from_row(row: &Row<'_>) -> rusqlite::Result<DuplicationCheck
         search_reason: parsed(row, "search_reason", str::parse)?,
         explanation: row.get("explanation")?,
         signature_note: row.get("signature_note")?,
+        review_status: parsed_opt(row, "review_status", str::parse)?,
+        final_result: parsed_opt(row, "final_result", str::parse)?,
+        roster_id: row.get("roster_id")?,
     })
 }
 

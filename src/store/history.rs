@@ -319,6 +319,12 @@ impl Query {
         if let Some(to) = filter.to {
             c.push("check_date < ?".into(), [Ts::text(to).into()]);
         }
+        if let Some(r) = filter.review_status {
+            c.push("review_status = ?".into(), [text(r.as_str())]);
+        }
+        if let Some(id) = filter.roster_id {
+            c.push("roster_id = ?".into(), [id.into()]);
+        }
         let mut words = Vec::new();
         match filter.text.as_deref().map(TextSearch::of) {
             Some(TextSearch::Identifier(prefix)) => c.push_identifier_prefix(&prefix),

@@ -222,7 +222,59 @@ CREATE INDEX check_name_words_by_check ON check_name_words (check_id, word);
 /// Every migration, oldest first. Append only. (V2 needs no foreign key
 /// check: its rows come from `duplication_checks` itself, written with foreign
 /// keys enforced.)
-const MIGRATIONS: &[M<'static>] = &[M::up(V1_SCHEMA).foreign_key_check(), M::up(V2_NAME_WORDS)];
+/// Version 3: the supervisor's review queue, and the roster a check came from.
+///
+/// `duplication_checks.result` keeps what the rules concluded; a decision sets
+/// `final_result` and `review_status`, and every decision is a row of
+/// `reviews`, which is append-only like the audit log. Possible matches
+/// completed before this version enter the queue.
+const V3_REVIEWS: &str = r#"
+ALTER TABLE duplication_checks ADD COLUMN review_status TEXT
+    CHECK (review_status IN ('to_review', 'needs_information', 'decided'));
+ALTER TABLE duplication_checks ADD COLUMN final_result TEXT
+    CHECK (final_result IN ('no_match', 'possible_match', 'confirmed_match'));
+-- The roster (CSV import) an applicant came from; rosters are described by a later version.
+ALTER TABLE duplication_checks ADD COLUMN roster_id INTEGER;
+ALTER TABLE registrants ADD COLUMN roster_id INTEGER;
+
+-- The queue, oldest first; only checks that entered it.
+CREATE INDEX checks_in_review ON duplication_checks (review_status, finished_at, id)
+    WHERE review_status IS NOT NULL;
+CREATE INDEX checks_by_roster_date ON duplication_checks (roster_id, check_date, id)
+    WHERE roster_id IS NOT NULL;
+
+CREATE TABLE reviews (
+    id            INTEGER PRIMARY KEY,
+    check_id      INTEGER NOT NULL REFERENCES duplication_checks (id),
+    decision      TEXT NOT NULL CHECK (decision IN ('duplicate', 'not_duplicate', 'needs_more_information')),
+    reason        TEXT NOT NULL CHECK (reason IN ('same_person', 'different_person_same_id', 'id_entry_error',
+                                                  'name_variant', 'insufficient_data', 'other')),
+    note          TEXT NOT NULL,
+    reviewer      TEXT NOT NULL CHECK (trim(reviewer) <> ''),
+    decided_at    TEXT NOT NULL,
+    result_before TEXT CHECK (result_before IN ('no_match', 'possible_match', 'confirmed_match')),
+    result_after  TEXT CHECK (result_after IN ('no_match', 'possible_match', 'confirmed_match'))
+) STRICT;
+CREATE INDEX reviews_by_check ON reviews (check_id, id);
+CREATE INDEX reviews_by_time ON reviews (decided_at);
+
+CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+BEGIN
+    SELECT RAISE(ABORT, 'reviews are append-only');
+END;
+CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews
+BEGIN
+    SELECT RAISE(ABORT, 'reviews are append-only');
+END;
+
+UPDATE duplication_checks SET review_status = 'to_review' WHERE result = 'possible_match';
+"#;
+
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(V1_SCHEMA).foreign_key_check(),
+    M::up(V2_NAME_WORDS),
+    M::up(V3_REVIEWS).foreign_key_check(),
+];
 
 /// The migrations as rusqlite_migration runs them.
 pub(crate) fn migrations() -> Migrations<'static> {

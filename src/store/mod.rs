@@ -29,6 +29,7 @@ mod history;
 mod migrations;
 pub mod paths;
 mod registrants;
+mod reviews;
 mod senders;
 mod settings;
 mod sources;
@@ -42,6 +43,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 pub use bench::{BenchLine, HistoryBenchReport, bench_history};
 pub use checks::QueueCounts;
+pub use reviews::{BulkReview, ReviewCounts};
 pub use paths::{DATA_DIR_ENV, DATABASE_FILE, data_dir, database_path};
 
 /// The result of every store operation.

@@ -37,6 +37,8 @@ pub struct IbrDeskApp {
     screen: Screen,
     checks: screens::checks::ChecksScreen,
     new_check: screens::new_check::NewCheckScreen,
+    review: screens::review::ReviewScreen,
+    import: screens::import::ImportScreen,
     sources: screens::sources::SourcesScreen,
     senders: screens::senders::SendersScreen,
     settings: screens::settings::SettingsScreen,
@@ -68,6 +70,8 @@ impl IbrDeskApp {
             prefs,
             checks: screens::checks::ChecksScreen::default(),
             new_check: screens::new_check::NewCheckScreen::default(),
+            review: screens::review::ReviewScreen::default(),
+            import: screens::import::ImportScreen::default(),
             sources: screens::sources::SourcesScreen::default(),
             senders: screens::senders::SendersScreen::default(),
             settings: screens::settings::SettingsScreen::default(),
@@ -93,6 +97,8 @@ impl IbrDeskApp {
         match screen {
             Screen::Checks => self.checks.on_show(data, cmds),
             Screen::NewCheck => self.new_check.on_show(data, cmds),
+            Screen::Review => self.review.on_show(data, cmds),
+            Screen::Import => self.import.on_show(data, cmds),
             Screen::Sources => self.sources.on_show(data, cmds),
             Screen::Senders => self.senders.on_show(data, cmds),
             Screen::Settings => self.settings.on_show(data, cmds),
@@ -168,6 +174,8 @@ impl IbrDeskApp {
             let (data, cmds) = (&self.data, &self.cmds);
             self.checks.on_event(&event, data, cmds);
             self.new_check.on_event(&event, data, cmds);
+            self.review.on_event(&event, data, cmds);
+            self.import.on_event(&event, data, cmds);
             self.sources.on_event(&event, data, cmds);
             self.senders.on_event(&event, data, cmds);
             self.settings.on_event(&event, data, cmds);
@@ -280,6 +288,8 @@ impl eframe::App for IbrDeskApp {
             match self.screen {
                 Screen::Checks => self.checks.ui(ui, &mut cx),
                 Screen::NewCheck => self.new_check.ui(ui, &mut cx),
+                Screen::Review => self.review.ui(ui, &mut cx),
+                Screen::Import => self.import.ui(ui, &mut cx),
                 Screen::Sources => self.sources.ui(ui, &mut cx),
                 Screen::Senders => self.senders.ui(ui, &mut cx),
                 Screen::Settings => self.settings.ui(ui, &mut cx),

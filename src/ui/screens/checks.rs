@@ -49,6 +49,8 @@ impl FilterControls {
             to: self.to.and_then(|d| d.succ_opt()).map(day),
             text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
             oldest_first: self.oldest_first,
+            review_status: None,
+            roster_id: None,
         }
     }
 }

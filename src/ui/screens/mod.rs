@@ -2,7 +2,9 @@
 //! lays out the window knows nothing of what a screen contains.
 
 pub mod checks;
+pub mod import;
 pub mod new_check;
+pub mod review;
 pub mod senders;
 pub mod settings;
 pub mod sources;
@@ -18,6 +20,8 @@ pub enum Screen {
     #[default]
     Checks,
     NewCheck,
+    Review,
+    Import,
     Sources,
     Senders,
     Settings,
@@ -37,17 +41,21 @@ impl Screen {
         match self {
             Screen::Checks => "Checks",
             Screen::NewCheck => "New check",
+            Screen::Review => "Review",
+            Screen::Import => "Import roster",
             Screen::Sources => "Data sources",
             Screen::Senders => "Trusted senders",
             Screen::Settings => "Settings",
         }
     }
 
-    /// For `--screen`: `checks`, `new-check`, `sources`, `senders`, `settings`.
+    /// For `--screen`: `checks`, `new-check`, `review`, `import`, `sources`, `senders`, `settings`.
     pub fn from_arg(s: &str) -> Option<Screen> {
         match s {
             "checks" => Some(Screen::Checks),
             "new-check" => Some(Screen::NewCheck),
+            "review" => Some(Screen::Review),
+            "import" => Some(Screen::Import),
             "sources" => Some(Screen::Sources),
             "senders" => Some(Screen::Senders),
             "settings" => Some(Screen::Settings),
