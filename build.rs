@@ -14,8 +14,10 @@ const VAR: &str = "IBR_DESK_GIT_COMMIT";
 fn main() {
     println!("cargo:rerun-if-env-changed={VAR}");
     // Listing any file replaces cargo's default (re-run on any change in the
-    // package), so name what the commit and the dirty flag depend on.
-    for path in ["build.rs", "Cargo.toml", "Cargo.lock", "src", "assets"] {
+    // package). The dirty flag is looked at again when the sources change;
+    // Cargo.toml is left out so that editing packaging metadata does not
+    // rebuild the binary.
+    for path in ["build.rs", "Cargo.lock", "src", "assets"] {
         println!("cargo:rerun-if-changed={path}");
     }
     let commit = match std::env::var(VAR) {
@@ -43,13 +45,13 @@ fn from_git() -> Option<String> {
     Some(commit)
 }
 
-/// Re-run when HEAD moves: HEAD itself, the branch it points to, packed refs
-/// (where a branch lives after `git gc`), and the index (commits, staging).
+/// Re-run when HEAD moves: HEAD itself, the branch it points to, and packed
+/// refs (where a branch lives after `git gc`). Not the index: `git status`
+/// rewrites it, and each re-run rebuilds the crate.
 fn watch_git_files(dir: &Path) {
     let path_of = |args: &[&str]| git(dir, args).map(|p| absolute(dir, &p));
     if let Some(git_dir) = path_of(&["rev-parse", "--git-dir"]) {
         rerun_if_changed(&git_dir.join("HEAD"));
-        rerun_if_changed(&git_dir.join("index"));
     }
     if let Some(common_dir) = path_of(&["rev-parse", "--git-common-dir"]) {
         rerun_if_changed(&common_dir.join("packed-refs"));

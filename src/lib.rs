@@ -10,6 +10,7 @@ pub mod dci;
 pub mod domain;
 pub mod engine;
 pub mod ibr;
+pub mod roster;
 pub mod sandbox;
 pub mod secrets;
 pub mod store;

@@ -6,93 +6,12 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use common::*;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use ibr_desk::domain::{Algorithm, NewDataSource};
 use ibr_desk::sandbox::SandboxConfig;
 use ibr_desk::sandbox::faults::FaultConfig;
-use ibr_desk::secrets::MemorySecretStore;
-use ibr_desk::store::Store;
-use ibr_desk::ui::{Backend, IbrDeskApp, Screen};
-
-/// Whether any node's label contains `label`.
-fn has(h: &Harness<'static, IbrDeskApp>, label: &str) -> bool {
-    h.query_all_by_label_contains(label).next().is_some()
-}
-
-struct Desk {
-    harness: Harness<'static, IbrDeskApp>,
-    store: Arc<Store>,
-    _dir: tempfile::TempDir,
-}
-
-impl Desk {
-    fn open() -> Desk {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
-        let backend = Backend {
-            store: store.clone(),
-            secrets: Arc::new(MemorySecretStore::default()),
-            engine: fast_engine_config(),
-        };
-        let harness = Harness::builder()
-            .with_size(egui::vec2(1280.0, 800.0))
-            .build_eframe(move |cc| IbrDeskApp::new(cc, backend).unwrap());
-        Desk {
-            harness,
-            store,
-            _dir: dir,
-        }
-    }
-
-    /// Steps frames until `done` holds (at most 30 s).
-    fn wait_until(&mut self, what: &str, done: impl Fn(&Harness<'static, IbrDeskApp>) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            self.harness.step();
-            if done(&self.harness) {
-                return;
-            }
-            if Instant::now() >= deadline {
-                let tree = format!("{:#?}", self.harness.root());
-                let texts: Vec<&str> = tree
-                    .lines()
-                    .filter(|l| l.contains("value: \""))
-                    .map(str::trim)
-                    .collect();
-                panic!("waited 30 s for {what}; the window shows:\n{}", texts.join("\n"));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn wait_for_label(&mut self, label: &str) {
-        let l = label.to_string();
-        self.wait_until(label, move |h| has(h, &l));
-    }
-
-    fn count(&self, label: &str) -> usize {
-        self.harness.query_all_by_label_contains(label).count()
-    }
-
-    /// Clicks a widget the way a person does: once the window has settled
-    /// (new panels and grids take a frame or two to find their layout).
-    fn click(&mut self, label: &str) {
-        self.settle();
-        self.harness.get_by_label(label).click();
-        self.harness.step();
-    }
-
-    fn settle(&mut self) {
-        for _ in 0..3 {
-            self.harness.step();
-        }
-    }
-}
+use ibr_desk::ui::Screen;
 
 #[test]
 fn a_first_run_offers_the_demo_registry_and_its_sample_checks() {

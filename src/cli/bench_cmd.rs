@@ -48,6 +48,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
     },
+    /// Rows per second and peak memory importing a generated roster of N rows (1 % bad).
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+    },
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
@@ -65,6 +70,14 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
             let report = crate::ui::bench::bench_checks_screen(store, rows)?;
             println!("{report}");
             let _ = std::fs::remove_dir_all(&dir);
+            Ok(super::EXIT_OK)
+        }
+        BenchCommand::Import { rows } => {
+            let dir = tempfile_dir()?;
+            println!("Importing a generated roster of {rows} rows in {} …", dir.display());
+            let report = crate::roster::bench::bench_import(&dir, rows);
+            let _ = std::fs::remove_dir_all(&dir);
+            println!("{}", report?);
             Ok(super::EXIT_OK)
         }
         BenchCommand::History { rows } => {

@@ -365,87 +365,12 @@ pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
     Ok(super::EXIT_OK)
 }
 
-/// `1234567890` → `******7890`: enough to recognise, not enough to reuse.
-pub fn mask(value: &str) -> String {
-    let n = value.chars().count();
-    let keep = if n > 6 { 4 } else { n / 3 };
-    let tail: String = value.chars().skip(n - keep).collect();
-    format!("{}{tail}", "*".repeat(n - keep))
-}
-
 pub fn export(ctx: &Context, a: ExportArgs) -> anyhow::Result<u8> {
     let filter = a.filter.to_filter(ctx)?;
-    let tmp = a.file.with_extension("csv.partial");
-    let mut w = csv::Writer::from_path(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    w.write_record([
-        "id",
-        "check_date",
-        "state",
-        "result",
-        "identifier_type",
-        "identifier_value",
-        "given_name",
-        "surname",
-        "birth_date",
-        "data_source",
-        "matched_programs",
-        "explanation",
-        "error_message",
-        "search_reason",
-        "transaction_id",
-        "correlation_id",
-        "attempts",
-        "signature",
-    ])?;
-    let mut after = None;
-    let mut n = 0u64;
-    loop {
-        let page = ctx.store.history_after(&filter, after, 1_000)?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.check_date, last.id));
-        for c in &page {
-            // Identifier values also appear in explanations and error messages.
-            let hide = |text: &str| -> String {
-                if a.reveal_identifiers {
-                    return text.to_string();
-                }
-                c.queries.iter().fold(text.to_string(), |t, q| match &q.kind {
-                    crate::domain::QueryKind::Identifier { value, .. } if !value.is_empty() => {
-                        t.replace(value.as_str(), &mask(value))
-                    }
-                    _ => t,
-                })
-            };
-            let value = hide(&c.identifier_value);
-            w.write_record([
-                c.id.to_string(),
-                c.check_date.to_rfc3339(),
-                c.state.as_str().to_string(),
-                c.result.map(|r| r.as_str().to_string()).unwrap_or_default(),
-                c.identifier_type.to_string(),
-                value,
-                c.applicant.given_name.clone().unwrap_or_default(),
-                c.applicant.surname.clone().unwrap_or_default(),
-                c.applicant.birth_date.map(|d| d.to_string()).unwrap_or_default(),
-                c.data_source_name.clone(),
-                c.matched_programs.join("; "),
-                hide(c.explanation.as_deref().unwrap_or_default()),
-                hide(c.error_message.as_deref().unwrap_or_default()),
-                c.search_reason.as_str().to_string(),
-                c.transaction_id.clone().unwrap_or_default(),
-                c.correlation_id.clone().unwrap_or_default(),
-                c.attempts.to_string(),
-                c.signature_note.clone().unwrap_or_default(),
-            ])?;
-            n += 1;
-        }
-    }
-    w.flush()
-        .with_context(|| format!("cannot write {} (is the disk full?)", tmp.display()))?;
-    drop(w);
-    std::fs::rename(&tmp, &a.file).with_context(|| format!("cannot write {}", a.file.display()))?;
+    let done = crate::roster::export_history(&ctx.store, &filter, &a.file, a.reveal_identifiers)?;
     println!(
-        "Exported {n} check(s) to {}{}.",
+        "Exported {} check(s) to {}{}.",
+        done.rows,
         a.file.display(),
         if a.reveal_identifiers {
             ""
@@ -454,17 +379,4 @@ pub fn export(ctx: &Context, a: ExportArgs) -> anyhow::Result<u8> {
         }
     );
     Ok(super::EXIT_OK)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_all_but_the_end() {
-        assert_eq!(mask("4567890123"), "******0123");
-        assert_eq!(mask("B2004-0012345"), "*********2345");
-        assert_eq!(mask("123"), "**3");
-        assert_eq!(mask(""), "");
-    }
 }

@@ -10,6 +10,7 @@ mod config_cmd;
 mod context;
 mod dci_cmd;
 mod demo;
+mod import_cmd;
 mod output;
 mod sandbox_cmd;
 mod search_cmd;
@@ -97,6 +98,8 @@ pub enum Command {
     History(check_cmd::HistoryArgs),
     /// Write checks to a CSV file (identifier values masked unless asked).
     Export(check_cmd::ExportArgs),
+    /// Import a roster (CSV) of applicants, each with a queued check; rejected rows go to a CSV to fix.
+    Import(import_cmd::ImportArgs),
     /// Measure throughput and paging speed.
     Bench {
         #[command(subcommand)]
@@ -143,6 +146,9 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Export(args)) => {
             context::Context::open(data_dir.as_deref()).and_then(|c| check_cmd::export(&c, args))
+        }
+        Some(Command::Import(args)) => {
+            context::Context::open(data_dir.as_deref()).and_then(|c| import_cmd::run(&c, args))
         }
         Some(Command::Bench { command }) => bench_cmd::run(command),
         None => crate::ui::run(crate::ui::RunOptions {

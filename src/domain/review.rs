@@ -167,7 +167,10 @@ mod tests {
 
     #[test]
     fn decisions_set_results() {
-        assert_eq!(ReviewDecision::Duplicate.result_after(), Some(MatchResult::ConfirmedMatch));
+        assert_eq!(
+            ReviewDecision::Duplicate.result_after(),
+            Some(MatchResult::ConfirmedMatch)
+        );
         assert_eq!(ReviewDecision::NotDuplicate.result_after(), Some(MatchResult::NoMatch));
         assert_eq!(ReviewDecision::NeedsMoreInformation.result_after(), None);
         for r in ReviewReason::ALL {

@@ -2,7 +2,8 @@
 
 use tokio::sync::oneshot;
 
-use crate::domain::{CheckFilter, NewDataSource, NewIbrSender, NewRegistrant, SearchReason};
+use crate::domain::{CheckFilter, NewDataSource, NewIbrSender, NewRegistrant, NewReview, Role, SearchReason};
+use crate::store::BulkReview;
 
 /// Where a command's answer goes, when the sender waits for one.
 pub type Reply<T> = Option<oneshot::Sender<Result<T, String>>>;
@@ -84,6 +85,62 @@ pub enum Command {
     /// Check a few sample applicants of each kind against the demo registry
     /// (to learn the application, or for screenshots).
     RunSampleChecks,
+    /// Set the supervisor PIN (`current` is needed when one is set).
+    SetSupervisorPin {
+        current: Option<String>,
+        new: String,
+    },
+    /// Work as an officer, or as a supervisor (with the PIN).
+    SwitchRole {
+        role: Role,
+        pin: Option<String>,
+    },
+    /// Read a page of the review queue (`Event::ReviewQueue`).
+    LoadReviewQueue {
+        offset: u64,
+        limit: u32,
+    },
+    /// A supervisor's decision on a possible (or confirmed) match.
+    DecideReview(NewReview),
+    /// How many checks a bulk change would touch (`Event::BulkReviewCount`).
+    CountBulkReview {
+        filter: CheckFilter,
+        action: BulkReview,
+    },
+    /// Apply a bulk change (supervisor only).
+    BulkReview {
+        filter: CheckFilter,
+        action: BulkReview,
+    },
+    /// Read the start of a roster file: its format, columns, mapping and
+    /// first rows as they would be imported (`Event::RosterPreview`).
+    PreviewRoster {
+        path: std::path::PathBuf,
+        settings: Option<crate::roster::RosterSettings>,
+    },
+    /// Import a roster file: registrants with queued checks
+    /// (`Event::ImportProgress`, then `Event::ImportFinished`).
+    ImportRoster {
+        path: std::path::PathBuf,
+        mapping: crate::roster::RosterSettings,
+        data_source_id: i64,
+        reason: SearchReason,
+        /// Where the refused rows go (default: `<name>.rejected.csv` beside the file).
+        rejected_file: Option<std::path::PathBuf>,
+    },
+    /// Stop the import under way after the chunk being stored.
+    CancelImport,
+    /// Count a roster's checks by state (`Event::RosterChecks`).
+    LoadRosterChecks {
+        roster_id: i64,
+    },
+    /// Write the history, or a filter of it, to CSV (`Event::Notice` or `Event::Error`).
+    ExportHistory {
+        filter: CheckFilter,
+        path: std::path::PathBuf,
+        /// Identifier values in full (masked otherwise).
+        reveal: bool,
+    },
     /// Stop after the batches under way.
     Shutdown,
 }

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Algorithm, AuditEntry, CheckState, DataSource, DuplicationCheck, IbrSender, MatchCandidate, MatchResult, SenderKey,
+    Algorithm, AuditEntry, CheckFilter, CheckState, DataSource, DuplicationCheck, IbrSender, MatchCandidate,
+    MatchResult, Review, Role, SenderKey,
 };
 use crate::ibr::ConnectionReport;
-use crate::store::QueueCounts;
+use crate::store::{BulkReview, QueueCounts, ReviewCounts};
 
 /// Something happened. Subscribers apply events to what they show; the
 /// window repaints when one arrives.
@@ -70,6 +71,38 @@ pub enum Event {
     QueueCounts(QueueCounts),
     /// The built-in demo registry is running (its data source), or why not.
     DemoRegistry { outcome: Result<i64, String> },
+    /// The role the engine now acts under.
+    RoleChanged { role: Role },
+    /// A page of the review queue, with its counts.
+    ReviewQueue {
+        offset: u64,
+        rows: Vec<DuplicationCheck>,
+        counts: ReviewCounts,
+    },
+    /// A decision was recorded.
+    ReviewDecided(Box<Review>),
+    /// The queue changed in bulk: reload it.
+    ReviewQueueChanged,
+    /// How many checks a bulk change would touch.
+    BulkReviewCount {
+        filter: CheckFilter,
+        action: BulkReview,
+        count: u64,
+    },
+    /// A roster file's first rows as they would be imported, or why it cannot be read.
+    RosterPreview {
+        path: std::path::PathBuf,
+        outcome: Result<Box<crate::roster::RosterPreview>, String>,
+    },
+    /// How far the import under way is (at most 10 a second).
+    ImportProgress(crate::roster::ImportProgress),
+    /// The import ended (finished or cancelled), or why it stopped.
+    ImportFinished(Result<Box<crate::roster::ImportSummary>, String>),
+    /// The checks of a roster by state.
+    RosterChecks {
+        roster_id: i64,
+        counts: crate::store::RosterCheckCounts,
+    },
 }
 
 /// A check with everything the detail view shows.
@@ -80,6 +113,8 @@ pub struct CheckDetail {
     /// The part of the registry's reply that answered this check (JSON text).
     pub reply_excerpt: Option<String>,
     pub audit: Vec<AuditEntry>,
+    /// Every review decision, oldest first.
+    pub reviews: Vec<Review>,
 }
 
 /// The configuration as the window shows it. Never holds a secret: only
@@ -99,6 +134,8 @@ pub struct ConfigSnapshot {
     pub office_jwks: Option<String>,
     /// What the keyring is, or why it cannot be used.
     pub keyring: Result<String, String>,
+    /// Whether a supervisor PIN is set.
+    pub supervisor_pin_set: bool,
 }
 
 /// A data source and whether its secret is in the keyring.

@@ -19,7 +19,9 @@ pub mod demo;
 pub mod event;
 pub mod requests;
 pub mod retry;
+pub mod roster;
 mod scheduler;
+pub mod supervisor;
 pub mod trust;
 
 use std::collections::HashMap;
@@ -126,6 +128,8 @@ pub(crate) struct Shared {
     pub actor: RwLock<String>,
     /// The built-in demo registry, while it runs.
     pub demo: tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>,
+    /// Who the window acts as: only a supervisor decides reviews.
+    pub role: RwLock<crate::domain::Role>,
     /// Revision of the configuration snapshots (see `ConfigSnapshot::revision`).
     pub config_revision: std::sync::atomic::AtomicU64,
     /// Batches under way, per data source.
@@ -133,6 +137,8 @@ pub(crate) struct Shared {
     /// Services by data source, with the configuration they were built from.
     pub services: Mutex<HashMap<i64, (crate::domain::DataSource, Arc<IbrService>)>>,
     pub wake: Notify,
+    /// The roster import under way.
+    pub imports: roster::ImportJobs,
 }
 
 impl Shared {
@@ -227,9 +233,11 @@ impl Engine {
             actor: RwLock::new(actor),
             demo: tokio::sync::Mutex::new(None),
             config_revision: std::sync::atomic::AtomicU64::new(0),
+            role: RwLock::new(crate::domain::Role::Officer),
             in_flight: Mutex::new(HashMap::new()),
             services: Mutex::new(HashMap::new()),
             wake: Notify::new(),
+            imports: roster::ImportJobs::default(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         runtime.spawn(scheduler::run(shared, rx));

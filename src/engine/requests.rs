@@ -61,6 +61,7 @@ pub(super) async fn load_check_detail(shared: &Arc<Shared>, check_id: i64) {
                 candidates: s.store.candidates(check_id).map_err(|e| e.to_string())?,
                 reply_excerpt: s.store.reply_excerpt(check_id).map_err(|e| e.to_string())?,
                 audit: s.store.audit_for_check(check_id).map_err(|e| e.to_string())?,
+                reviews: s.store.reviews_of(check_id).map_err(|e| e.to_string())?,
             })
         })
         .await;
@@ -110,6 +111,11 @@ pub(super) async fn load_config(shared: &Arc<Shared>) {
                 office_kid: signer.map(|sg| sg.kid()),
                 office_jwks,
                 keyring,
+                supervisor_pin_set: s
+                    .store
+                    .setting(super::supervisor::SETTING_SUPERVISOR_PIN)
+                    .map_err(|e| e.to_string())?
+                    .is_some(),
             })
         })
         .await;

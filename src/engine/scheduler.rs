@@ -289,6 +289,23 @@ async fn window_request(shared: &Arc<Shared>, cmd: Command) {
         Command::GenerateOfficeKey => r::generate_office_key(shared).await,
         Command::EnsureDemoRegistry => super::demo::ensure(shared).await,
         Command::RunSampleChecks => super::demo::sample_checks(shared).await,
+        Command::SetSupervisorPin { current, new } => super::supervisor::set_pin(shared, current, new).await,
+        Command::SwitchRole { role, pin } => super::supervisor::switch_role(shared, role, pin).await,
+        Command::LoadReviewQueue { offset, limit } => super::supervisor::load_queue(shared, offset, limit).await,
+        Command::DecideReview(review) => super::supervisor::decide(shared, review).await,
+        Command::CountBulkReview { filter, action } => super::supervisor::bulk_count(shared, filter, action).await,
+        Command::BulkReview { filter, action } => super::supervisor::bulk(shared, filter, action).await,
+        Command::PreviewRoster { path, settings } => super::roster::preview(shared, path, settings).await,
+        Command::ImportRoster {
+            path,
+            mapping,
+            data_source_id,
+            reason,
+            rejected_file,
+        } => super::roster::import(shared, path, mapping, data_source_id, reason, rejected_file).await,
+        Command::CancelImport => super::roster::cancel(shared),
+        Command::LoadRosterChecks { roster_id } => super::roster::roster_checks(shared, roster_id).await,
+        Command::ExportHistory { filter, path, reveal } => super::roster::export(shared, filter, path, reveal).await,
         _ => {}
     }
 }

@@ -270,10 +270,49 @@ END;
 UPDATE duplication_checks SET review_status = 'to_review' WHERE result = 'possible_match';
 "#;
 
+/// Version 4: rosters (CSV imports).
+///
+/// One row per imported file, with its running counts (updated in the same
+/// transaction as each chunk of rows, so they always match what was stored)
+/// and the file's SHA-256 once every byte was read (a second import of the
+/// same bytes is recognised). `registrants.roster_row` is the row of the file
+/// a registrant came from, so that a duplicate identifier inside a file, or a
+/// second import of it, can name the row that was imported first. The
+/// covering index counts a roster's checks by state and result without
+/// reading them (the Import screen shows their progress).
+const V4_ROSTERS: &str = r#"
+CREATE TABLE rosters (
+    id               INTEGER PRIMARY KEY,
+    file_name        TEXT NOT NULL CHECK (trim(file_name) <> ''),
+    fingerprint      TEXT CHECK (fingerprint IS NULL OR length(fingerprint) = 64),
+    imported_at      TEXT NOT NULL,
+    finished_at      TEXT,
+    actor            TEXT NOT NULL,
+    data_source_id   INTEGER REFERENCES data_sources (id) ON DELETE SET NULL,
+    data_source_name TEXT NOT NULL,
+    search_reason    TEXT NOT NULL
+        CHECK (search_reason IN ('application', 'recertification', 'new_household_member', 'other')),
+    status           TEXT NOT NULL CHECK (status IN ('importing', 'finished', 'cancelled', 'failed')),
+    rows_read        INTEGER NOT NULL DEFAULT 0 CHECK (rows_read >= 0),
+    imported         INTEGER NOT NULL DEFAULT 0 CHECK (imported >= 0),
+    rejected         INTEGER NOT NULL DEFAULT 0 CHECK (rejected >= 0),
+    rejected_file    TEXT,
+    error            TEXT,
+    CHECK ((status = 'importing') = (finished_at IS NULL))
+) STRICT;
+CREATE INDEX rosters_by_fingerprint ON rosters (fingerprint) WHERE fingerprint IS NOT NULL;
+
+ALTER TABLE registrants ADD COLUMN roster_row INTEGER CHECK (roster_row IS NULL OR roster_row >= 1);
+
+CREATE INDEX checks_by_roster_state ON duplication_checks (roster_id, state, result)
+    WHERE roster_id IS NOT NULL;
+"#;
+
 const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_SCHEMA).foreign_key_check(),
     M::up(V2_NAME_WORDS),
     M::up(V3_REVIEWS).foreign_key_check(),
+    M::up(V4_ROSTERS).foreign_key_check(),
 ];
 
 /// The migrations as rusqlite_migration runs them.

@@ -30,6 +30,7 @@ mod migrations;
 pub mod paths;
 mod registrants;
 mod reviews;
+mod rosters;
 mod senders;
 mod settings;
 mod sources;
@@ -43,8 +44,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 pub use bench::{BenchLine, HistoryBenchReport, bench_history};
 pub use checks::QueueCounts;
-pub use reviews::{BulkReview, ReviewCounts};
 pub use paths::{DATA_DIR_ENV, DATABASE_FILE, data_dir, database_path};
+pub use reviews::{BulkReview, ReviewCounts};
+pub use rosters::{EntryOutcome, IdentifierOwner, NewRoster, Roster, RosterCheckCounts, RosterEntry, RosterStatus};
 
 /// The result of every store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -202,7 +202,13 @@ impl Store {
     }
 
     /// Applies a bulk change to the checks the filter selects; returns how many changed.
-    pub fn bulk_review(&self, filter: &CheckFilter, action: BulkReview, actor: &str, now: DateTime<Utc>) -> Result<u64> {
+    pub fn bulk_review(
+        &self,
+        filter: &CheckFilter,
+        action: BulkReview,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
         let (sql, args) = bulk_selection(filter, action);
         self.write(|tx| {
             let ids: Vec<i64> = tx
@@ -298,4 +304,151 @@ fn review_from_row(row: &Row<'_>) -> rusqlite::Result<Review> {
         result_before: parsed_opt(row, "result_before", str::parse)?,
         result_after: parsed_opt(row, "result_after", str::parse)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{self, new_check};
+    use super::*;
+    use crate::domain::{CheckCompletion, MatchResult};
+
+    fn completed(store: &Store, uin: &str, result: MatchResult) -> i64 {
+        let source = store
+            .data_sources()
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| testutil::source(store, "IBR"));
+        let r = testutil::registrant(store, "Amina", "Diallo", uin);
+        let c = store.insert_check(&new_check(&r, &source, false), "officer").unwrap();
+        store
+            .claim_due_checks(source.id, Utc::now() + chrono::Duration::seconds(1), 10)
+            .unwrap();
+        let done = CheckCompletion {
+            result,
+            matched_programs: vec!["P1 — Programme".into()],
+            explanation: "Possible match: …".into(),
+            signature_note: "verified".into(),
+            transaction_id: "txn-1".into(),
+            correlation_id: None,
+            candidates: Vec::new(),
+            reply_excerpt: "{}".into(),
+        };
+        assert!(store.complete_check(c.id, &done, "system").unwrap());
+        c.id
+    }
+
+    fn review(check_id: i64, decision: ReviewDecision) -> NewReview {
+        NewReview {
+            check_id,
+            decision,
+            reason: ReviewReason::DifferentPersonSameId,
+            note: "birth certificate differs".into(),
+        }
+    }
+
+    #[test]
+    fn possible_matches_enter_the_queue_and_decisions_keep_the_original() {
+        let store = testutil::store();
+        let possible = completed(&store, "111", MatchResult::PossibleMatch);
+        let none = completed(&store, "222", MatchResult::NoMatch);
+        let queue = store.review_queue(0, 10).unwrap();
+        assert_eq!(queue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![possible]);
+        assert_eq!(queue[0].review_status, Some(ReviewStatus::ToReview));
+
+        let r = store
+            .decide_review(
+                &review(possible, ReviewDecision::NotDuplicate),
+                "Supervisor Sam",
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(r.result_before, Some(MatchResult::PossibleMatch));
+        assert_eq!(r.result_after, Some(MatchResult::NoMatch));
+        let c = store.check(possible).unwrap().unwrap();
+        assert_eq!(c.result, Some(MatchResult::PossibleMatch), "the rules' result is kept");
+        assert_eq!(c.final_result, Some(MatchResult::NoMatch));
+        assert_eq!(c.effective_result(), Some(MatchResult::NoMatch));
+        assert_eq!(c.review_status, Some(ReviewStatus::Decided));
+        assert!(store.review_queue(0, 10).unwrap().is_empty());
+        let audit = store.audit_for_check(possible).unwrap();
+        let entry = audit.iter().find(|a| a.action == "review_decided").unwrap();
+        assert_eq!(entry.actor, "Supervisor Sam");
+        assert!(entry.details.contains("not_duplicate"));
+        assert!(
+            store
+                .decide_review(&review(none, ReviewDecision::Duplicate), "Sam", Utc::now())
+                .is_err(),
+            "a no match is not reviewed"
+        );
+    }
+
+    #[test]
+    fn needs_information_stays_and_reviews_are_append_only() {
+        let store = testutil::store();
+        let id = completed(&store, "333", MatchResult::PossibleMatch);
+        store
+            .decide_review(&review(id, ReviewDecision::NeedsMoreInformation), "Sam", Utc::now())
+            .unwrap();
+        let c = store.check(id).unwrap().unwrap();
+        assert_eq!(c.review_status, Some(ReviewStatus::NeedsInformation));
+        assert_eq!(c.final_result, None);
+        assert_eq!(store.review_queue(0, 10).unwrap().len(), 1);
+        store
+            .decide_review(&review(id, ReviewDecision::Duplicate), "Sam", Utc::now())
+            .unwrap();
+        let all = store.reviews_of(id).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].result_after, Some(MatchResult::ConfirmedMatch));
+        let counts = store.review_counts(Utc::now() - chrono::Duration::hours(1)).unwrap();
+        assert_eq!(counts.reviewed_today, 2);
+        assert!(counts.by_decision.contains(&(ReviewDecision::Duplicate, 1)));
+        assert!(
+            counts.by_decision.contains(&(ReviewDecision::NeedsMoreInformation, 0)),
+            "latest decision only"
+        );
+        let tampered = store.write(|tx| Ok(tx.execute("UPDATE reviews SET note = 'x'", [])?));
+        assert!(tampered.is_err());
+        let deleted = store.write(|tx| Ok(tx.execute("DELETE FROM reviews", [])?));
+        assert!(deleted.is_err());
+    }
+
+    #[test]
+    fn bulk_changes_count_first_and_touch_what_they_said() {
+        let store = testutil::store();
+        let a = completed(&store, "444", MatchResult::PossibleMatch);
+        let b = completed(&store, "555", MatchResult::ConfirmedMatch);
+        completed(&store, "666", MatchResult::NoMatch);
+        let all = CheckFilter::default();
+        assert_eq!(
+            store.bulk_review_count(&all, BulkReview::SendToReview).unwrap(),
+            1,
+            "only the confirmed one is outside the queue"
+        );
+        assert_eq!(
+            store
+                .bulk_review(&all, BulkReview::SendToReview, "Sam", Utc::now())
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store.check(b).unwrap().unwrap().review_status,
+            Some(ReviewStatus::ToReview)
+        );
+        assert_eq!(
+            store.bulk_review_count(&all, BulkReview::MarkNeedsInformation).unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .bulk_review(&all, BulkReview::MarkNeedsInformation, "Sam", Utc::now())
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store.check(a).unwrap().unwrap().review_status,
+            Some(ReviewStatus::NeedsInformation)
+        );
+        assert_eq!(store.reviews_of(a).unwrap()[0].note, "marked in bulk");
+    }
 }

@@ -46,6 +46,16 @@ pub struct IbrDeskApp {
     first_frame: Option<(Instant, bool)>,
     /// Send `RunSampleChecks` when the demo registry reports ready.
     sample_checks_pending: bool,
+    /// The supervisor PIN being typed, while the role dialog is open.
+    role_dialog: Option<RoleDialog>,
+}
+
+/// Switching to the supervisor role.
+#[derive(Default)]
+struct RoleDialog {
+    pin: String,
+    error: Option<String>,
+    waiting: bool,
 }
 
 impl IbrDeskApp {
@@ -81,6 +91,7 @@ impl IbrDeskApp {
                 .with_margin(egui::vec2(12.0, 40.0)),
             first_frame: None,
             sample_checks_pending: false,
+            role_dialog: None,
         };
         cmds.send(Command::LoadConfig);
         cmds.send(Command::EnsureDemoRegistry);
@@ -136,6 +147,12 @@ impl IbrDeskApp {
             self.data.apply(&event);
             match &event {
                 Event::Error { message, detail } => {
+                    if message.starts_with("Still working as an officer")
+                        && let Some(d) = self.role_dialog.as_mut()
+                    {
+                        d.waiting = false;
+                        d.error = Some(detail.clone());
+                    }
                     self.toasts
                         .error(format!("{message}\n{detail}"))
                         .duration(Some(Duration::from_secs(10)));
@@ -160,6 +177,7 @@ impl IbrDeskApp {
                     };
                     t.duration(Some(Duration::from_secs(4)));
                 }
+                Event::RoleChanged { .. } => self.role_dialog = None,
                 Event::DemoRegistry { outcome: Ok(_) } if self.sample_checks_pending => {
                     self.sample_checks_pending = false;
                     self.cmds.send(Command::RunSampleChecks);
@@ -192,8 +210,81 @@ impl IbrDeskApp {
                     go = Some(s);
                 }
             }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                self.role_switch(ui)
+            });
         });
         go
+    }
+
+    /// "Working as …" and the switch, at the right of the navigation bar.
+    fn role_switch(&mut self, ui: &mut Ui) {
+        match self.data.role {
+            crate::domain::Role::Officer => {
+                if ui.button("Switch to supervisor").clicked() {
+                    self.role_dialog = Some(RoleDialog::default());
+                }
+                ui.label("Working as an officer");
+            }
+            crate::domain::Role::Supervisor => {
+                if ui.button("Back to officer").clicked() {
+                    self.cmds.send(Command::SwitchRole {
+                        role: crate::domain::Role::Officer,
+                        pin: None,
+                    });
+                }
+                ui.label(RichText::new("Working as a supervisor").strong());
+            }
+        }
+    }
+
+    /// The PIN dialog; Enter confirms, Esc cancels.
+    fn role_dialog(&mut self, ctx: &egui::Context) {
+        let Some(d) = self.role_dialog.as_mut() else { return };
+        let mut submit = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("role-dialog")).show(ctx, |ui| {
+            ui.heading("Switch to supervisor");
+            ui.label("Supervisors decide possible matches. Every decision is recorded with your name.");
+            let r = crate::ui::widgets::form_row(ui, "Supervisor PIN", |ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut d.pin)
+                        .password(true)
+                        .desired_width(160.0),
+                )
+            });
+            if !d.waiting {
+                r.request_focus();
+            }
+            if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                submit = true;
+            }
+            if let Some(e) = &d.error {
+                ui.colored_label(theme::error_text(ui.visuals().dark_mode), e);
+            }
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!d.waiting && !d.pin.is_empty(), egui::Button::new("Switch"))
+                    .clicked()
+                {
+                    submit = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    cancel = true;
+                }
+            });
+        });
+        if submit && !d.pin.is_empty() && !d.waiting {
+            d.waiting = true;
+            d.error = None;
+            self.cmds.send(Command::SwitchRole {
+                role: crate::domain::Role::Supervisor,
+                pin: Some(std::mem::take(&mut d.pin)),
+            });
+        }
+        if cancel || modal.should_close() {
+            self.role_dialog = None;
+        }
     }
 
     fn status_bar(&self, ui: &mut Ui) {
@@ -295,6 +386,7 @@ impl eframe::App for IbrDeskApp {
                 Screen::Settings => self.settings.ui(ui, &mut cx),
             }
         });
+        self.role_dialog(&ctx);
         self.toasts.show(&ctx);
         ctx.set_theme(self.prefs.theme.preference());
         match navigate {

@@ -30,6 +30,8 @@ pub struct AppData {
     pub demo_source_id: Option<i64>,
     /// Why the demo registry did not start.
     pub demo_error: Option<String>,
+    /// Officer or supervisor, as the engine acts now.
+    pub role: crate::domain::Role,
 }
 
 impl AppData {
@@ -58,6 +60,7 @@ impl AppData {
                 );
             }
             Event::QueueCounts(q) => self.queue = *q,
+            Event::RoleChanged { role } => self.role = *role,
             Event::DemoRegistry { outcome } => match outcome {
                 Ok(id) => {
                     self.demo_source_id = Some(*id);

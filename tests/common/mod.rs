@@ -270,3 +270,95 @@ pub fn applicant(
             .collect(),
     }
 }
+
+/// The whole window in an egui_kittest harness, over a fresh store, in-memory
+/// secrets and the fast retry policy; UI tests drive it as a person would.
+pub struct Desk {
+    pub harness: egui_kittest::Harness<'static, ibr_desk::ui::IbrDeskApp>,
+    pub store: Arc<ibr_desk::store::Store>,
+    _dir: tempfile::TempDir,
+}
+
+/// Whether any node's label contains `label`.
+pub fn has(h: &egui_kittest::Harness<'static, ibr_desk::ui::IbrDeskApp>, label: &str) -> bool {
+    use egui_kittest::kittest::Queryable as _;
+    h.query_all_by_label_contains(label).next().is_some()
+}
+
+impl Desk {
+    pub fn open() -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(ibr_desk::store::Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
+        let backend = ibr_desk::ui::Backend {
+            store: store.clone(),
+            secrets: Arc::new(ibr_desk::secrets::MemorySecretStore::default()),
+            engine: fast_engine_config(),
+        };
+        let harness = egui_kittest::Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_eframe(move |cc| ibr_desk::ui::IbrDeskApp::new(cc, backend).unwrap());
+        Desk {
+            harness,
+            store,
+            _dir: dir,
+        }
+    }
+
+    /// Steps frames until `done` holds (at most 30 s); on time-out, says what the window shows.
+    pub fn wait_until(
+        &mut self,
+        what: &str,
+        done: impl Fn(&egui_kittest::Harness<'static, ibr_desk::ui::IbrDeskApp>) -> bool,
+    ) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            self.harness.step();
+            if done(&self.harness) {
+                return;
+            }
+            if std::time::Instant::now() >= deadline {
+                let tree = format!("{:#?}", self.harness.root());
+                let texts: Vec<&str> = tree
+                    .lines()
+                    .filter(|l| l.contains("value: \""))
+                    .map(str::trim)
+                    .collect();
+                panic!("waited 30 s for {what}; the window shows:\n{}", texts.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn wait_for_label(&mut self, label: &str) {
+        let l = label.to_string();
+        self.wait_until(label, move |h| has(h, &l));
+    }
+
+    pub fn count(&self, label: &str) -> usize {
+        use egui_kittest::kittest::Queryable as _;
+        self.harness.query_all_by_label_contains(label).count()
+    }
+
+    /// Clicks a widget the way a person does: once the window has settled
+    /// (new panels and grids take a frame or two to find their layout).
+    pub fn click(&mut self, label: &str) {
+        use egui_kittest::kittest::Queryable as _;
+        self.settle();
+        self.harness.get_by_label(label).click();
+        self.harness.step();
+    }
+
+    /// Types into the input labelled `label`.
+    pub fn type_into(&mut self, label: &str, text: &str) {
+        use egui_kittest::kittest::Queryable as _;
+        self.click(label);
+        self.harness.get_by_label(label).type_text(text);
+        self.harness.step();
+    }
+
+    pub fn settle(&mut self) {
+        for _ in 0..3 {
+            self.harness.step();
+        }
+    }
+}

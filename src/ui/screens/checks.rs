@@ -13,13 +13,13 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::domain::{CheckFilter, CheckState, DuplicationCheck, FoundBy, MatchCandidate, MatchResult, QueryKind};
+use crate::domain::{CheckFilter, CheckState, DuplicationCheck, MatchCandidate, MatchResult, QueryKind};
 use crate::engine::event::CheckDetail;
 use crate::engine::{Command, Event};
 use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
-use crate::ui::widgets::{check_badge, date_picker, mask};
+use crate::ui::widgets::{check_badge, comparison_grid, date_picker, hide_ids, mask};
 
 /// Rows per page asked of the engine.
 pub const PAGE_SIZE: u32 = 100;
@@ -424,7 +424,7 @@ impl ChecksScreen {
             if !d.candidates.is_empty() {
                 ui.add_space(theme::SPACING);
                 ui.heading("Applicant and candidates");
-                candidates_grid(ui, c, &d.candidates, reveal);
+                comparison_grid(ui, c, &d.candidates, reveal);
             }
             ui.add_space(theme::SPACING);
             egui::CollapsingHeader::new("Raw reply")
@@ -502,17 +502,6 @@ pub fn failure_sentence(kind: Option<&str>) -> &'static str {
         Some("keyring") => "The OS keyring did not answer.",
         _ => "The check could not be completed.",
     }
-}
-
-/// The check's own identifier values masked in a text (error messages quote them).
-fn hide_ids(text: &str, c: &DuplicationCheck, reveal: bool) -> String {
-    if reveal {
-        return text.to_string();
-    }
-    c.queries.iter().fold(text.to_string(), |t, q| match &q.kind {
-        QueryKind::Identifier { value, .. } if !value.is_empty() => t.replace(value.as_str(), &mask(value)),
-        _ => t,
-    })
 }
 
 /// Every identifier value of the check and its candidates masked.
@@ -614,131 +603,6 @@ fn summary_grid(ui: &mut Ui, c: &DuplicationCheck, reveal: &mut bool) {
                 ui.monospace(t);
                 ui.end_row();
             }
-        });
-}
-
-/// The applicant beside each candidate, field by field, with agreement (✔)
-/// and conflict (✖) marked by icon as well as colour.
-fn candidates_grid(ui: &mut Ui, c: &DuplicationCheck, candidates: &[MatchCandidate], reveal: bool) {
-    let dark = ui.visuals().dark_mode;
-    let agree = |ui: &mut Ui, same: Option<bool>, text: String| match same {
-        Some(true) => {
-            ui.label(format!("✔ {text}"));
-        }
-        Some(false) => {
-            ui.colored_label(theme::error_text(dark), format!("✖ {text}"));
-        }
-        None => {
-            ui.label(text);
-        }
-    };
-    egui::ScrollArea::horizontal()
-        .id_salt("candidates-scroll")
-        .show(ui, |ui| {
-            egui::Grid::new("candidates")
-                .striped(true)
-                .spacing([14.0, 4.0])
-                .show(ui, |ui| {
-                    ui.strong("");
-                    ui.strong("Applicant");
-                    for k in candidates {
-                        ui.strong(format!("Candidate {}", k.rank));
-                    }
-                    ui.end_row();
-
-                    ui.label("Name");
-                    let mine = c.applicant.display_name();
-                    ui.label(&mine);
-                    for k in candidates {
-                        let same = crate::domain::names_agree(&mine, &k.name);
-                        agree(ui, Some(same), k.name.clone());
-                    }
-                    ui.end_row();
-
-                    ui.label("Birth date");
-                    let my_birth = c.applicant.birth_date;
-                    ui.label(my_birth.map_or("—".to_string(), |d| d.to_string()));
-                    for k in candidates {
-                        let theirs = k.birth_date.as_deref().and_then(crate::domain::parse_registry_date);
-                        let same = my_birth.zip(theirs).map(|(a, b)| a == b);
-                        agree(ui, same, k.birth_date.clone().unwrap_or_else(|| "—".into()));
-                    }
-                    ui.end_row();
-
-                    ui.label("Sex");
-                    ui.label(c.applicant.sex.as_ref().map_or("—", |s| s.as_str()));
-                    for k in candidates {
-                        ui.label(k.sex.as_deref().unwrap_or("—"));
-                    }
-                    ui.end_row();
-
-                    ui.label("Identifiers");
-                    ui.label(format!(
-                        "{} {}",
-                        c.identifier_type,
-                        if reveal {
-                            c.identifier_value.clone()
-                        } else {
-                            mask(&c.identifier_value)
-                        }
-                    ));
-                    for k in candidates {
-                        let ids: Vec<String> = k
-                            .identifiers
-                            .iter()
-                            .map(|i| {
-                                format!(
-                                    "{} {}",
-                                    i.id_type,
-                                    if reveal { i.value.clone() } else { mask(&i.value) }
-                                )
-                            })
-                            .collect();
-                        let same = k.found_by == FoundBy::Identifier;
-                        agree(
-                            ui,
-                            Some(same),
-                            if ids.is_empty() { "none".into() } else { ids.join(", ") },
-                        );
-                    }
-                    ui.end_row();
-
-                    ui.label("Programmes");
-                    ui.label("");
-                    for k in candidates {
-                        ui.vertical(|ui| {
-                            for p in &k.programmes {
-                                ui.label(format!("{}: {}", p.display_name(), p.enrolment_status));
-                            }
-                        });
-                    }
-                    ui.end_row();
-
-                    ui.label("Found by");
-                    ui.label("");
-                    for k in candidates {
-                        ui.label(match k.found_by {
-                            FoundBy::Identifier => "the identifier",
-                            FoundBy::OtherIdentifier => "the identifier search (another identifier)",
-                            FoundBy::Demographic => "name and birth date",
-                        });
-                    }
-                    ui.end_row();
-
-                    ui.label("Assessment");
-                    ui.label("");
-                    for k in candidates {
-                        ui.vertical(|ui| {
-                            if k.confirms {
-                                ui.label("Confirms the match");
-                            }
-                            for r in &k.reasons {
-                                ui.label(format!("• {}", hide_ids(r, c, reveal)));
-                            }
-                        });
-                    }
-                    ui.end_row();
-                });
         });
 }
 

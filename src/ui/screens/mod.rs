@@ -28,9 +28,11 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Checks,
         Screen::NewCheck,
+        Screen::Review,
+        Screen::Import,
         Screen::Sources,
         Screen::Senders,
         Screen::Settings,

@@ -1,12 +1,481 @@
-//! (being written)
+//! The supervisor's review queue: possible matches (and confirmed matches
+//! sent for an override), oldest first; the applicant beside each candidate;
+//! a decision with a reason from a fixed list and a note. Officers see the
+//! queue; only a supervisor decides (the engine refuses otherwise, too).
 
+use egui::{RichText, Ui};
+
+use crate::domain::{CheckFilter, DuplicationCheck, NewReview, Review, ReviewDecision, ReviewReason, Role};
+use crate::engine::event::CheckDetail;
+use crate::engine::{Command, Event};
+use crate::store::{BulkReview, ReviewCounts};
 use crate::ui::screens::{ScreenCtx, View};
+use crate::ui::state::{AppData, Commands};
+use crate::ui::theme;
+use crate::ui::widgets::{check_badge, comparison_grid, form_row, hide_ids, mask};
 
+/// Checks asked for at a time.
+const QUEUE_PAGE: u32 = 50;
+
+/// The decision form.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct DecisionForm {
+    decision: Option<ReviewDecision>,
+    reason: Option<ReviewReason>,
+    note: String,
+    error: Option<String>,
+}
+
+impl DecisionForm {
+    /// The review to send, or what is missing.
+    fn to_review(&self, check_id: i64) -> Result<NewReview, String> {
+        let decision = self.decision.ok_or("choose a decision")?;
+        let reason = self.reason.ok_or("choose a reason")?;
+        let r = NewReview {
+            check_id,
+            decision,
+            reason,
+            note: self.note.trim().to_string(),
+        };
+        r.validate()?;
+        Ok(r)
+    }
+}
+
+/// A bulk change waiting for its confirmation.
+#[derive(Debug, Clone)]
+struct PendingBulk {
+    filter: CheckFilter,
+    action: BulkReview,
+    count: Option<u64>,
+}
+
+/// The Review screen.
 #[derive(Default)]
-pub struct ReviewScreen {}
+pub struct ReviewScreen {
+    rows: Vec<DuplicationCheck>,
+    counts: Option<ReviewCounts>,
+    /// More rows may follow the last page.
+    more: bool,
+    selected: Option<i64>,
+    detail: Option<CheckDetail>,
+    form: DecisionForm,
+    reveal: bool,
+    bulk_source: Option<i64>,
+    bulk: Option<PendingBulk>,
+}
+
+impl ReviewScreen {
+    fn reload(&mut self, cmds: &Commands) {
+        cmds.send(Command::LoadReviewQueue {
+            offset: 0,
+            limit: QUEUE_PAGE.max(self.rows.len() as u32),
+        });
+    }
+
+    fn select(&mut self, id: i64, cmds: &Commands) {
+        if self.selected != Some(id) {
+            self.form = DecisionForm::default();
+            self.detail = None;
+        }
+        self.selected = Some(id);
+        cmds.send(Command::LoadCheckDetail { check_id: id });
+    }
+
+    fn counts_ui(&self, ui: &mut Ui) {
+        let Some(c) = &self.counts else {
+            ui.label("Loading the queue…");
+            return;
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{} to review", c.to_review)).strong());
+            ui.separator();
+            ui.label(format!("{} need more information", c.needs_information));
+            ui.separator();
+            ui.label(format!("{} reviewed today", c.reviewed_today));
+            ui.separator();
+            let by: Vec<String> = c
+                .by_decision
+                .iter()
+                .map(|(d, n)| format!("{n} {}", d.label().to_lowercase()))
+                .collect();
+            ui.weak(format!("All decisions: {}", by.join(", ")));
+        });
+    }
+
+    fn queue_ui(&mut self, ui: &mut Ui, cmds: &Commands) {
+        if self.rows.is_empty() {
+            ui.add_space(theme::SPACING);
+            ui.label("Nothing waits for review. Possible matches come here when their checks complete.");
+            return;
+        }
+        let mut clicked = None;
+        egui::ScrollArea::vertical().id_salt("review-queue").show(ui, |ui| {
+            for c in &self.rows {
+                let selected = self.selected == Some(c.id);
+                let r = egui::Frame::group(ui.style())
+                    .fill(if selected {
+                        ui.visuals().selection.bg_fill
+                    } else {
+                        ui.visuals().faint_bg_color
+                    })
+                    .show(ui, |ui| {
+                        ui.set_width(ui.available_width());
+                        ui.horizontal(|ui| {
+                            check_badge(ui, c);
+                            ui.add(
+                                egui::Label::new(RichText::new(c.applicant.display_name()).strong()).selectable(false),
+                            );
+                        });
+                        let id = if self.reveal {
+                            c.identifier_value.clone()
+                        } else {
+                            mask(&c.identifier_value)
+                        };
+                        ui.add(
+                            egui::Label::new(format!(
+                                "{} {id} · {} · finished {}",
+                                c.identifier_type,
+                                c.data_source_name,
+                                c.finished_at
+                                    .map_or("—".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                            ))
+                            .selectable(false),
+                        );
+                    })
+                    .response
+                    .interact(egui::Sense::click());
+                if r.clicked() {
+                    clicked = Some(c.id);
+                }
+            }
+            if self.more && ui.button("Show more").clicked() {
+                cmds.send(Command::LoadReviewQueue {
+                    offset: self.rows.len() as u64,
+                    limit: QUEUE_PAGE,
+                });
+            }
+        });
+        if let Some(id) = clicked {
+            self.select(id, cmds);
+        }
+    }
+
+    fn detail_ui(&mut self, ui: &mut Ui, data: &AppData, cmds: &Commands) {
+        let Some(d) = self.detail.clone() else {
+            ui.label("Loading the check…");
+            return;
+        };
+        let c = d.check.clone();
+        ui.horizontal(|ui| {
+            check_badge(ui, &c);
+            ui.heading(c.applicant.display_name());
+        });
+        ui.horizontal(|ui| {
+            ui.weak(format!("Check {}", c.id));
+            let label = if self.reveal {
+                "Hide identifiers"
+            } else {
+                "Reveal identifiers"
+            };
+            if ui.small_button(label).clicked() {
+                self.reveal = !self.reveal;
+            }
+        });
+        if data.is_demo(c.data_source_id) {
+            ui.colored_label(
+                theme::warning_text(ui.visuals().dark_mode),
+                "Demo data: the built-in demo registry holds synthetic people only.",
+            );
+        }
+        ui.separator();
+        egui::ScrollArea::vertical().id_salt("review-detail").show(ui, |ui| {
+            ui.label(RichText::new("Why it is here").strong());
+            if let Some(e) = &c.explanation {
+                ui.label(hide_ids(e, &c, self.reveal));
+            }
+            ui.add_space(theme::SPACING);
+            if d.candidates.is_empty() {
+                ui.label("The registry returned no candidate for this check.");
+            } else {
+                comparison_grid(ui, &c, &d.candidates, self.reveal);
+            }
+            if !d.reviews.is_empty() {
+                ui.add_space(theme::SPACING);
+                ui.label(RichText::new("Earlier decisions").strong());
+                for r in &d.reviews {
+                    ui.label(review_line(r));
+                }
+            }
+            ui.add_space(theme::SPACING);
+            self.decision_ui(ui, data, cmds, &c);
+        });
+    }
+
+    fn decision_ui(&mut self, ui: &mut Ui, data: &AppData, cmds: &Commands, c: &DuplicationCheck) {
+        ui.heading("Decision");
+        let supervisor = data.role == Role::Supervisor;
+        if !supervisor {
+            ui.colored_label(
+                theme::warning_text(ui.visuals().dark_mode),
+                "Only a supervisor decides: switch to the supervisor role (top right) with the PIN.",
+            );
+        }
+        ui.add_enabled_ui(supervisor, |ui| {
+            form_row(ui, "Decision", |ui| {
+                ui.horizontal(|ui| {
+                    for d in ReviewDecision::ALL {
+                        ui.radio_value(&mut self.form.decision, Some(*d), d.label());
+                    }
+                })
+                .response
+            });
+            form_row(ui, "Reason", |ui| {
+                egui::ComboBox::from_id_salt("review-reason")
+                    .selected_text(self.form.reason.map_or("Choose…", |r| r.label()))
+                    .show_ui(ui, |ui| {
+                        for r in ReviewReason::ALL {
+                            ui.selectable_value(&mut self.form.reason, Some(*r), r.label());
+                        }
+                    })
+                    .response
+            });
+            form_row(ui, "Note", |ui| {
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.form.note)
+                        .hint_text("What you saw: documents, a call to the other programme, …")
+                        .desired_rows(3)
+                        .desired_width(360.0),
+                )
+            });
+            if let Some(d) = self.form.decision {
+                let effect = match d {
+                    ReviewDecision::Duplicate => "The result becomes a confirmed match.",
+                    ReviewDecision::NotDuplicate => {
+                        "The result becomes no match; the candidate is noted as a different person."
+                    }
+                    ReviewDecision::NeedsMoreInformation => "The check stays in the queue.",
+                };
+                ui.weak(effect);
+            }
+            if let Some(e) = &self.form.error {
+                ui.colored_label(theme::error_text(ui.visuals().dark_mode), e);
+            }
+            let ready = self.form.to_review(c.id);
+            let button = ui.add_enabled(ready.is_ok(), egui::Button::new("Record decision"));
+            let button = match &ready {
+                Err(why) => button.on_disabled_hover_text(why.clone()),
+                Ok(_) => button.on_hover_text("The original result, your decision and the time are all kept"),
+            };
+            if button.clicked()
+                && let Ok(r) = ready
+            {
+                self.form.error = None;
+                cmds.send(Command::DecideReview(r));
+            }
+        });
+    }
+
+    fn bulk_ui(&mut self, ui: &mut Ui, data: &AppData, cmds: &Commands) {
+        egui::CollapsingHeader::new("Bulk changes")
+            .id_salt("bulk")
+            .show(ui, |ui| {
+                let supervisor = data.role == Role::Supervisor;
+                form_row(ui, "Data source", |ui| {
+                    egui::ComboBox::from_id_salt("bulk-source")
+                        .selected_text(
+                            self.bulk_source
+                                .map_or("All".to_string(), |id| data.source_name(Some(id))),
+                        )
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut self.bulk_source, None, "All");
+                            for s in data.sources() {
+                                ui.selectable_value(&mut self.bulk_source, Some(s.source.id), &s.source.name);
+                            }
+                        })
+                        .response
+                });
+                let filter = CheckFilter {
+                    data_source_id: self.bulk_source,
+                    ..Default::default()
+                };
+                ui.add_enabled_ui(supervisor, |ui| {
+                    ui.horizontal(|ui| {
+                        for (label, action) in [
+                            (
+                                "Send all possible and confirmed matches to review…",
+                                BulkReview::SendToReview,
+                            ),
+                            (
+                                "Mark everything waiting as needing information…",
+                                BulkReview::MarkNeedsInformation,
+                            ),
+                        ] {
+                            if ui.button(label).clicked() {
+                                self.bulk = Some(PendingBulk {
+                                    filter: filter.clone(),
+                                    action,
+                                    count: None,
+                                });
+                                cmds.send(Command::CountBulkReview {
+                                    filter: filter.clone(),
+                                    action,
+                                });
+                            }
+                        }
+                    });
+                });
+                if !supervisor {
+                    ui.weak("Bulk changes are a supervisor's.");
+                }
+            });
+        self.bulk_confirmation(ui, cmds);
+    }
+
+    fn bulk_confirmation(&mut self, ui: &mut Ui, cmds: &Commands) {
+        let Some(pending) = self.bulk.clone() else {
+            return;
+        };
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("bulk-confirm")).show(ui.ctx(), |ui| {
+            ui.heading("Change the review queue?");
+            match pending.count {
+                None => {
+                    ui.label("Counting the checks…");
+                }
+                Some(0) => {
+                    ui.label("No check matches: nothing would change.");
+                    if ui.button("Close").clicked() {
+                        close = true;
+                    }
+                }
+                Some(n) => {
+                    ui.label(match pending.action {
+                        BulkReview::SendToReview => format!("{n} check(s) will be sent to the review queue."),
+                        BulkReview::MarkNeedsInformation => {
+                            format!("{n} check(s) will be marked as needing more information.")
+                        }
+                    });
+                    ui.horizontal(|ui| {
+                        if ui.button(format!("Change {n} check(s)")).clicked() {
+                            cmds.send(Command::BulkReview {
+                                filter: pending.filter.clone(),
+                                action: pending.action,
+                            });
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                        }
+                    });
+                }
+            }
+        });
+        if close || modal.should_close() {
+            self.bulk = None;
+        }
+    }
+}
+
+fn review_line(r: &Review) -> String {
+    format!(
+        "{} — {} by {}: {} ({}){}",
+        r.decided_at.format("%Y-%m-%d %H:%M UTC"),
+        r.decision.label(),
+        r.reviewer,
+        r.reason.label(),
+        match (r.result_before, r.result_after) {
+            (Some(b), Some(a)) if b != a => format!("{} became {}", b.label(), a.label().to_lowercase()),
+            (_, Some(a)) => a.label().to_string(),
+            _ => "no result".to_string(),
+        },
+        if r.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — “{}”", r.note)
+        }
+    )
+}
 
 impl View for ReviewScreen {
-    fn ui(&mut self, ui: &mut egui::Ui, _cx: &mut ScreenCtx<'_>) {
-        ui.label("");
+    fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
+        self.reload(cmds);
+        if let Some(id) = self.selected {
+            cmds.send(Command::LoadCheckDetail { check_id: id });
+        }
+    }
+
+    fn on_event(&mut self, event: &Event, _data: &AppData, cmds: &Commands) {
+        match event {
+            Event::ReviewQueue { offset, rows, counts } => {
+                if *offset == 0 {
+                    self.rows = rows.clone();
+                } else if *offset == self.rows.len() as u64 {
+                    self.rows.extend(rows.iter().cloned());
+                }
+                self.more = rows.len() as u32 >= QUEUE_PAGE;
+                self.counts = Some(counts.clone());
+            }
+            Event::CheckDetail(d) if Some(d.check.id) == self.selected => self.detail = Some((**d).clone()),
+            Event::ReviewDecided(r) => {
+                if Some(r.check_id) == self.selected {
+                    self.form = DecisionForm::default();
+                    cmds.send(Command::LoadCheckDetail { check_id: r.check_id });
+                }
+                self.reload(cmds);
+            }
+            Event::ReviewQueueChanged => self.reload(cmds),
+            Event::CheckChanged {
+                state: crate::domain::CheckState::Completed,
+                ..
+            } if self.counts.is_some() => self.reload(cmds),
+            Event::BulkReviewCount { action, count, .. } => {
+                if let Some(p) = self.bulk.as_mut()
+                    && p.action == *action
+                {
+                    p.count = Some(*count);
+                }
+            }
+            Event::Error { message, detail } if message.starts_with("The decision was not recorded") => {
+                self.form.error = Some(detail.clone());
+            }
+            _ => {}
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
+        let (data, cmds) = (cx.data, cx.cmds);
+        ui.heading("Review");
+        ui.weak("Possible matches wait here for a supervisor's decision, oldest first.");
+        ui.add_space(theme::SPACING / 2.0);
+        self.counts_ui(ui);
+        self.bulk_ui(ui, data, cmds);
+        ui.separator();
+        if self.selected.is_some() {
+            egui::Panel::right("review-detail")
+                .default_size(560.0)
+                .resizable(true)
+                .show(ui, |ui| self.detail_ui(ui, data, cmds));
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.queue_ui(ui, cmds));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_needs_a_choice_and_a_reason() {
+        let mut f = DecisionForm::default();
+        assert_eq!(f.to_review(1).unwrap_err(), "choose a decision");
+        f.decision = Some(ReviewDecision::NotDuplicate);
+        assert_eq!(f.to_review(1).unwrap_err(), "choose a reason");
+        f.reason = Some(ReviewReason::Other);
+        assert!(f.to_review(1).unwrap_err().contains("note"));
+        f.note = "  twin brother, different mother  ".into();
+        let r = f.to_review(7).unwrap();
+        assert_eq!(r.note, "twin brother, different mother");
+        assert_eq!(r.check_id, 7);
     }
 }

@@ -76,6 +76,32 @@ pub struct SettingsScreen {
     save_error: Option<Problem>,
     confirm_new_key: bool,
     generating: bool,
+    pin: PinForm,
+}
+
+/// Setting or changing the supervisor PIN.
+#[derive(Default)]
+struct PinForm {
+    current: String,
+    new: String,
+    repeat: String,
+    error: Option<String>,
+    sending: bool,
+}
+
+impl PinForm {
+    /// What is wrong with the form, in a sentence.
+    fn problem(&self, pin_set: bool) -> Option<&'static str> {
+        if pin_set && self.current.is_empty() {
+            Some("type the current PIN")
+        } else if self.new.chars().count() < 4 {
+            Some("the new PIN needs at least 4 characters")
+        } else if self.new != self.repeat {
+            Some("the two new PINs differ")
+        } else {
+            None
+        }
+    }
 }
 
 impl View for SettingsScreen {
@@ -93,6 +119,13 @@ impl View for SettingsScreen {
                     self.editing = false;
                 }
                 self.sync(data);
+            }
+            Event::Notice { message } if message.starts_with("Supervisor PIN saved") => {
+                self.pin = PinForm::default();
+            }
+            Event::Error { message, detail } if self.pin.sending && message.starts_with("The PIN was not changed") => {
+                self.pin.sending = false;
+                self.pin.error = Some(detail.clone());
             }
             Event::Error { message, detail } if self.saving || self.generating => {
                 if self.saving {
@@ -114,6 +147,7 @@ impl View for SettingsScreen {
             self.office_fields(ui, cx);
             theme_choice(ui, cx);
             self.signing_key(ui, cx);
+            self.supervisor_pin(ui, cx);
             keyring_status(ui, cx.data);
         });
         self.new_key_dialog(ui, cx);
@@ -285,6 +319,48 @@ impl SettingsScreen {
             }
             Some(Answer::Cancel) => self.confirm_new_key = false,
             None => {}
+        }
+    }
+}
+
+impl SettingsScreen {
+    /// The PIN that lets someone work as a supervisor (who decides reviews).
+    fn supervisor_pin(&mut self, ui: &mut Ui, cx: &ScreenCtx<'_>) {
+        section_heading(ui, "Supervisor PIN");
+        let pin_set = cx.data.config.as_ref().is_some_and(|c| c.supervisor_pin_set);
+        ui.label(if pin_set {
+            "A PIN is set. Switching to the supervisor role (top right) asks for it."
+        } else {
+            "No PIN yet: set one so that a supervisor can review possible matches."
+        });
+        let field = |ui: &mut Ui, label: &str, value: &mut String| {
+            crate::ui::widgets::form_row(ui, label, |ui| {
+                ui.add(egui::TextEdit::singleline(value).password(true).desired_width(200.0))
+            });
+        };
+        if pin_set {
+            field(ui, "Current PIN", &mut self.pin.current);
+        }
+        field(ui, "New PIN", &mut self.pin.new);
+        field(ui, "Repeat new PIN", &mut self.pin.repeat);
+        let problem = self.pin.problem(pin_set);
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            let b = ui.add_enabled(problem.is_none() && !self.pin.sending, egui::Button::new("Save PIN"));
+            if let Some(p) = problem {
+                ui.weak(p);
+            }
+            if b.clicked() {
+                self.pin.sending = true;
+                self.pin.error = None;
+                cx.cmds.send(Command::SetSupervisorPin {
+                    current: pin_set.then(|| self.pin.current.clone()),
+                    new: self.pin.new.clone(),
+                });
+            }
+        });
+        if let Some(e) = &self.pin.error {
+            ui.colored_label(theme::error_text(ui.visuals().dark_mode), e);
         }
     }
 }

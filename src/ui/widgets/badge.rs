@@ -3,7 +3,7 @@
 
 use egui::{Response, RichText, Ui};
 
-use crate::domain::DuplicationCheck;
+use crate::domain::{DuplicationCheck, ReviewStatus};
 use crate::ui::theme::{self, BadgeStyle};
 
 /// Draws a badge.
@@ -25,8 +25,18 @@ pub fn badge(ui: &mut Ui, style: BadgeStyle) -> Response {
         .inner
 }
 
-/// The badge of a check.
+/// The badge of a check: the result that stands (a supervisor's decision
+/// over the rules'), and where the check is in the review queue.
 pub fn check_badge(ui: &mut Ui, check: &DuplicationCheck) -> Response {
     let waiting = check.error_kind.is_some() && check.state == crate::domain::CheckState::Ready;
-    badge(ui, theme::badge(check.state, check.result, waiting))
+    let r = badge(ui, theme::badge(check.state, check.effective_result(), waiting));
+    if let Some(status) = check.review_status {
+        let text = match status {
+            ReviewStatus::ToReview => "to review",
+            ReviewStatus::NeedsInformation => "needs information",
+            ReviewStatus::Decided => "reviewed",
+        };
+        ui.add(egui::Label::new(RichText::new(text).weak().italics()).selectable(false));
+    }
+    r
 }

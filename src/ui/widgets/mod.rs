@@ -1,6 +1,7 @@
 //! Small widgets the screens share.
 
 mod badge;
+mod comparison;
 mod confirm;
 mod date;
 mod feedback;
@@ -8,6 +9,7 @@ mod form;
 mod masked;
 
 pub use badge::{badge, check_badge};
+pub use comparison::{comparison_grid, hide_ids};
 pub use confirm::{Answer, confirm_dialog};
 pub use date::date_picker;
 pub use feedback::{
