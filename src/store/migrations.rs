@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
-        assert_eq!(latest_version(), 2);
+        assert_eq!(latest_version(), MIGRATIONS.len() as i64);
     }
 
     #[test]
