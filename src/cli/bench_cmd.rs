@@ -52,6 +52,9 @@ pub enum BenchCommand {
     Import {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = crate::roster::import::CHUNK_ROWS)]
+        chunk_rows: usize,
     },
 }
 
@@ -72,10 +75,10 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
             let _ = std::fs::remove_dir_all(&dir);
             Ok(super::EXIT_OK)
         }
-        BenchCommand::Import { rows } => {
+        BenchCommand::Import { rows, chunk_rows } => {
             let dir = tempfile_dir()?;
             println!("Importing a generated roster of {rows} rows in {} …", dir.display());
-            let report = crate::roster::bench::bench_import(&dir, rows);
+            let report = crate::roster::bench::bench_import(&dir, rows, chunk_rows);
             let _ = std::fs::remove_dir_all(&dir);
             println!("{}", report?);
             Ok(super::EXIT_OK)

@@ -65,9 +65,9 @@ fn source(ctx: &Context, name: Option<&str>) -> anyhow::Result<crate::domain::Da
     if let Some(n) = name {
         return ctx.source_by_name(n);
     }
-    let active: Vec<_> = ctx.store.data_sources()?.into_iter().filter(|s| s.active).collect();
+    let mut active: Vec<_> = ctx.store.data_sources()?.into_iter().filter(|s| s.active).collect();
     match active.len() {
-        1 => Ok(active.into_iter().next().expect("one")),
+        1 => Ok(active.remove(0)),
         0 => anyhow::bail!("there is no active data source for the checks: add one with `ibr-desk source add`"),
         _ => anyhow::bail!(
             "choose the data source the checks will ask with --source (there are: {})",

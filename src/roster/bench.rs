@@ -39,6 +39,7 @@ pub struct ImportBenchReport {
     /// Resident memory before the import, and its peak during it (KiB), where the system tells.
     pub rss_before_kib: Option<u64>,
     pub peak_kib: Option<u64>,
+    pub chunk_rows: usize,
 }
 
 impl fmt::Display for ImportBenchReport {
@@ -78,13 +79,14 @@ impl fmt::Display for ImportBenchReport {
             f,
             "{} CPU(s); one transaction per {} rows.",
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-            super::import::CHUNK_ROWS
+            self.chunk_rows
         )
     }
 }
 
 /// Generates a roster of `rows` rows in `dir` and imports it into a new store there.
-pub fn bench_import(dir: &Path, rows: u64) -> anyhow::Result<ImportBenchReport> {
+/// `chunk_rows`: rows per transaction ([`super::import::CHUNK_ROWS`] by default).
+pub fn bench_import(dir: &Path, rows: u64, chunk_rows: usize) -> anyhow::Result<ImportBenchReport> {
     let file = dir.join("roster.csv");
     let t = Instant::now();
     let bad_rows = generate(&file, rows)?;
@@ -93,7 +95,8 @@ pub fn bench_import(dir: &Path, rows: u64) -> anyhow::Result<ImportBenchReport> 
 
     let store = Store::open(&dir.join("bench.sqlite3"))?;
     let source = store.insert_data_source(&NewDataSource::ibr("Bench registry", "https://ibr.example.org"))?;
-    let options = ImportOptions::new(source.id, SearchReason::Application, "bench");
+    let mut options = ImportOptions::new(source.id, SearchReason::Application, "bench");
+    options.chunk_rows = chunk_rows;
     reset_peak_memory();
     let rss_before_kib = status_kib("VmRSS");
     let summary = import_file(&store, &file, &options, &AtomicBool::new(false), &mut |_| {})?;
@@ -113,6 +116,7 @@ pub fn bench_import(dir: &Path, rows: u64) -> anyhow::Result<ImportBenchReport> 
         summary,
         rss_before_kib,
         peak_kib,
+        chunk_rows,
     })
 }
 
@@ -192,7 +196,7 @@ mod tests {
     #[test]
     fn a_small_roster_imports_with_its_bad_rows_rejected() {
         let dir = tempfile::tempdir().expect("dir");
-        let report = bench_import(dir.path(), 1_000).expect("bench");
+        let report = bench_import(dir.path(), 1_000, 100).expect("bench");
         assert_eq!(report.bad_rows, 10);
         assert_eq!(report.summary.rejected, 10, "{:?}", report.summary.reasons);
         assert_eq!(report.summary.imported, 990);

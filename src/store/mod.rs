@@ -517,7 +517,10 @@ mod tests {
         drop(conn);
         let err = Store::open(&path).expect_err("newer schema");
         let known = migrations::latest_version();
-        assert!(matches!(err, StoreError::SchemaTooNew { found: 99, known: k } if k == known), "{err}");
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found: 99, known: k } if k == known),
+            "{err}"
+        );
         assert!(err.to_string().contains("newer version of IBR Desk"));
     }
 

@@ -453,6 +453,8 @@ fn insert_entries(
     let mut query =
         c.prepare_cached("INSERT INTO check_queries (check_id, seq, reference_id, kind) VALUES (?1, ?2, ?3, ?4)")?;
     let source_json = to_json(&roster.data_source_name)?;
+    // Formatted once for the chunk: every row of it is stored at this time.
+    let now_text = Ts::text(now);
     let reason = roster.search_reason.as_str();
     let mut outcomes = Vec::with_capacity(entries.len());
     'entries: for e in entries {
@@ -472,7 +474,7 @@ fn insert_entries(
             r.surname,
             r.birth_date,
             sex,
-            Ts(now),
+            now_text,
             roster.id,
             sql_int(e.row)
         ])?;
@@ -494,7 +496,7 @@ fn insert_entries(
             e.name_search,
             first.id_type.as_str(),
             first.value,
-            Ts(now),
+            now_text,
             data_source_id,
             roster.data_source_name,
             reason,

@@ -129,7 +129,9 @@ impl View for ImportScreen {
 
     fn on_event(&mut self, event: &Event, _data: &AppData, cmds: &Commands) {
         match event {
-            Event::RosterPreview { path, outcome } if self.previewing.as_ref() == Some(path) => {
+            Event::RosterPreview { path, outcome }
+                if self.previewing.as_ref() == Some(path) && answers(outcome, &self.settings) =>
+            {
                 self.previewing = None;
                 match outcome {
                     Ok(p) => {
@@ -154,7 +156,7 @@ impl View for ImportScreen {
                         self.ask_checks(s.roster_id, cmds);
                         Ok(s.clone())
                     }
-                    Err(e) => Err(Problem::with_detail("The roster was not imported.", e.clone())),
+                    Err(e) => Err(Problem::new(e)),
                 });
             }
             Event::RosterChecks { roster_id, counts } if self.roster_id() == Some(*roster_id) => {
@@ -480,7 +482,7 @@ impl ImportScreen {
         ui.add_space(theme::SPACING);
         let ready = preview.mapping_problem.is_none() && self.previewing.is_none();
         let button = ui
-            .add_enabled(ready, egui::Button::new(RichText::new("Import roster").strong()))
+            .add_enabled(ready, egui::Button::new(RichText::new("Start import").strong()))
             .on_disabled_hover_text("Choose the columns of the identifier and its type first.");
         if button.clicked()
             && let Some(data_source_id) = self.source
@@ -680,6 +682,16 @@ impl ImportScreen {
             });
         }
     }
+}
+
+/// Whether a preview answers the latest request (requests run side by
+/// side, so an older one may arrive last): it was read as the settings say.
+fn answers(outcome: &Result<Box<RosterPreview>, String>, settings: &RosterSettings) -> bool {
+    let Ok(p) = outcome else { return true };
+    settings.encoding.is_none_or(|e| e == p.format.encoding)
+        && settings.delimiter.is_none_or(|d| d == p.format.delimiter)
+        && settings.has_header.is_none_or(|h| h == p.format.has_header)
+        && settings.mapping.as_ref().is_none_or(|m| *m == p.mapping)
 }
 
 fn source_label(s: &SourceInfo) -> String {

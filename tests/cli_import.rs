@@ -1,0 +1,197 @@
+//! `ibr-desk import` as a person runs it: a roster with bad rows, the JSON
+//! summary, the rejected file, a second import of the same file, columns
+//! mapped by hand, and the errors that stop an import before it starts.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ibr-desk"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("IBR_DESK_SECRET_STORE", "memory")
+        .env("IBR_DESK_OFFICER", "Test Officer")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
+}
+
+fn add_source(dir: &Path, name: &str) {
+    let o = run(
+        dir,
+        &["source", "add", "--name", name, "--base-url", "https://ibr.example.org"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+const ROSTER: &str = "given_name,surname,birth_date,sex,id_type,id_value\n\
+    Amina,Diallo,1990-04-12,F,UIN,1001\n\
+    José,Peña,27/03/1984,M,UIN,1002\n\
+    Awa,Sow,,F,BRN,B-1\n\
+    Lan,Nguyen,,F,NID,1004\n\
+    Kofi,Mensah,1985-01-01,M,UIN,1005\n";
+
+#[test]
+fn import_prints_a_json_summary_and_writes_the_rejected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    add_source(d, "National IBR");
+    let roster = d.join("roster.csv");
+    std::fs::write(&roster, ROSTER).unwrap();
+
+    let o = run(d, &["import", roster.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = json(&o);
+    assert_eq!(
+        (s["imported"].as_u64(), s["rejected"].as_u64(), s["queued"].as_u64()),
+        (Some(3), Some(2), Some(3))
+    );
+    assert_eq!(s["roster_id"], 1);
+    assert!(s["seconds"].as_f64().is_some(), "{s}");
+    assert_eq!(s["reasons"]["malformed_birth_date"], 1);
+    assert_eq!(s["reasons"]["unknown_id_type"], 1);
+    let rejected = s["rejected_file"].as_str().expect("a rejected file");
+    assert_eq!(Path::new(rejected), d.join("roster.rejected.csv"));
+    let rows = std::fs::read_to_string(rejected).unwrap();
+    assert!(rows.starts_with("\u{feff}row,reason,given_name,surname"), "{rows}");
+    assert!(rows.contains("\n3,") && rows.contains("\n5,"), "{rows}");
+    assert!(rows.contains("27/03/1984") && rows.contains("NID"), "{rows}");
+
+    // The checks wait in the queue for `queue run` (or the window).
+    let h = json(&run(d, &["history", "--state", "ready", "--json"]));
+    assert_eq!(h["total"], 3);
+
+    // The same file again: nothing new.
+    let again = json(&run(d, &["import", roster.to_str().unwrap(), "--json"]));
+    assert_eq!(
+        (again["imported"].as_u64(), again["rejected"].as_u64()),
+        (Some(0), Some(5))
+    );
+    assert_eq!(again["earlier_imports"], serde_json::json!([1]));
+    assert_eq!(again["reasons"]["already_registered"], 3);
+    let h = json(&run(d, &["history", "--json"]));
+    assert_eq!(h["total"], 3);
+
+    // In words, without --json.
+    std::fs::write(d.join("more.csv"), "id_type,id_value\nUIN,2001\n").unwrap();
+    let o = run(d, &["import", d.join("more.csv").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("Imported 1 of 1 row(s)"), "{t}");
+    assert!(t.contains("`ibr-desk queue run` runs them"), "{t}");
+
+    // The export masks identifier values.
+    let out = d.join("history.csv");
+    let o = run(d, &["export", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (value, roster_id) = (at("identifier_value"), at("roster_id"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert!(r[value].starts_with('*'), "masked: {r:?}");
+        assert!(!r[roster_id].is_empty(), "every check came from a roster: {r:?}");
+    }
+    assert!(rows.iter().any(|r| &r[value] == "***5"), "UIN 1005 masked");
+}
+
+#[test]
+fn columns_map_by_hand_and_errors_are_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let roster = d.join("liste.csv");
+    std::fs::write(&roster, "Vorname;Name;Kennung\nAmina;Diallo;1001\nAwa;Sow;\n").unwrap();
+    let path = roster.to_str().unwrap();
+
+    let o = run(d, &["import", path]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("error: there is no active data source"),
+        "{}",
+        text(&o)
+    );
+
+    add_source(d, "National IBR");
+    add_source(d, "Regional IBR");
+    let o = run(d, &["import", path]);
+    assert!(
+        text(&o).contains("choose the data source the checks will ask with --source"),
+        "{}",
+        text(&o)
+    );
+
+    let o = run(d, &["import", path, "--source", "Regional IBR"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("no column holds the identifier"), "{}", text(&o));
+
+    let o = run(d, &["import", path, "--source", "Regional IBR", "--map", "nickname=1"]);
+    assert_eq!(o.status.code(), Some(2), "a usage error: {}", text(&o));
+    assert!(text(&o).contains("not a field"), "{}", text(&o));
+
+    let elsewhere = d.join("to-fix.csv");
+    let o = run(
+        d,
+        &[
+            "import",
+            path,
+            "--source",
+            "Regional IBR",
+            "--map",
+            "given_name=Vorname",
+            "--map",
+            "surname=2",
+            "--map",
+            "id_value=Kennung",
+            "--map",
+            "id_type=UIN",
+            "--reason",
+            "recertification",
+            "--rejected",
+            elsewhere.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let s = json(&o);
+    assert_eq!((s["imported"].as_u64(), s["rejected"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(s["data_source"], "Regional IBR");
+    assert_eq!(Path::new(s["rejected_file"].as_str().unwrap()), elsewhere);
+    let rows = std::fs::read_to_string(&elsewhere).unwrap();
+    assert!(
+        rows.contains("3;The identifier (id_value) is empty.;Awa;Sow;"),
+        "{rows}"
+    );
+
+    std::fs::write(d.join("empty.csv"), "").unwrap();
+    let o = run(
+        d,
+        &[
+            "import",
+            d.join("empty.csv").to_str().unwrap(),
+            "--source",
+            "Regional IBR",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("is empty: there is nothing to import"),
+        "{}",
+        text(&o)
+    );
+}

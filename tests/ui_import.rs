@@ -1,0 +1,180 @@
+//! The Import roster screen driven as an officer drives it (egui_kittest):
+//! choose a file (the file dialog answers with a path, as the test's
+//! stand-in for the system's), read the preview with its rejected rows,
+//! import, read the counts and the rejected file, watch the roster's checks
+//! run against the built-in demo registry, and export the history. Steps
+//! frames until what a person would wait for appears, with a bound.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ibr_desk::secrets::MemorySecretStore;
+use ibr_desk::store::{RosterStatus, Store};
+use ibr_desk::ui::screens::import::{FileDialogs, set_file_dialogs};
+use ibr_desk::ui::{Backend, IbrDeskApp, Screen};
+
+/// The file dialogs, answered by the test.
+#[derive(Default)]
+struct Dialogs {
+    roster: Mutex<Option<PathBuf>>,
+    export: Mutex<Option<PathBuf>>,
+}
+
+impl FileDialogs for Dialogs {
+    fn pick_roster(&self) -> Option<PathBuf> {
+        self.roster.lock().unwrap().clone()
+    }
+
+    fn save_export(&self, suggested: &str) -> Option<PathBuf> {
+        assert_eq!(suggested, "ibr-desk-history.csv");
+        self.export.lock().unwrap().clone()
+    }
+}
+
+fn has(h: &Harness<'static, IbrDeskApp>, label: &str) -> bool {
+    h.query_all_by_label_contains(label).next().is_some()
+}
+
+struct Desk {
+    harness: Harness<'static, IbrDeskApp>,
+    store: Arc<Store>,
+    dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn open() -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
+        let backend = Backend {
+            store: store.clone(),
+            secrets: Arc::new(MemorySecretStore::default()),
+            engine: fast_engine_config(),
+        };
+        let harness = Harness::builder()
+            .with_size(egui::vec2(1280.0, 900.0))
+            .build_eframe(move |cc| IbrDeskApp::new(cc, backend).unwrap());
+        Desk { harness, store, dir }
+    }
+
+    fn wait_until(&mut self, what: &str, done: impl Fn(&Harness<'static, IbrDeskApp>) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            self.harness.step();
+            if done(&self.harness) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let tree = format!("{:#?}", self.harness.root());
+                let texts: Vec<&str> = tree
+                    .lines()
+                    .filter(|l| l.contains("value: \""))
+                    .map(str::trim)
+                    .collect();
+                panic!("waited 60 s for {what}; the window shows:\n{}", texts.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn wait_for_label(&mut self, label: &str) {
+        let l = label.to_string();
+        self.wait_until(label, move |h| has(h, &l));
+    }
+
+    /// Clicks as a person does: scrolled into view, once the window has settled.
+    fn click(&mut self, label: &str) {
+        self.harness.step();
+        self.harness.get_by_label(label).scroll_to_me();
+        for _ in 0..3 {
+            self.harness.step();
+        }
+        self.harness.get_by_label(label).click();
+        self.harness.step();
+    }
+}
+
+#[test]
+fn an_officer_imports_a_roster_with_bad_rows_and_watches_its_checks() {
+    let mut desk = Desk::open();
+    // The demo registry is the data source on a first run.
+    desk.wait_for_label("Run sample checks on the demo registry");
+    let roster = desk.dir.path().join("may-roster.csv");
+    std::fs::write(
+        &roster,
+        "Prénom;Nom;Date de naissance;Sexe;Type;Numéro\n\
+         Zoë;Núñez;1990-04-12;F;UIN;7000000001\n\
+         Kofi;Mensah;27/03/1984;M;UIN;7000000002\n\
+         Awa;Sow;;F;UIN;7000000003\n\
+         Lan;Nguyen;1985-01-01;F;NID;7000000004\n\
+         Ama;Owusu;2001-07-30;F;brn;B2001-7000005\n\
+         Yaw;Boateng;1979-11-02;M;UIN;7000000001\n",
+    )
+    .unwrap();
+    let export = desk.dir.path().join("history.csv");
+    let dialogs = Arc::new(Dialogs::default());
+    *dialogs.roster.lock().unwrap() = Some(roster.clone());
+    *dialogs.export.lock().unwrap() = Some(export.clone());
+    set_file_dialogs(&desk.harness.ctx, dialogs);
+
+    desk.harness.state_mut().show_screen(Screen::Import);
+    desk.wait_for_label("Import roster");
+    desk.click("Choose file…");
+    // Step 2 and 3: the columns guessed from the French header, the first rows with their reasons.
+    desk.wait_for_label("rejected: The birth date \"27/03/1984\" is not written year-month-day");
+    assert!(has(
+        &desk.harness,
+        "rejected: The identifier type \"NID\" is not UIN, BRN, MRN or DRN."
+    ));
+    assert!(has(&desk.harness, "rejected: The same UIN is on row 2 of this file"));
+    assert!(
+        !has(&desk.harness, "7000000003"),
+        "identifier values are masked in the preview"
+    );
+    assert!(has(&desk.harness, "••••••0003"));
+    assert_eq!(desk.store.registrant_count().unwrap(), 0, "a preview stores nothing");
+
+    desk.click("Start import");
+    desk.wait_for_label("Import finished");
+    let r = desk.store.rosters(1).unwrap().remove(0);
+    assert_eq!((r.status, r.imported, r.rejected), (RosterStatus::Finished, 3, 3));
+    assert!(has(
+        &desk.harness,
+        "Rejected rows (1 unknown identifier type, 1 malformed birth date, 1 duplicate identifier in the file)"
+    ));
+    let rejected = desk.dir.path().join("may-roster.rejected.csv");
+    assert!(
+        has(&desk.harness, &rejected.display().to_string()),
+        "the rejected file is named"
+    );
+    let rows = std::fs::read_to_string(&rejected).unwrap();
+    assert_eq!(rows.lines().count(), 4, "{rows}");
+    assert!(
+        rows.contains("\n3;") && rows.contains("\n5;") && rows.contains("\n7;"),
+        "{rows}"
+    );
+
+    // The roster's checks run in batches against the demo registry.
+    desk.wait_for_label("0 queued · 0 running · ");
+    assert!(has(
+        &desk.harness,
+        "3 no match · 0 possible match · 0 confirmed match · 0 failed"
+    ));
+    assert_eq!(desk.store.roster_check_counts(r.id).unwrap().no_match, 3);
+
+    // Export the history, masked by default.
+    desk.click("Export CSV…");
+    let path = export.clone();
+    desk.wait_until("the export to be written", move |_| path.exists());
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert!(text.contains("******0001") && !text.contains("7000000001"), "{text}");
+
+    // And another file.
+    desk.click("Import another file");
+    desk.wait_for_label("Choose file…");
+}
