@@ -212,6 +212,62 @@ fn a_rejected_check_exits_1_with_the_reason() {
 }
 
 #[test]
+fn an_imported_roster_runs_with_queue_run_and_exports_masked() {
+    let rt = SandboxRuntime::new();
+    let (h, dir) = setup(&rt, FaultConfig::default());
+    let d = dir.path();
+    let samples = h.population().samples().clone();
+    let enrolled = &samples.active_multi[0].value;
+    let (unknown_1, unknown_2) = (&samples.not_enrolled[0].value, &samples.not_enrolled[1].value);
+    let roster = d.join("roster.csv");
+    std::fs::write(
+        &roster,
+        format!("id_type,id_value\nUIN,{enrolled}\nUIN,{unknown_1}\nUIN,{unknown_2}\n"),
+    )
+    .unwrap();
+    let s = json(&run(d, &["import", roster.to_str().unwrap(), "--json"]));
+    assert_eq!((s["imported"].as_u64(), s["queued"].as_u64()), (Some(3), Some(3)));
+    let h0 = json(&run(d, &["history", "--json"]));
+    assert_eq!(
+        (h0["total"].as_u64(), h0["roster_checks_waiting"].as_u64()),
+        (Some(0), Some(3))
+    );
+
+    let o = run(d, &["queue", "run", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(
+        (v["queued_before"].as_u64(), v["completed"].as_u64()),
+        (Some(3), Some(3)),
+        "{v:#}"
+    );
+    assert_eq!(v["results"]["no_match"], 2, "{v:#}");
+    let h1 = json(&run(d, &["history", "--json"]));
+    assert_eq!(
+        (h1["total"].as_u64(), h1["roster_checks_waiting"].as_u64()),
+        (Some(3), Some(0))
+    );
+
+    let out = d.join("history.csv");
+    let o = run(d, &["export", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (value, roster_id, result) = (at("identifier_value"), at("roster_id"), at("result"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        assert!(r[value].starts_with('*'), "masked: {r:?}");
+        assert_eq!(&r[roster_id], "1", "every check came from the roster: {r:?}");
+    }
+    let no_match = rows.iter().filter(|r| &r[result] == "no_match").count();
+    assert_eq!(no_match, 2, "the enrolled person is found: {rows:?}");
+    assert!(!std::fs::read_to_string(&out).unwrap().contains(unknown_1.as_str()));
+    rt.stop(h);
+}
+
+#[test]
 fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
     let rt = SandboxRuntime::new();
     let (h, dir) = setup(&rt, FaultConfig::default());

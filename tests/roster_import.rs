@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use ibr_desk::domain::{
     CheckFilter, CheckState, DataSource, IdType, Identifier, NewDataSource, NewRegistrant, QueryKind,
 };
+use ibr_desk::ibr::plan;
 use ibr_desk::roster::{
     Encoding, ImportOptions, ImportSummary, MapOverride, RejectKind, RosterError, RosterSettings, export_history,
     import_file, preview,
@@ -64,17 +65,28 @@ impl Office {
         self.try_import(path).unwrap_or_else(|e| panic!("import failed: {e}"))
     }
 
+    /// Writes every waiting check of the imported rows, as the engine does
+    /// a batch at a time when it takes them up.
+    fn take_up_checks(&self) {
+        self.store.queue_roster_checks(u64::MAX, plan::queries_for).unwrap();
+    }
+
     fn registrants(&self) -> u64 {
         self.store.registrant_count().unwrap()
     }
 
     /// Whatever happened, what the store holds agrees with itself: every
-    /// registrant of the roster has exactly one queued check with its
+    /// registrant of the roster has exactly one queued check, and once the
+    /// engine writes them (as it does when it takes them up), each has its
     /// searches, and the roster's counts say so.
     fn assert_consistent(&self, roster_id: i64) {
         let roster = self.store.roster(roster_id).unwrap().unwrap();
         assert_ne!(roster.status, RosterStatus::Importing);
         assert_eq!(self.store.roster_registrant_count(roster_id).unwrap(), roster.imported);
+        let waiting = self.store.roster_check_counts(roster_id).unwrap();
+        assert_eq!((waiting.ready, waiting.total()), (roster.imported, roster.imported));
+        self.take_up_checks();
+        assert_eq!(self.store.roster(roster_id).unwrap().unwrap().checks_waiting, 0);
         let filter = CheckFilter {
             roster_id: Some(roster_id),
             ..CheckFilter::default()
@@ -247,6 +259,7 @@ fn a_byte_order_mark_and_windows_1252_names_are_read() {
     assert_eq!(people[1].surname.as_deref(), Some("Ñuñez"));
     assert_eq!(people[2].surname.as_deref(), Some("Müller"));
     // Name search finds them typed without accents.
+    o.take_up_checks();
     let found = o
         .store
         .history_count(&CheckFilter {
@@ -549,6 +562,7 @@ fn the_preview_shows_rows_as_they_will_be_imported() {
 fn the_export_masks_identifiers_unless_asked_and_carries_the_decision_columns() {
     let o = Office::new();
     let s = o.import(&o.file("r.csv", format!("{HEADER}Amina,Diallo,,F,UIN,4567890123\n")));
+    o.take_up_checks();
     let out = o.dir.path().join("history.csv");
     let e = export_history(&o.store, &CheckFilter::default(), &out, false).unwrap();
     assert_eq!(e.rows, 1);

@@ -24,6 +24,8 @@ use ibr_desk::ui::{Backend, IbrDeskApp, Screen};
 struct Dialogs {
     roster: Mutex<Option<PathBuf>>,
     export: Mutex<Option<PathBuf>>,
+    /// The file names the window suggested for exports.
+    suggested: Mutex<Vec<String>>,
 }
 
 impl FileDialogs for Dialogs {
@@ -32,7 +34,7 @@ impl FileDialogs for Dialogs {
     }
 
     fn save_export(&self, suggested: &str) -> Option<PathBuf> {
-        assert_eq!(suggested, "ibr-desk-history.csv");
+        self.suggested.lock().unwrap().push(suggested.to_string());
         self.export.lock().unwrap().clone()
     }
 }
@@ -97,6 +99,12 @@ impl Desk {
         self.harness.get_by_label(label).click();
         self.harness.step();
     }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        self.click(label);
+        self.harness.get_by_label(label).type_text(text);
+        self.harness.step();
+    }
 }
 
 #[test]
@@ -120,7 +128,7 @@ fn an_officer_imports_a_roster_with_bad_rows_and_watches_its_checks() {
     let dialogs = Arc::new(Dialogs::default());
     *dialogs.roster.lock().unwrap() = Some(roster.clone());
     *dialogs.export.lock().unwrap() = Some(export.clone());
-    set_file_dialogs(&desk.harness.ctx, dialogs);
+    set_file_dialogs(&desk.harness.ctx, dialogs.clone());
 
     desk.harness.state_mut().show_screen(Screen::Import);
     desk.wait_for_label("Import roster");
@@ -173,8 +181,59 @@ fn an_officer_imports_a_roster_with_bad_rows_and_watches_its_checks() {
     desk.wait_until("the export to be written", move |_| path.exists());
     let text = std::fs::read_to_string(&export).unwrap();
     assert!(text.contains("******0001") && !text.contains("7000000001"), "{text}");
+    assert_eq!(*dialogs.suggested.lock().unwrap(), ["ibr-desk-history.csv"]);
 
     // And another file.
     desk.click("Import another file");
     desk.wait_for_label("Choose file…");
+}
+
+#[test]
+fn the_checks_screen_exports_what_its_filters_show() {
+    use ibr_desk::domain::{ApplicantSnapshot, IdType, NewCheck, SearchReason};
+    let mut desk = Desk::open();
+    desk.wait_for_label("Run sample checks on the demo registry");
+    let source = desk.store.data_sources().unwrap().remove(0);
+    for (given, uin) in [("Amina", "8000000001"), ("Kofi", "8000000002")] {
+        let r = desk
+            .store
+            .insert_registrant(&applicant(given, "Mensah", None, &[(IdType::Uin, uin)]))
+            .unwrap();
+        desk.store
+            .insert_check(
+                &NewCheck {
+                    registrant_id: r.id,
+                    applicant: ApplicantSnapshot {
+                        given_name: r.given_name.clone(),
+                        surname: r.surname.clone(),
+                        birth_date: None,
+                        sex: None,
+                    },
+                    identifier_type: IdType::Uin,
+                    identifier_value: uin.into(),
+                    data_source_id: source.id,
+                    search_reason: SearchReason::Application,
+                    queries: ibr_desk::ibr::plan::queries_for(&r),
+                },
+                "test officer",
+            )
+            .unwrap();
+    }
+    let export = desk.dir.path().join("amina.csv");
+    let dialogs = Arc::new(Dialogs::default());
+    *dialogs.export.lock().unwrap() = Some(export.clone());
+    set_file_dialogs(&desk.harness.ctx, dialogs.clone());
+
+    desk.harness.state_mut().show_screen(Screen::Checks);
+    desk.type_into("Search", "amina");
+    desk.wait_for_label("1 check(s)");
+    desk.click("⬇ Export…");
+    desk.click("Write identifier values in full");
+    desk.click("Export 1 check(s) as CSV…");
+    let path = export.clone();
+    desk.wait_until("the export to be written", move |_| path.exists());
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(text.lines().count(), 2, "the header and Amina's check: {text}");
+    assert!(text.contains("8000000001") && !text.contains("8000000002"), "{text}");
+    assert_eq!(*dialogs.suggested.lock().unwrap(), ["ibr-desk-checks.csv"]);
 }

@@ -334,13 +334,25 @@ pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
     let filter = a.filter.to_filter(ctx)?;
     let total = ctx.store.history_count(&filter)?;
     let page = ctx.store.history_page(&filter, a.offset, a.limit)?;
+    // Checks of imported rows are written as they start: say how many wait.
+    let roster_waiting = ctx.store.roster_checks_waiting()?;
     if a.json {
         let list: Vec<Value> = page.iter().map(|c| check_json(c, ctx)).collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "total": total, "checks": list }))?
+            serde_json::to_string_pretty(&json!({
+                "total": total,
+                "checks": list,
+                "roster_checks_waiting": roster_waiting,
+            }))?
         );
         return Ok(super::EXIT_OK);
+    }
+    if roster_waiting > 0 {
+        println!(
+            "{roster_waiting} check(s) of imported rosters wait in the queue; they are listed here once they start \
+             (`ibr-desk queue run`)."
+        );
     }
     println!(
         "{total} check(s){}",

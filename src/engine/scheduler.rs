@@ -76,9 +76,33 @@ async fn next_sleep(shared: &Arc<Shared>) -> Duration {
     }
 }
 
+/// Writes the checks of waiting roster rows, so that each active data
+/// source has a few batches' worth ready and no more: a million-row roster
+/// is written as it runs, and an applicant typed in meanwhile waits behind
+/// at most those few batches.
+async fn queue_roster_checks(shared: &Arc<Shared>) {
+    let target = (shared.config.batch_max_items * shared.config.max_batches_in_flight * 2) as u64;
+    let written = shared
+        .blocking(move |s| {
+            s.store
+                .queue_roster_checks(target, plan::queries_for)
+                .map_err(|e| e.to_string())
+        })
+        .await;
+    match written {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(checks = n, "roster checks written"),
+        Err(detail) => shared.hub.emit(Event::Error {
+            message: "The checks of an imported roster could not be queued.".into(),
+            detail,
+        }),
+    }
+}
+
 /// Starts batches for every source with due checks, within the concurrency
 /// limit. Returns how many batches started.
 async fn dispatch(shared: &Arc<Shared>) -> usize {
+    queue_roster_checks(shared).await;
     let now = Utc::now();
     let sources = match shared
         .blocking(move |s| {

@@ -40,8 +40,7 @@ use super::mapping::{ColumnMapping, Field};
 use super::sniff::{Encoding, Format, Sniffed, sniff_file};
 use super::validate::{RejectKind, Rejection, Validator};
 use super::{RosterError, RosterSettings};
-use crate::domain::{IdType, NewRegistrant, Registrant, SearchReason};
-use crate::ibr::plan;
+use crate::domain::{IdType, NewRegistrant, SearchReason};
 use crate::store::{EntryOutcome, NewRoster, RosterEntry, RosterStatus, Store};
 
 /// Rows per transaction: large enough that the commit (writing the pages
@@ -476,7 +475,6 @@ impl Reading<'_> {
             row = 1;
         }
         let first_data_row = row;
-        let now = Utc::now();
         let mut chunk = Chunk::new(self.chunk_rows);
         loop {
             match next_record(&mut reader, &mut record, self.path, row + 1, self.max_row_bytes) {
@@ -494,7 +492,7 @@ impl Reading<'_> {
             if is_blank(&record) {
                 chunk.blank_rows += 1;
             } else {
-                self.classify(&mut chunk, row, &record, now);
+                self.classify(&mut chunk, row, &record);
             }
             if chunk.rows.len() + usize::try_from(chunk.blank_rows).unwrap_or(0) >= self.chunk_rows {
                 chunk.rows_read = row - first_data_row;
@@ -516,7 +514,7 @@ impl Reading<'_> {
         Ok(())
     }
 
-    fn classify(&self, chunk: &mut Chunk, row: u64, record: &csv::ByteRecord, now: chrono::DateTime<Utc>) {
+    fn classify(&self, chunk: &mut Chunk, row: u64, record: &csv::ByteRecord) {
         chunk.raw.push(record);
         let fields: Option<Vec<Cow<'_, str>>> = record.iter().map(|f| self.format.encoding.decode(f)).collect();
         let Some(fields) = fields else {
@@ -524,12 +522,12 @@ impl Reading<'_> {
             return;
         };
         match self.validator.check(&fields) {
-            Ok(new) => match entry(row, new, now) {
+            Ok(new) => match RosterEntry::new(row, new) {
                 Ok(e) => {
                     chunk.entries.push(e);
                     chunk.rows.push((row, None));
                 }
-                // Not reachable: a valid row has an identifier and a search.
+                // Not reachable: a valid row has an identifier.
                 Err(_) => chunk.rows.push((row, Some(Rejection::MissingIdentifier))),
             },
             Err(why) => chunk.rows.push((row, Some(why))),
@@ -548,28 +546,6 @@ impl Chunk {
             blank_rows: 0,
         }
     }
-}
-
-/// A valid row with its check's searches (`plan::queries_for`, as for a check typed by hand).
-fn entry(row: u64, new: NewRegistrant, now: chrono::DateTime<Utc>) -> crate::store::Result<RosterEntry> {
-    let r = Registrant {
-        id: 0,
-        given_name: new.given_name,
-        surname: new.surname,
-        birth_date: new.birth_date,
-        sex: new.sex,
-        identifiers: new.identifiers,
-        created_at: now,
-    };
-    let queries = plan::queries_for(&r);
-    let new = NewRegistrant {
-        given_name: r.given_name,
-        surname: r.surname,
-        birth_date: r.birth_date,
-        sex: r.sex,
-        identifiers: r.identifiers,
-    };
-    RosterEntry::new(row, new, &queries)
 }
 
 /// The writer's side of an import.

@@ -264,7 +264,8 @@ impl Store {
         })
     }
 
-    /// How many checks wait, run, and are due now.
+    /// How many checks wait, run, and are due now. Roster rows whose checks
+    /// are not written yet wait, and are due.
     pub fn queue_counts(&self) -> Result<QueueCounts> {
         let now = super::codec::now();
         self.read(|c| {
@@ -273,11 +274,12 @@ impl Store {
                         (SELECT count(*) FROM duplication_checks WHERE state = 'checking'), \
                         (SELECT count(*) FROM duplication_checks WHERE state = 'ready' AND next_attempt_at <= ?1)",
             )?;
+            let waiting = super::roster_checks::waiting_total(c)?;
             Ok(stmt.query_row([Ts(now)], |r| {
                 Ok(QueueCounts {
-                    ready: unsigned(r.get(0)?),
+                    ready: unsigned(r.get(0)?) + waiting,
                     checking: unsigned(r.get(1)?),
-                    due_now: unsigned(r.get(2)?),
+                    due_now: unsigned(r.get(2)?) + waiting,
                 })
             })?)
         })
@@ -286,7 +288,7 @@ impl Store {
 
 /// Data source names looked up once per batch.
 #[derive(Default)]
-struct SourceNames(HashMap<i64, String>);
+pub(super) struct SourceNames(HashMap<i64, String>);
 
 impl SourceNames {
     fn get(&mut self, c: &Connection, id: i64) -> Result<&str> {
@@ -298,7 +300,27 @@ impl SourceNames {
     }
 }
 
+/// The roster row a check was written for.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RosterOrigin {
+    pub roster_id: i64,
+    pub row: Option<u64>,
+}
+
 fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, names: &mut SourceNames) -> Result<i64> {
+    insert_check_row(c, new, actor, now, names, None)
+}
+
+/// Writes one `ready` check, due now, with its searches, name words and an
+/// audit line `check_requested` (which names the roster row it came from).
+pub(super) fn insert_check_row(
+    c: &Connection,
+    new: &NewCheck,
+    actor: &str,
+    now: DateTime<Utc>,
+    names: &mut SourceNames,
+    roster: Option<RosterOrigin>,
+) -> Result<i64> {
     if new.queries.is_empty() {
         return Err(StoreError::Invalid("a check needs at least one search to send".into()));
     }
@@ -317,8 +339,8 @@ fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, n
     let mut stmt = c.prepare_cached(
         "INSERT INTO duplication_checks (registrant_id, given_name, surname, birth_date, sex, name_search, \
          identifier_type, identifier_value, check_date, state, data_source_id, data_source_name, attempts, \
-         next_attempt_at, search_reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'ready', ?10, ?11, 0, ?9, ?12)",
+         next_attempt_at, search_reason, roster_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'ready', ?10, ?11, 0, ?9, ?12, ?13)",
     )?;
     let id = stmt.insert(params![
         new.registrant_id,
@@ -333,6 +355,7 @@ fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, n
         new.data_source_id,
         source_name,
         new.search_reason.as_str(),
+        roster.map(|r| r.roster_id),
     ])?;
     index_name_words(c, id, &name)?;
     let mut query =
@@ -340,12 +363,16 @@ fn insert_one(c: &Connection, new: &NewCheck, actor: &str, now: DateTime<Utc>, n
     for (seq, kind) in (1_i64..).zip(&new.queries) {
         query.execute(params![id, seq, reference_id(id, seq), to_json(kind)?])?;
     }
-    let details = to_json(&json!({
+    let mut details = json!({
         "data_source": source_name,
         "search_reason": new.search_reason.as_str(),
         "searches": new.queries.len(),
-    }))?;
-    audit::append(c, now, actor, "check_requested", Some(id), &details)?;
+    });
+    if let Some(r) = roster {
+        details["roster_id"] = json!(r.roster_id);
+        details["row"] = json!(r.row);
+    }
+    audit::append(c, now, actor, "check_requested", Some(id), &to_json(&details)?)?;
     Ok(id)
 }
 

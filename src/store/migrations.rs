@@ -308,11 +308,39 @@ CREATE INDEX checks_by_roster_state ON duplication_checks (roster_id, state, res
     WHERE roster_id IS NOT NULL;
 "#;
 
+/// Version 5: a roster's checks are written when they are taken up.
+///
+/// Writing a check (its row in `duplication_checks` with a dozen indexes,
+/// its searches, name words and audit line) costs several times more than
+/// registering the applicant, so an import only registers applicants and
+/// counts them in `checks_waiting`; the engine writes their checks a batch
+/// at a time as it runs them (`Store::queue_roster_checks`), oldest roster
+/// first. `checks_through` is the last registrant of the roster given its
+/// check: the roster's registrants after it wait. Rosters imported before
+/// this version have every check written already.
+///
+/// And one index on identifiers instead of two: `(value, id_type,
+/// registrant_id)` answers the exact look-up of an identifier (an import
+/// makes one per row) and the history's search by identifier prefix
+/// whatever the type, from the index alone; an import writes one random
+/// index entry per identifier instead of two.
+const V5_ROSTER_CHECKS_WAIT: &str = r#"
+CREATE INDEX registrant_identifiers_by_value_type ON registrant_identifiers (value, id_type, registrant_id);
+DROP INDEX registrant_identifiers_by_type_value;
+DROP INDEX registrant_identifiers_by_value;
+
+ALTER TABLE rosters ADD COLUMN checks_waiting INTEGER NOT NULL DEFAULT 0 CHECK (checks_waiting >= 0);
+ALTER TABLE rosters ADD COLUMN checks_through INTEGER NOT NULL DEFAULT 0 CHECK (checks_through >= 0);
+UPDATE rosters SET checks_through =
+    coalesce((SELECT max(id) FROM registrants WHERE registrants.roster_id = rosters.id), 0);
+"#;
+
 const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_SCHEMA).foreign_key_check(),
     M::up(V2_NAME_WORDS),
     M::up(V3_REVIEWS).foreign_key_check(),
     M::up(V4_ROSTERS).foreign_key_check(),
+    M::up(V5_ROSTER_CHECKS_WAIT),
 ];
 
 /// The migrations as rusqlite_migration runs them.
@@ -358,5 +386,35 @@ mod tests {
             .expect("rows");
         let expected = [(1, "amina"), (1, "diallo"), (2, "adebayo"), (2, "ola"), (4, "lan")];
         assert_eq!(words, expected.map(|(id, w)| (id, w.to_string())));
+    }
+
+    #[test]
+    fn version_5_leaves_nothing_waiting_in_rosters_imported_before() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("database");
+        conn.pragma_update(None, "foreign_keys", "ON").expect("foreign keys");
+        migrations().to_version(&mut conn, 4).expect("version 4");
+        conn.execute_batch(
+            "INSERT INTO data_sources (id, name, registry_type, base_url, path_prefix, mode, allow_unsigned, active,
+                 is_demo, created_at)
+                 VALUES (1, 'IBR', 'ibr', 'https://ibr.example.org', 'registry', 'sync', 0, 1, 0,
+                 '2025-01-01T00:00:00.000Z');
+             INSERT INTO rosters (id, file_name, imported_at, finished_at, actor, data_source_id, data_source_name,
+                 search_reason, status, imported)
+                 VALUES (7, 'roster.csv', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z', 'officer', 1, 'IBR',
+                 'application', 'finished', 2);
+             INSERT INTO registrants (id, created_at, roster_id, roster_row)
+                 VALUES (1, '2025-01-01T00:00:00.000Z', NULL, NULL),
+                        (2, '2025-01-01T00:00:00.000Z', 7, 2), (3, '2025-01-01T00:00:00.000Z', 7, 3);",
+        )
+        .expect("a roster at version 4");
+        migrations().to_latest(&mut conn).expect("version 5");
+        let (waiting, through): (i64, i64) = conn
+            .query_row(
+                "SELECT checks_waiting, checks_through FROM rosters WHERE id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("roster");
+        assert_eq!((waiting, through), (0, 3), "its checks were written by the import");
     }
 }

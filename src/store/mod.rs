@@ -30,6 +30,7 @@ mod migrations;
 pub mod paths;
 mod registrants;
 mod reviews;
+mod roster_checks;
 mod rosters;
 mod senders;
 mod settings;
@@ -172,6 +173,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5_000);
 /// Page cache per connection, in KiB: the hot parts of the history's indexes.
 const CACHE_KIB: i64 = 32 * 1024;
 
+/// SQLite's default `wal_autocheckpoint`, in pages.
+const DEFAULT_WAL_PAGES: i64 = 1_000;
+
+/// `wal_autocheckpoint` during a roster import (pages of 4 KiB: at most
+/// about this many times 4 KiB of WAL before a checkpoint).
+const IMPORT_WAL_PAGES: i64 = 50_000;
+
 /// Prepared statements kept per connection (the hot paths reuse theirs).
 const STATEMENT_CACHE: usize = 64;
 
@@ -220,6 +228,29 @@ impl Store {
     }
 
     /// Sets the writer's page cache size (KiB).
+    /// Pages the WAL may hold before a commit copies them into the database
+    /// file. A bulk import changes pages of the identifier index all over
+    /// the file, chunk after chunk: with SQLite's default (1,000 pages) it
+    /// copied the same pages again after every few chunks, a third of the
+    /// import's time; set to [`IMPORT_WAL_PAGES`] for an import and back
+    /// with [`Store::end_bulk_write`].
+    fn set_wal_autocheckpoint(&self, pages: i64) -> Result<()> {
+        Ok(lock(&self.writer).pragma_update(None, "wal_autocheckpoint", pages)?)
+    }
+
+    /// After a bulk write: the WAL copied into the database file (as far as
+    /// readers allow; the rest at later commits) and the default limit back.
+    /// Best effort: a failure only leaves a longer WAL.
+    fn end_bulk_write(&self) {
+        let conn = lock(&self.writer);
+        let done = conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .and_then(|()| conn.pragma_update(None, "wal_autocheckpoint", DEFAULT_WAL_PAGES));
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "the write-ahead log was not checkpointed after an import");
+        }
+    }
+
     fn set_writer_cache(&self, kib: i64) -> Result<()> {
         Ok(lock(&self.writer).pragma_update(None, "cache_size", -kib)?)
     }

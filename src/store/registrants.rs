@@ -97,7 +97,7 @@ pub(super) fn exists(c: &Connection, id: i64) -> Result<bool> {
     Ok(stmt.exists([id])?)
 }
 
-fn by_id(c: &Connection, id: i64) -> Result<Option<Registrant>> {
+pub(super) fn by_id(c: &Connection, id: i64) -> Result<Option<Registrant>> {
     let mut stmt =
         c.prepare_cached("SELECT id, given_name, surname, birth_date, sex, created_at FROM registrants WHERE id = ?1")?;
     let Some(mut r) = stmt.query_row([id], from_row).optional()? else {

@@ -2,11 +2,13 @@
 //! queued checks each one created.
 //!
 //! The importer (`crate::roster`) reads and validates the file; this module
-//! writes what it found, one transaction per chunk of rows (registrant,
-//! identifier, check, its searches, its name words and its audit line for
-//! every valid row, and the roster's running counts), so that a stopped or
-//! cancelled import leaves whole rows with their checks queued and nothing
-//! half-written.
+//! writes what it found, one transaction per chunk of rows (registrant and
+//! identifiers for every valid row, and the roster's running counts), so
+//! that a stopped or cancelled import leaves whole rows and nothing
+//! half-written. Each imported row's check is queued by the count
+//! `rosters.checks_waiting`; its row in `duplication_checks` is written when
+//! the engine takes it up (`roster_checks.rs`), because writing a check costs
+//! several times more than registering the applicant.
 //!
 //! Duplicates are found on disk, not in memory: before a row is stored, its
 //! identifier is looked up in `registrant_identifiers (id_type, value)` in the
@@ -21,10 +23,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::json;
 
-use super::checks::{index_name_words, name_search, reference_id};
 use super::codec::{Ts, parsed, sql_int, to_json, unsigned};
 use super::{Result, Store, StoreError, audit, sources};
-use crate::domain::{ApplicantSnapshot, IdType, NewRegistrant, QueryKind, SearchReason};
+use crate::domain::{IdType, NewRegistrant, SearchReason};
 
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -81,6 +82,9 @@ pub struct Roster {
     pub rows_read: u64,
     /// Registrants created, each with one queued check.
     pub imported: u64,
+    /// Imported rows whose check is not written yet (it is, when the engine
+    /// takes it up).
+    pub checks_waiting: u64,
     pub rejected: u64,
     /// Where the rejected rows were written.
     pub rejected_file: Option<String>,
@@ -96,43 +100,24 @@ pub struct NewRoster {
     pub actor: String,
 }
 
-/// One valid row, ready to be stored: its applicant, and the searches of its
-/// check already encoded. Built off the writer's lock (on the reading
-/// thread), because normalising names and encoding searches cost more than
-/// inserting them.
+/// One valid row, ready to be stored: its applicant and the row of the file
+/// it came from. (Its check is written later, when the engine takes it up:
+/// see [`Store::queue_roster_checks`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
     row: u64,
     registrant: NewRegistrant,
-    name_search: String,
-    queries: Vec<String>,
 }
 
 impl RosterEntry {
-    /// `row` is the row's number in the file; `queries` the check's searches
-    /// (`crate::ibr::plan::queries_for`), in order.
-    pub fn new(row: u64, registrant: NewRegistrant, queries: &[QueryKind]) -> Result<RosterEntry> {
+    /// `row` is the row's number in the file.
+    pub fn new(row: u64, registrant: NewRegistrant) -> Result<RosterEntry> {
         if registrant.identifiers.is_empty() {
             return Err(StoreError::Invalid(
                 "the applicant needs at least one identifier".into(),
             ));
         }
-        if queries.is_empty() {
-            return Err(StoreError::Invalid("a check needs at least one search to send".into()));
-        }
-        let name_search = name_search(&ApplicantSnapshot {
-            given_name: registrant.given_name.clone(),
-            surname: registrant.surname.clone(),
-            birth_date: registrant.birth_date,
-            sex: None,
-        });
-        let queries = queries.iter().map(to_json).collect::<Result<Vec<_>>>()?;
-        Ok(RosterEntry {
-            row,
-            registrant,
-            name_search,
-            queries,
-        })
+        Ok(RosterEntry { row, registrant })
     }
 
     pub fn row(&self) -> u64 {
@@ -157,8 +142,8 @@ pub struct IdentifierOwner {
 /// What became of one [`RosterEntry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryOutcome {
-    /// Registered, with a check queued.
-    Imported { registrant_id: i64, check_id: i64 },
+    /// Registered; its check waits to be written and run.
+    Imported { registrant_id: i64 },
     /// Not stored: the identifier is already registered here.
     AlreadyRegistered(IdentifierOwner),
 }
@@ -166,7 +151,10 @@ pub enum EntryOutcome {
 /// How far the checks of one roster are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RosterCheckCounts {
+    /// Queued: written and waiting, or waiting to be written.
     pub ready: u64,
+    /// Never to run: their data source was removed before they were written.
+    pub not_run: u64,
     pub checking: u64,
     pub completed: u64,
     pub failed: u64,
@@ -177,18 +165,18 @@ pub struct RosterCheckCounts {
 
 impl RosterCheckCounts {
     pub fn total(&self) -> u64 {
-        self.ready + self.checking + self.completed + self.failed
+        self.ready + self.checking + self.completed + self.failed + self.not_run
     }
 
-    /// Completed or failed.
+    /// Completed, failed or never to run.
     pub fn finished(&self) -> u64 {
-        self.completed + self.failed
+        self.completed + self.failed + self.not_run
     }
 }
 
 /// The columns [`roster_from_row`] reads.
 const ROSTER_COLUMNS: &str = "id, file_name, fingerprint, imported_at, finished_at, actor, data_source_id, \
-    data_source_name, search_reason, status, rows_read, imported, rejected, rejected_file, error";
+    data_source_name, search_reason, status, rows_read, imported, rejected, rejected_file, error, checks_waiting";
 
 impl Store {
     /// Records the start of an import (status `importing`) with an audit line.
@@ -197,6 +185,7 @@ impl Store {
             return Err(StoreError::Invalid("the roster needs a file name".into()));
         }
         let now = super::codec::now();
+        self.set_wal_autocheckpoint(super::IMPORT_WAL_PAGES)?;
         self.write(|tx| {
             let source_name = sources::name_of(tx, new.data_source_id)?;
             let id = tx
@@ -224,8 +213,8 @@ impl Store {
     }
 
     /// Stores one chunk of a roster in one transaction: each entry whose
-    /// identifier nobody holds yet becomes a registrant with a queued check
-    /// (in the entries' order, so that the first of two equal identifiers in
+    /// identifier nobody holds yet becomes a registrant whose check waits
+    /// (see [`Store::queue_roster_checks`]) (in the entries' order, so that the first of two equal identifiers in
     /// the file wins); the others are reported with who holds it. The roster's
     /// counts become `rows_read` rows read, plus the imported entries, plus
     /// `rejected` rows refused before the store and the entries refused here.
@@ -248,19 +237,20 @@ impl Store {
                     roster.status.as_str()
                 )));
             }
-            let Some(data_source_id) = roster.data_source_id else {
+            if roster.data_source_id.is_none() {
                 return Err(StoreError::Invalid(
                     "the roster's data source was removed during the import".into(),
                 ));
-            };
-            let outcomes = insert_entries(tx, &roster, data_source_id, entries, now)?;
+            }
+            let outcomes = insert_entries(tx, &roster, entries, now)?;
             let imported = outcomes
                 .iter()
                 .filter(|o| matches!(o, EntryOutcome::Imported { .. }))
                 .count() as u64;
             let refused = entries.len() as u64 - imported;
             tx.prepare_cached(
-                "UPDATE rosters SET rows_read = ?2, imported = imported + ?3, rejected = rejected + ?4 WHERE id = ?1",
+                "UPDATE rosters SET rows_read = ?2, imported = imported + ?3, checks_waiting = checks_waiting + ?3, \
+                 rejected = rejected + ?4 WHERE id = ?1",
             )?
             .execute(params![
                 roster_id,
@@ -290,7 +280,7 @@ impl Store {
             return Err(StoreError::Invalid("a finished import needs a final status".into()));
         }
         let now = super::codec::now();
-        self.write(|tx| {
+        let finished = self.write(|tx| {
             let changed = tx
                 .prepare_cached(
                     "UPDATE rosters SET status = ?2, finished_at = ?3, rows_read = ?4, rejected = rejected + ?5, \
@@ -326,7 +316,9 @@ impl Store {
             }))?;
             audit::append(tx, now, &roster.actor, "roster_imported", None, &details)?;
             Ok(roster)
-        })
+        });
+        self.end_bulk_write();
+        finished
     }
 
     /// One roster.
@@ -388,6 +380,12 @@ impl Store {
                 ))
             })?;
             let mut counts = RosterCheckCounts::default();
+            if let Some(roster) = load(c, roster_id)? {
+                match roster.data_source_id {
+                    Some(_) => counts.ready = roster.checks_waiting,
+                    None => counts.not_run = roster.checks_waiting,
+                }
+            }
             for row in rows {
                 let (state, result, n) = row?;
                 match state.as_str() {
@@ -416,9 +414,11 @@ fn owner_of(c: &Connection, id_type: &IdType, value: &str) -> Result<Option<Iden
 }
 
 /// The first registrant holding an identifier, found by the index on
-/// `registrant_identifiers (id_type, value)`.
-const OWNER_SQL: &str = "SELECT r.id, r.roster_id, r.roster_row FROM registrant_identifiers AS i \
-    JOIN registrants AS r ON r.id = i.registrant_id WHERE i.id_type = ?1 AND i.value = ?2 ORDER BY r.id LIMIT 1";
+/// `registrant_identifiers (id_type, value)`. (A scalar `min` rather than
+/// `ORDER BY … LIMIT 1`: that sorted in a temporary b-tree opened and closed
+/// for every row, a tenth of an import's time.)
+const OWNER_SQL: &str = "SELECT r.id, r.roster_id, r.roster_row FROM registrants AS r WHERE r.id = \
+    (SELECT min(registrant_id) FROM registrant_identifiers WHERE id_type = ?1 AND value = ?2)";
 
 fn owner_from_row(r: &Row<'_>) -> rusqlite::Result<IdentifierOwner> {
     Ok(IdentifierOwner {
@@ -428,11 +428,12 @@ fn owner_from_row(r: &Row<'_>) -> rusqlite::Result<IdentifierOwner> {
     })
 }
 
-/// The rows of one chunk, with the statements prepared once for the chunk.
+/// The rows of one chunk, with the statements prepared once for the chunk:
+/// per row, a probe of the identifier index, the registrant and its
+/// identifiers. Nothing else: the check is written when it is taken up.
 fn insert_entries(
     c: &Connection,
     roster: &Roster,
-    data_source_id: i64,
     entries: &[RosterEntry],
     now: DateTime<Utc>,
 ) -> Result<Vec<EntryOutcome>> {
@@ -444,18 +445,8 @@ fn insert_entries(
     let mut identifier = c.prepare_cached(
         "INSERT INTO registrant_identifiers (registrant_id, position, id_type, value) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut check = c.prepare_cached(
-        "INSERT INTO duplication_checks (registrant_id, given_name, surname, birth_date, sex, name_search, \
-         identifier_type, identifier_value, check_date, state, data_source_id, data_source_name, attempts, \
-         next_attempt_at, search_reason, roster_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'ready', ?10, ?11, 0, ?9, ?12, ?13)",
-    )?;
-    let mut query =
-        c.prepare_cached("INSERT INTO check_queries (check_id, seq, reference_id, kind) VALUES (?1, ?2, ?3, ?4)")?;
-    let source_json = to_json(&roster.data_source_name)?;
     // Formatted once for the chunk: every row of it is stored at this time.
     let now_text = Ts::text(now);
-    let reason = roster.search_reason.as_str();
     let mut outcomes = Vec::with_capacity(entries.len());
     'entries: for e in entries {
         let r = &e.registrant;
@@ -468,12 +459,14 @@ fn insert_entries(
                 continue 'entries;
             }
         }
-        let sex = r.sex.as_ref().map(|s| s.as_str());
+        // `NaiveDate`'s own text (YYYY-MM-DD, as rusqlite writes it), without
+        // rusqlite's strftime pattern parsed again for every row.
+        let birth_date = r.birth_date.map(|d| d.to_string());
         let registrant_id = registrant.insert(params![
             r.given_name,
             r.surname,
-            r.birth_date,
-            sex,
+            birth_date,
+            r.sex.as_ref().map(|s| s.as_str()),
             now_text,
             roster.id,
             sql_int(e.row)
@@ -486,37 +479,7 @@ fn insert_entries(
                 id.value
             ])?;
         }
-        let first = &r.identifiers[0];
-        let check_id = check.insert(params![
-            registrant_id,
-            r.given_name,
-            r.surname,
-            r.birth_date,
-            sex,
-            e.name_search,
-            first.id_type.as_str(),
-            first.value,
-            now_text,
-            data_source_id,
-            roster.data_source_name,
-            reason,
-            roster.id,
-        ])?;
-        index_name_words(c, check_id, &e.name_search)?;
-        for (seq, kind) in (1_i64..).zip(&e.queries) {
-            query.execute(params![check_id, seq, reference_id(check_id, seq), kind])?;
-        }
-        let details = format!(
-            r#"{{"data_source":{source_json},"search_reason":"{reason}","searches":{},"roster_id":{},"row":{}}}"#,
-            e.queries.len(),
-            roster.id,
-            e.row
-        );
-        audit::append(c, now, &roster.actor, "check_requested", Some(check_id), &details)?;
-        outcomes.push(EntryOutcome::Imported {
-            registrant_id,
-            check_id,
-        });
+        outcomes.push(EntryOutcome::Imported { registrant_id });
     }
     Ok(outcomes)
 }
@@ -540,6 +503,7 @@ fn roster_from_row(row: &Row<'_>) -> rusqlite::Result<Roster> {
         status: parsed(row, "status", RosterStatus::parse)?,
         rows_read: unsigned(row.get("rows_read")?),
         imported: unsigned(row.get("imported")?),
+        checks_waiting: unsigned(row.get("checks_waiting")?),
         rejected: unsigned(row.get("rejected")?),
         rejected_file: row.get("rejected_file")?,
         error: row.get("error")?,
@@ -552,7 +516,7 @@ mod tests {
 
     use super::super::testutil;
     use super::*;
-    use crate::domain::{CheckFilter, CheckState, Identifier, Sex};
+    use crate::domain::{CheckFilter, CheckState, Identifier, QueryKind, Registrant, Sex};
 
     fn entry(row: u64, given: &str, uin: &str) -> RosterEntry {
         let registrant = NewRegistrant {
@@ -562,18 +526,27 @@ mod tests {
             sex: Some(Sex::Female),
             identifiers: vec![Identifier::new(IdType::Uin, uin)],
         };
-        let queries = vec![
-            QueryKind::Identifier {
-                id_type: IdType::Uin,
-                value: uin.into(),
-            },
-            QueryKind::Demographic {
-                given_name: given.into(),
-                surname: "Diallo".into(),
-                birth_date: NaiveDate::from_ymd_opt(1990, 4, 12).unwrap_or_default(),
-            },
-        ];
-        RosterEntry::new(row, registrant, &queries).expect("entry")
+        RosterEntry::new(row, registrant).expect("entry")
+    }
+
+    /// The searches of a check: its identifiers, then its name (as `ibr::plan` does).
+    fn plan(r: &Registrant) -> Vec<QueryKind> {
+        let mut out: Vec<QueryKind> = r
+            .identifiers
+            .iter()
+            .map(|i| QueryKind::Identifier {
+                id_type: i.id_type.clone(),
+                value: i.value.clone(),
+            })
+            .collect();
+        if let (Some(given_name), Some(surname), Some(birth_date)) = (&r.given_name, &r.surname, r.birth_date) {
+            out.push(QueryKind::Demographic {
+                given_name: given_name.clone(),
+                surname: surname.clone(),
+                birth_date,
+            });
+        }
+        out
     }
 
     fn begin(store: &Store) -> Roster {
@@ -589,35 +562,49 @@ mod tests {
     }
 
     #[test]
-    fn a_chunk_registers_applicants_with_queued_checks() {
+    fn a_chunk_registers_applicants_whose_checks_are_written_when_taken_up() {
         let store = testutil::store();
         let roster = begin(&store);
         assert_eq!(roster.status, RosterStatus::Importing);
         let entries = [entry(2, "Amina", "U1"), entry(3, "José", "U2")];
         let outcomes = store.import_roster_chunk(roster.id, &entries, 3, 1).expect("chunk");
-        let EntryOutcome::Imported {
-            registrant_id,
-            check_id,
-        } = outcomes[0]
-        else {
+        let EntryOutcome::Imported { registrant_id } = outcomes[0] else {
             panic!("{outcomes:?}")
         };
-        let c = store.check(check_id).ok().flatten().expect("check");
+        let r = store.roster(roster.id).ok().flatten().expect("roster");
+        assert_eq!((r.rows_read, r.imported, r.rejected, r.checks_waiting), (3, 2, 1, 2));
+        assert_eq!(store.queue_counts().map(|q| (q.ready, q.due_now)).ok(), Some((2, 2)));
+        assert_eq!(store.history_count(&CheckFilter::default()).ok(), Some(0));
+
+        assert_eq!(
+            store.queue_roster_checks(1, plan).ok(),
+            Some(1),
+            "up to one ready check"
+        );
+        assert_eq!(store.queue_roster_checks(1, plan).ok(), Some(0), "one is ready already");
+        assert_eq!(
+            store.queue_counts().map(|q| q.ready).ok(),
+            Some(2),
+            "the count did not change"
+        );
+        let first = store.history_page(&CheckFilter::default(), 0, 10).expect("history");
+        let c = &first[0];
         assert_eq!(
             (c.state, c.roster_id, c.registrant_id),
             (CheckState::Ready, Some(roster.id), registrant_id)
         );
         assert_eq!(c.search_reason, SearchReason::Recertification);
         let refs: Vec<String> = c.queries.iter().map(|q| q.reference_id.clone()).collect();
-        assert_eq!(refs, [format!("{check_id}-1"), format!("{check_id}-2")]);
+        assert_eq!(refs, [format!("{}-1", c.id), format!("{}-2", c.id)]);
+        let audit = store.audit_for_check(c.id).expect("audit");
         assert_eq!(
-            store
-                .audit_for_check(check_id)
-                .map(|a| a[0].action.clone())
-                .ok()
-                .as_deref(),
-            Some("check_requested")
+            (audit[0].action.as_str(), audit[0].actor.as_str()),
+            ("check_requested", "officer")
         );
+        assert!(audit[0].details.contains(r#""row":2"#), "{}", audit[0].details);
+
+        assert_eq!(store.queue_roster_checks(10, plan).ok(), Some(1));
+        assert_eq!(store.queue_roster_checks(10, plan).ok(), Some(0), "none waits");
         let found = store
             .history_count(&CheckFilter {
                 text: Some("jose diallo".into()),
@@ -626,8 +613,10 @@ mod tests {
             })
             .expect("count");
         assert_eq!(found, 1, "the name words are indexed");
-        let r = store.roster(roster.id).ok().flatten().expect("roster");
-        assert_eq!((r.rows_read, r.imported, r.rejected), (3, 2, 1));
+        assert_eq!(
+            store.roster(roster.id).ok().flatten().map(|r| r.checks_waiting),
+            Some(0)
+        );
         assert_eq!(
             store.identifier_owner(&IdType::Uin, "U2").ok().flatten(),
             Some(IdentifierOwner {
@@ -703,8 +692,8 @@ mod tests {
     fn a_failing_chunk_writes_nothing() {
         let store = testutil::store();
         let roster = begin(&store);
-        let mut bad = entry(3, "Awa", "U3");
-        bad.queries[0] = "not json".into();
+        // An empty identifier value breaks a constraint of the table.
+        let bad = entry(3, "Awa", "");
         assert!(
             store
                 .import_roster_chunk(roster.id, &[entry(2, "Amina", "U2"), bad], 2, 0)
@@ -713,5 +702,37 @@ mod tests {
         assert_eq!(store.registrant_count().ok(), Some(0));
         assert_eq!(store.queue_counts().map(|q| q.ready).ok(), Some(0));
         assert_eq!(store.roster(roster.id).ok().flatten().map(|r| r.rows_read), Some(0));
+    }
+
+    #[test]
+    fn checks_wait_while_their_source_is_paused_and_never_run_once_it_is_removed() {
+        let store = testutil::store();
+        let roster = begin(&store);
+        store
+            .import_roster_chunk(roster.id, &[entry(2, "Amina", "U1"), entry(3, "Awa", "U3")], 2, 0)
+            .expect("chunk");
+        let mut source = store
+            .data_source(roster.data_source_id.expect("source"))
+            .ok()
+            .flatten()
+            .expect("source");
+        source.active = false;
+        store.update_data_source(&source).expect("pause");
+        assert_eq!(
+            store.queue_roster_checks(10, plan).ok(),
+            Some(0),
+            "a paused source is not asked"
+        );
+        assert_eq!(
+            store.queue_counts().map(|q| q.ready).ok(),
+            Some(2),
+            "its checks still wait"
+        );
+
+        store.delete_data_source(source.id).expect("remove");
+        let counts = store.roster_check_counts(roster.id).expect("counts");
+        assert_eq!((counts.ready, counts.not_run, counts.finished()), (0, 2, 2));
+        assert_eq!(store.queue_counts().map(|q| q.ready).ok(), Some(0));
+        assert_eq!(store.queue_roster_checks(10, plan).ok(), Some(0));
     }
 }

@@ -74,6 +74,8 @@ pub struct ChecksScreen {
     to_pick: Option<NaiveDate>,
     /// A row to bring into view at the next frame.
     scroll_to: Option<u64>,
+    /// "Write identifier values in full" in the export menu (off: masked).
+    export_reveal: bool,
 }
 
 impl ChecksScreen {
@@ -200,10 +202,37 @@ impl ChecksScreen {
             if self.controls != FilterControls::default() && ui.button("Clear filters").clicked() {
                 self.controls = FilterControls::default();
             }
+            self.export_menu(ui, cmds);
         });
         if self.controls != before {
             self.reload(cmds);
         }
+    }
+
+    /// The checks the filters show, to CSV (the engine writes the file).
+    fn export_menu(&mut self, ui: &mut Ui, cmds: &Commands) {
+        // Stays open while the checkbox is ticked; closes on the export or a click elsewhere.
+        let config =
+            egui::containers::menu::MenuConfig::new().close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        egui::containers::menu::MenuButton::new("⬇ Export…")
+            .config(config)
+            .ui(ui, |ui| {
+                ui.checkbox(&mut self.export_reveal, "Write identifier values in full");
+                if !self.export_reveal {
+                    ui.label(RichText::new("Identifier values are masked, for example ******7890.").weak());
+                }
+                let n = self.total.unwrap_or(0);
+                if ui.button(format!("Export {n} check(s) as CSV…")).clicked() {
+                    ui.close();
+                    if let Some(path) = super::import::file_dialogs(ui.ctx()).save_export("ibr-desk-checks.csv") {
+                        cmds.send(Command::ExportHistory {
+                            filter: self.controls.to_filter(),
+                            path,
+                            reveal: self.export_reveal,
+                        });
+                    }
+                }
+            });
     }
 
     fn table_ui(&mut self, ui: &mut Ui, data: &AppData, cmds: &Commands) {

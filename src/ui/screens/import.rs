@@ -74,12 +74,12 @@ fn dialogs_id() -> egui::Id {
     egui::Id::unique("ibr-desk-file-dialogs")
 }
 
-/// Makes the Import screen use `dialogs` instead of the native ones (tests).
+/// Makes the window use `dialogs` instead of the native ones (tests).
 pub fn set_file_dialogs(ctx: &egui::Context, dialogs: Arc<dyn FileDialogs>) {
     ctx.data_mut(|d| d.insert_temp(dialogs_id(), DialogsHandle(dialogs)));
 }
 
-fn file_dialogs(ctx: &egui::Context) -> Arc<dyn FileDialogs> {
+pub(crate) fn file_dialogs(ctx: &egui::Context) -> Arc<dyn FileDialogs> {
     ctx.data(|d| d.get_temp::<DialogsHandle>(dialogs_id()))
         .map(|h| h.0)
         .unwrap_or_else(|| Arc::new(NativeDialogs))
@@ -653,6 +653,15 @@ impl ImportScreen {
             "{} queued · {} running · {} no match · {} possible match · {} confirmed match · {} failed",
             c.ready, c.checking, c.no_match, c.possible_match, c.confirmed_match, c.failed
         ));
+        if c.not_run > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "⚠ {} check(s) will not run: their data source was removed.",
+                    c.not_run
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
         if c.finished() < c.total() {
             if self.checks_asked.is_none_or(|t| t.elapsed() >= CHECKS_REFRESH) {
                 self.ask_checks(roster_id, cx.cmds);
