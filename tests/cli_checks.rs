@@ -4,36 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
+use common::cli::{json, run, text};
 use common::*;
 use ibr_desk::domain::IdType;
 use ibr_desk::sandbox::SandboxConfig;
 use ibr_desk::sandbox::faults::FaultConfig;
 use serde_json::Value;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ibr-desk"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("IBR_DESK_SECRET_STORE", "memory")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
-}
 
 /// A sandbox without OAuth2 (a secret would not survive between processes
 /// with the in-memory secret store) and a data directory configured for it.

@@ -2,33 +2,11 @@
 //! summary, the rejected file, a second import of the same file, columns
 //! mapped by hand, and the errors that stop an import before it starts.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-use serde_json::Value;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ibr-desk"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("IBR_DESK_SECRET_STORE", "memory")
-        .env("IBR_DESK_OFFICER", "Test Officer")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
-}
+use common::cli::{json, run, text};
 
 fn add_source(dir: &Path, name: &str) {
     let o = run(

@@ -9,15 +9,11 @@ mod common;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use common::*;
-use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use ibr_desk::secrets::MemorySecretStore;
-use ibr_desk::store::{RosterStatus, Store};
+use ibr_desk::store::RosterStatus;
+use ibr_desk::ui::Screen;
 use ibr_desk::ui::screens::import::{FileDialogs, set_file_dialogs};
-use ibr_desk::ui::{Backend, IbrDeskApp, Screen};
 
 /// The file dialogs, answered by the test.
 #[derive(Default)]
@@ -36,74 +32,6 @@ impl FileDialogs for Dialogs {
     fn save_export(&self, suggested: &str) -> Option<PathBuf> {
         self.suggested.lock().unwrap().push(suggested.to_string());
         self.export.lock().unwrap().clone()
-    }
-}
-
-fn has(h: &Harness<'static, IbrDeskApp>, label: &str) -> bool {
-    h.query_all_by_label_contains(label).next().is_some()
-}
-
-struct Desk {
-    harness: Harness<'static, IbrDeskApp>,
-    store: Arc<Store>,
-    dir: tempfile::TempDir,
-}
-
-impl Desk {
-    fn open() -> Desk {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
-        let backend = Backend {
-            store: store.clone(),
-            secrets: Arc::new(MemorySecretStore::default()),
-            engine: fast_engine_config(),
-        };
-        let harness = Harness::builder()
-            .with_size(egui::vec2(1280.0, 900.0))
-            .build_eframe(move |cc| IbrDeskApp::new(cc, backend).unwrap());
-        Desk { harness, store, dir }
-    }
-
-    fn wait_until(&mut self, what: &str, done: impl Fn(&Harness<'static, IbrDeskApp>) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            self.harness.step();
-            if done(&self.harness) {
-                return;
-            }
-            if Instant::now() >= deadline {
-                let tree = format!("{:#?}", self.harness.root());
-                let texts: Vec<&str> = tree
-                    .lines()
-                    .filter(|l| l.contains("value: \""))
-                    .map(str::trim)
-                    .collect();
-                panic!("waited 60 s for {what}; the window shows:\n{}", texts.join("\n"));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn wait_for_label(&mut self, label: &str) {
-        let l = label.to_string();
-        self.wait_until(label, move |h| has(h, &l));
-    }
-
-    /// Clicks as a person does: scrolled into view, once the window has settled.
-    fn click(&mut self, label: &str) {
-        self.harness.step();
-        self.harness.get_by_label(label).scroll_to_me();
-        for _ in 0..3 {
-            self.harness.step();
-        }
-        self.harness.get_by_label(label).click();
-        self.harness.step();
-    }
-
-    fn type_into(&mut self, label: &str, text: &str) {
-        self.click(label);
-        self.harness.get_by_label(label).type_text(text);
-        self.harness.step();
     }
 }
 

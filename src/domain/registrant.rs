@@ -24,6 +24,17 @@ impl Registrant {
         display_name(self.given_name.as_deref(), self.surname.as_deref())
     }
 
+    /// The applicant as a check records them (the check keeps this copy
+    /// whatever later happens to the registrant).
+    pub fn snapshot(&self) -> super::ApplicantSnapshot {
+        super::ApplicantSnapshot {
+            given_name: self.given_name.clone(),
+            surname: self.surname.clone(),
+            birth_date: self.birth_date,
+            sex: self.sex.clone(),
+        }
+    }
+
     /// Name and birth date are known: a demographic search is possible.
     pub fn has_demographics(&self) -> bool {
         self.given_name.as_deref().is_some_and(|s| !s.trim().is_empty())

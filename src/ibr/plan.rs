@@ -33,12 +33,7 @@ pub fn queries_for(r: &Registrant) -> Vec<QueryKind> {
 
 /// The applicant as the check records them.
 pub fn snapshot(r: &Registrant) -> ApplicantSnapshot {
-    ApplicantSnapshot {
-        given_name: r.given_name.clone(),
-        surname: r.surname.clone(),
-        birth_date: r.birth_date,
-        sex: r.sex.clone(),
-    }
+    r.snapshot()
 }
 
 #[cfg(test)]

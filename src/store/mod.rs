@@ -408,8 +408,8 @@ pub(crate) mod testutil {
 
     use super::Store;
     use crate::domain::{
-        ApplicantSnapshot, DataSource, IdType, Identifier, NewCheck, NewDataSource, NewRegistrant, QueryKind,
-        Registrant, SearchReason, Sex,
+        DataSource, IdType, Identifier, NewCheck, NewDataSource, NewRegistrant, QueryKind, Registrant, SearchReason,
+        Sex,
     };
 
     pub fn store() -> Store {
@@ -451,12 +451,7 @@ pub(crate) mod testutil {
         }
         NewCheck {
             registrant_id: r.id,
-            applicant: ApplicantSnapshot {
-                given_name: r.given_name.clone(),
-                surname: r.surname.clone(),
-                birth_date: r.birth_date,
-                sex: r.sex.clone(),
-            },
+            applicant: r.snapshot(),
             identifier_type: first.id_type.clone(),
             identifier_value: first.value.clone(),
             data_source_id: source.id,

@@ -66,12 +66,7 @@ impl Store {
                     };
                     let new = NewCheck {
                         registrant_id: r.id,
-                        applicant: crate::domain::ApplicantSnapshot {
-                            given_name: r.given_name.clone(),
-                            surname: r.surname.clone(),
-                            birth_date: r.birth_date,
-                            sex: r.sex.clone(),
-                        },
+                        applicant: r.snapshot(),
                         identifier_type: first.id_type.clone(),
                         identifier_value: first.value.clone(),
                         data_source_id: w.data_source_id,

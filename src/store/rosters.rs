@@ -516,7 +516,7 @@ mod tests {
 
     use super::super::testutil;
     use super::*;
-    use crate::domain::{CheckFilter, CheckState, Identifier, QueryKind, Registrant, Sex};
+    use crate::domain::{CheckFilter, CheckState, Identifier, Sex};
 
     fn entry(row: u64, given: &str, uin: &str) -> RosterEntry {
         let registrant = NewRegistrant {
@@ -529,25 +529,7 @@ mod tests {
         RosterEntry::new(row, registrant).expect("entry")
     }
 
-    /// The searches of a check: its identifiers, then its name (as `ibr::plan` does).
-    fn plan(r: &Registrant) -> Vec<QueryKind> {
-        let mut out: Vec<QueryKind> = r
-            .identifiers
-            .iter()
-            .map(|i| QueryKind::Identifier {
-                id_type: i.id_type.clone(),
-                value: i.value.clone(),
-            })
-            .collect();
-        if let (Some(given_name), Some(surname), Some(birth_date)) = (&r.given_name, &r.surname, r.birth_date) {
-            out.push(QueryKind::Demographic {
-                given_name: given_name.clone(),
-                surname: surname.clone(),
-                birth_date,
-            });
-        }
-        out
-    }
+    use crate::ibr::plan::queries_for as plan;
 
     fn begin(store: &Store) -> Roster {
         let source = testutil::source(store, "National IBR");

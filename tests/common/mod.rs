@@ -2,6 +2,8 @@
 //! port and a client configured for it.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod cli;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -276,7 +278,8 @@ pub fn applicant(
 pub struct Desk {
     pub harness: egui_kittest::Harness<'static, ibr_desk::ui::IbrDeskApp>,
     pub store: Arc<ibr_desk::store::Store>,
-    _dir: tempfile::TempDir,
+    /// The data directory (the database, and files a test gives the window).
+    pub dir: tempfile::TempDir,
 }
 
 /// Whether any node's label contains `label`.
@@ -297,11 +300,7 @@ impl Desk {
         let harness = egui_kittest::Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
             .build_eframe(move |cc| ibr_desk::ui::IbrDeskApp::new(cc, backend).unwrap());
-        Desk {
-            harness,
-            store,
-            _dir: dir,
-        }
+        Desk { harness, store, dir }
     }
 
     /// Steps frames until `done` holds (at most 30 s); on time-out, says what the window shows.
@@ -339,10 +338,13 @@ impl Desk {
         self.harness.query_all_by_label_contains(label).count()
     }
 
-    /// Clicks a widget the way a person does: once the window has settled
-    /// (new panels and grids take a frame or two to find their layout).
+    /// Clicks a widget the way a person does: scrolled into view, once the
+    /// window has settled (new panels and grids take a frame or two to find
+    /// their layout).
     pub fn click(&mut self, label: &str) {
         use egui_kittest::kittest::Queryable as _;
+        self.harness.step();
+        self.harness.get_by_label(label).scroll_to_me();
         self.settle();
         self.harness.get_by_label(label).click();
         self.harness.step();
