@@ -37,6 +37,9 @@ EXTRA_ACTIONS="" WAIT_SECS=10 shoot checks checks.png --sample-checks
 EXTRA_ACTIONS='W=$(xdotool search --name "IBR Desk" | head -1); xdotool mousemove --window $W 400 185 click 1; sleep 2' \
   shoot checks check-detail.png
 EXTRA_ACTIONS="" shoot new-check new-check.png
+# The possible matches of the sample checks, as an officer sees the queue.
+EXTRA_ACTIONS="" shoot review review.png
+EXTRA_ACTIONS="" shoot import import.png
 EXTRA_ACTIONS="" shoot sources data-sources.png
 EXTRA_ACTIONS="" shoot senders trusted-senders.png
 EXTRA_ACTIONS="" shoot settings settings.png
