@@ -1,8 +1,5 @@
 //! The life of a duplication check and what it concluded.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -34,31 +31,6 @@ pub enum MatchResult {
     /// The registry holds an active enrolment under exactly this identifier, and
     /// nothing the applicant told us contradicts it.
     ConfirmedMatch,
-}
-
-macro_rules! wire_enum {
-    ($ty:ty, $what:literal, $($variant:path => $s:literal),+ $(,)?) => {
-        impl $ty {
-            /// The stored and wire form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($variant => $s),+ }
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s.trim() {
-                    $($s => Ok($variant),)+
-                    other => Err(format!(concat!("unknown ", $what, " {:?}"), other)),
-                }
-            }
-        }
-    };
 }
 
 wire_enum!(CheckState, "check state",

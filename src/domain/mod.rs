@@ -5,6 +5,8 @@
 //! `identifier_type`, `matched_programs`, `no_match` / `possible_match` /
 //! `confirmed_match`, `ready` / `checking` / `completed` / `failed`.
 
+#[macro_use]
+mod wire_enum;
 mod algorithm;
 mod check;
 mod id_type;

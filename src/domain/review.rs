@@ -1,42 +1,9 @@
 //! A supervisor's review of a possible match, and who may make one.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::MatchResult;
-
-macro_rules! text_enum {
-    ($ty:ident, $what:literal, $($variant:ident => $s:literal, $label:literal);+ $(;)?) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-            /// The stored form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $s),+ }
-            }
-            /// How a person reads it.
-            pub fn label(self) -> &'static str {
-                match self { $($ty::$variant => $label),+ }
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s.trim() {
-                    $($s => Ok($ty::$variant),)+
-                    other => Err(format!(concat!("unknown ", $what, " {:?}"), other)),
-                }
-            }
-        }
-    };
-}
 
 /// What the supervisor decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -50,7 +17,7 @@ pub enum ReviewDecision {
     NeedsMoreInformation,
 }
 
-text_enum!(ReviewDecision, "review decision",
+labelled_wire_enum!(ReviewDecision, "review decision",
     Duplicate => "duplicate", "Duplicate";
     NotDuplicate => "not_duplicate", "Not a duplicate";
     NeedsMoreInformation => "needs_more_information", "Needs more information";
@@ -79,7 +46,7 @@ pub enum ReviewReason {
     Other,
 }
 
-text_enum!(ReviewReason, "review reason",
+labelled_wire_enum!(ReviewReason, "review reason",
     SamePerson => "same_person", "Same person";
     DifferentPersonSameId => "different_person_same_id", "Different person with the same ID";
     IdEntryError => "id_entry_error", "ID entry error";
@@ -100,7 +67,7 @@ pub enum ReviewStatus {
     Decided,
 }
 
-text_enum!(ReviewStatus, "review status",
+labelled_wire_enum!(ReviewStatus, "review status",
     ToReview => "to_review", "To review";
     NeedsInformation => "needs_information", "Needs more information";
     Decided => "decided", "Reviewed";

@@ -22,11 +22,7 @@ impl Store {
     /// also stored as one of its keys (origin `pem`).
     pub fn insert_sender(&self, new: &NewIbrSender) -> Result<IbrSender> {
         new.validate().map_err(StoreError::Invalid)?;
-        let pem = new
-            .public_key_pem
-            .as_deref()
-            .map(normalize_pem)
-            .filter(|p| !p.is_empty());
+        let pem = pasted_pem(new.public_key_pem.as_deref());
         let now = super::codec::now();
         self.write(|tx| {
             tx.execute(
@@ -56,11 +52,7 @@ impl Store {
     /// from JWKS are kept.
     pub fn update_sender(&self, sender: &IbrSender) -> Result<()> {
         as_new(sender).validate().map_err(StoreError::Invalid)?;
-        let pem = sender
-            .public_key_pem
-            .as_deref()
-            .map(normalize_pem)
-            .filter(|p| !p.is_empty());
+        let pem = pasted_pem(sender.public_key_pem.as_deref());
         let now = super::codec::now();
         self.write(|tx| {
             let n = tx
@@ -187,6 +179,11 @@ impl Store {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+}
+
+/// A pasted PEM as stored: normalised, or none when it is blank.
+fn pasted_pem(pem: Option<&str>) -> Option<String> {
+    pem.map(normalize_pem).filter(|p| !p.is_empty())
 }
 
 fn upsert_key(

@@ -18,8 +18,8 @@ use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Answer, Problem, confirm_dialog, entered, field_note, field_problem, form_row, problem_text, section_heading,
-    sentence, text_field, under_field, warning,
+    Answer, FormAction, Problem, confirm_dialog, entered, field_note, field_problem, form_row, problem_text,
+    save_cancel_row, section_heading, sentence, text_field, under_field, warning,
 };
 
 /// The form as typed.
@@ -506,12 +506,6 @@ impl SendersScreen {
     }
 }
 
-/// What the buttons under the form asked for.
-enum FormAction {
-    Save,
-    Cancel,
-}
-
 /// A one-line text field in a form row; returns whether Enter was pressed in it.
 fn line(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> bool {
     let field = text_field(ui, label, value, hint);
@@ -629,7 +623,7 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
     enter
 }
 
-/// "Save" and "Cancel", with what stops saving.
+/// What stops saving, beside "Save" and "Cancel".
 fn save_row(ui: &mut Ui, ed: &Editor, review: &Review) -> Option<FormAction> {
     let why_not = if ed.saving.is_some() {
         Some("Saving…".to_string())
@@ -640,24 +634,7 @@ fn save_row(ui: &mut Ui, ed: &Editor, review: &Review) -> Option<FormAction> {
     } else {
         None
     };
-    let mut action = None;
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
-        let save = ui.add_enabled(why_not.is_none(), egui::Button::new(RichText::new("Save").strong()));
-        if save.clicked() {
-            action = Some(FormAction::Save);
-        }
-        if let Some(w) = &why_not {
-            save.on_disabled_hover_text(w.as_str());
-        }
-        if ui.button("Cancel").clicked() {
-            action = Some(FormAction::Cancel);
-        }
-        if let Some(w) = &why_not {
-            ui.label(RichText::new(w.as_str()).weak());
-        }
-    });
-    action
+    save_cancel_row(ui, why_not.as_deref())
 }
 
 /// The keys stored for a sender; several mean the registry is rotating keys.

@@ -21,8 +21,8 @@ use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Answer, Problem, confirm_dialog, entered, field_note, field_problem, field_warning, form_row, problem_text,
-    section_heading, sentence, technical_detail, text_field, under_field, warning,
+    Answer, FormAction, Problem, confirm_dialog, entered, field_note, field_problem, field_warning, form_row,
+    problem_text, save_cancel_row, section_heading, sentence, technical_detail, text_field, under_field, warning,
 };
 
 /// The path prefixes registries use: the standard's, and the SPDCI mock's.
@@ -588,12 +588,6 @@ impl SourcesScreen {
     }
 }
 
-/// What the buttons under the form asked for.
-enum FormAction {
-    Save,
-    Cancel,
-}
-
 /// Name, registry type and address; `focus` puts the cursor in the name
 /// once, when the form opens. Returns whether Enter was pressed.
 fn connection_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review, focus: &mut bool) -> bool {
@@ -714,7 +708,7 @@ fn reply_fields(ui: &mut Ui, f: &mut SourceForm) {
     });
 }
 
-/// "Save" and "Cancel", with what stops saving.
+/// What stops saving, beside "Save" and "Cancel".
 fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, secret_blocked: bool) -> Option<FormAction> {
     let why_not = if ed.saving.is_some() {
         Some("Saving…".to_string())
@@ -727,24 +721,7 @@ fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, secret_blocked: bool) -> 
     } else {
         None
     };
-    let mut action = None;
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
-        let save = ui.add_enabled(why_not.is_none(), egui::Button::new(RichText::new("Save").strong()));
-        if save.clicked() {
-            action = Some(FormAction::Save);
-        }
-        if let Some(w) = &why_not {
-            save.on_disabled_hover_text(w.as_str());
-        }
-        if ui.button("Cancel").clicked() {
-            action = Some(FormAction::Cancel);
-        }
-        if let Some(w) = &why_not {
-            ui.label(RichText::new(w.as_str()).weak());
-        }
-    });
-    action
+    save_cancel_row(ui, why_not.as_deref())
 }
 
 /// A one-line text field in a form row; returns whether Enter was pressed in it.

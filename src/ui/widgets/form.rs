@@ -1,7 +1,7 @@
 //! Form rows with labels that screen readers (and the UI tests) can find:
 //! every input is labelled by its visible label.
 
-use egui::{Response, Ui};
+use egui::{Response, RichText, Ui};
 
 use crate::ui::theme;
 
@@ -27,4 +27,34 @@ pub fn section_heading(ui: &mut Ui, text: &str) {
     ui.add_space(theme::SPACING);
     ui.heading(text);
     ui.add_space(theme::SPACING / 2.0);
+}
+
+/// What the buttons under a form asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAction {
+    Save,
+    Cancel,
+}
+
+/// "Save" and "Cancel" under a form's fields. `why_not` is what stops saving
+/// (shown beside the buttons and on the disabled Save); `None` enables it.
+pub fn save_cancel_row(ui: &mut Ui, why_not: Option<&str>) -> Option<FormAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
+        let save = ui.add_enabled(why_not.is_none(), egui::Button::new(RichText::new("Save").strong()));
+        if save.clicked() {
+            action = Some(FormAction::Save);
+        }
+        if let Some(w) = why_not {
+            save.on_disabled_hover_text(w);
+        }
+        if ui.button("Cancel").clicked() {
+            action = Some(FormAction::Cancel);
+        }
+        if let Some(w) = why_not {
+            ui.label(RichText::new(w).weak());
+        }
+    });
+    action
 }

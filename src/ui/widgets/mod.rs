@@ -16,5 +16,5 @@ pub use feedback::{
     Problem, entered, field_note, field_problem, field_warning, problem_text, sentence, technical_detail, under_field,
     warning,
 };
-pub use form::{form_row, section_heading, text_field};
+pub use form::{FormAction, form_row, save_cancel_row, section_heading, text_field};
 pub use masked::{mask, masked_value};
