@@ -50,6 +50,7 @@ fn a_killed_run_loses_nothing_and_records_nothing_twice() {
             jwks_url: None,
             algorithm: Algorithm::Ed25519,
             active: true,
+            insecure_http: false,
         })
         .unwrap();
     let people: Vec<_> = h

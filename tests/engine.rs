@@ -426,6 +426,8 @@ fn enrollment_status_and_beneficiary_search() {
             allow_unsigned: false,
             active: true,
             is_demo: true,
+            insecure_http: false,
+            limits: ibr_desk::domain::ReplyLimits::default(),
             created_at: chrono::Utc::now(),
         },
         client_secret: Some(ibr_desk::dci::Secret::new(ibr_desk::sandbox::DEMO_CLIENT_SECRET)),

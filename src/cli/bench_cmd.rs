@@ -149,6 +149,7 @@ fn bench_checks(count: usize, population: usize, batch: usize, in_flight: usize)
         jwks_url: None,
         algorithm: Algorithm::Ed25519,
         active: true,
+        insecure_http: false,
     })?;
 
     // Applicants: a mix of what an office meets. 60 % are people the

@@ -168,6 +168,8 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
                 allow_unsigned: a.allow_unsigned,
                 active: true,
                 is_demo: false,
+                insecure_http: false,
+                limits: crate::domain::ReplyLimits::default(),
             };
             new.validate().map_err(anyhow::Error::msg)?;
             if secret.is_some() && new.auth_url.is_none() {
@@ -296,6 +298,7 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 jwks_url: a.jwks_url.clone(),
                 algorithm: a.algorithm,
                 active: true,
+                insecure_http: false,
             };
             new.validate().map_err(anyhow::Error::msg)?;
             let s = ctx.store.insert_sender(&new)?;

@@ -29,6 +29,6 @@ pub use record::{
 pub use registrant::{NewRegistrant, Registrant, display_name};
 pub use review::{NewReview, Review, ReviewDecision, ReviewReason, ReviewStatus, Role};
 pub use source::{
-    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, SenderKey, SourceMode,
-    secret_key_for, validate_sender_id,
+    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, ReplyLimits, SenderKey,
+    SourceMode, is_loopback_url, is_unencrypted_url, secret_key_for, validate_sender_id,
 };

@@ -57,6 +57,12 @@ pub struct DataSource {
     pub active: bool,
     /// The built-in demo registry (the sandbox), marked as demo data everywhere.
     pub is_demo: bool,
+    /// Allow plain `http://` to a host that is not loopback (a test lab's
+    /// explicit choice); every check through such a source says "sent
+    /// without encryption".
+    pub insecure_http: bool,
+    /// What this source's replies may hold.
+    pub limits: ReplyLimits,
     pub created_at: DateTime<Utc>,
 }
 
@@ -85,6 +91,65 @@ pub struct NewDataSource {
     pub allow_unsigned: bool,
     pub active: bool,
     pub is_demo: bool,
+    pub insecure_http: bool,
+    pub limits: ReplyLimits,
+}
+
+/// Bounds on one data source's replies: a registry is not trusted to keep
+/// its answers small, finished or honest about their length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReplyLimits {
+    /// Largest reply body read, in bytes; a larger one fails the check.
+    pub max_reply_bytes: u64,
+    /// Most records fetched for one check, all its searches and pages
+    /// together; a registry holding more makes the check a possible match
+    /// that says "more records than shown", never a silent cut.
+    pub max_records_per_check: u32,
+    /// Longest signature validity (`expires - created`) accepted, in seconds.
+    pub max_signature_lifetime_secs: u32,
+}
+
+impl ReplyLimits {
+    pub const DEFAULT_MAX_REPLY_BYTES: u64 = 32 * 1024 * 1024;
+    pub const DEFAULT_MAX_RECORDS_PER_CHECK: u32 = 500;
+    pub const DEFAULT_MAX_SIGNATURE_LIFETIME_SECS: u32 = 3600;
+    /// The bounds a person may choose within.
+    pub const REPLY_BYTES_RANGE: std::ops::RangeInclusive<u64> = 64 * 1024..=1024 * 1024 * 1024;
+    pub const RECORDS_PER_CHECK_RANGE: std::ops::RangeInclusive<u32> = 1..=100_000;
+    pub const SIGNATURE_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 60..=7 * 24 * 3600;
+
+    /// Checks a person's choice, with a sentence per problem.
+    pub fn validate(&self) -> Result<(), String> {
+        if !Self::REPLY_BYTES_RANGE.contains(&self.max_reply_bytes) {
+            return Err(format!(
+                "the largest reply must be between 64 KiB and 1 GiB, not {} bytes",
+                self.max_reply_bytes
+            ));
+        }
+        if !Self::RECORDS_PER_CHECK_RANGE.contains(&self.max_records_per_check) {
+            return Err(format!(
+                "the records fetched per check must be between 1 and 100,000, not {}",
+                self.max_records_per_check
+            ));
+        }
+        if !Self::SIGNATURE_LIFETIME_RANGE.contains(&self.max_signature_lifetime_secs) {
+            return Err(format!(
+                "the longest signature validity must be between 60 seconds and 7 days, not {} s",
+                self.max_signature_lifetime_secs
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for ReplyLimits {
+    fn default() -> Self {
+        ReplyLimits {
+            max_reply_bytes: Self::DEFAULT_MAX_REPLY_BYTES,
+            max_records_per_check: Self::DEFAULT_MAX_RECORDS_PER_CHECK,
+            max_signature_lifetime_secs: Self::DEFAULT_MAX_SIGNATURE_LIFETIME_SECS,
+        }
+    }
 }
 
 impl NewDataSource {
@@ -101,6 +166,8 @@ impl NewDataSource {
             allow_unsigned: false,
             active: true,
             is_demo: false,
+            insecure_http: false,
+            limits: ReplyLimits::default(),
         }
     }
 
@@ -109,9 +176,9 @@ impl NewDataSource {
         if self.name.trim().is_empty() {
             return Err("the data source needs a name".into());
         }
-        check_http_url("base URL", &self.base_url)?;
+        check_http_url("base URL", &self.base_url, self.insecure_http)?;
         if let Some(u) = &self.auth_url {
-            check_http_url("OAuth token URL", u)?;
+            check_http_url("OAuth token URL", u, self.insecure_http)?;
         }
         if self.auth_url.is_some() && self.client_id.as_deref().is_none_or(|c| c.trim().is_empty()) {
             return Err("an OAuth token URL needs a client ID".into());
@@ -119,19 +186,45 @@ impl NewDataSource {
         if self.path_prefix.contains(char::is_whitespace) {
             return Err("the path prefix cannot contain spaces".into());
         }
-        Ok(())
+        self.limits.validate()
     }
 }
 
-fn check_http_url(what: &str, u: &str) -> Result<(), String> {
+/// Whether a URL's host is this computer (`localhost`, 127.0.0.0/8, `::1`):
+/// plain http:// to it never leaves the machine.
+pub fn is_loopback_url(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether requests to this URL travel without encryption over a network
+/// (plain http:// to a host that is not loopback).
+pub fn is_unencrypted_url(u: &str) -> bool {
+    url::Url::parse(u.trim()).is_ok_and(|p| p.scheme() == "http" && !is_loopback_url(&p))
+}
+
+/// An https:// URL, or http:// to loopback; http:// to another host only
+/// when `insecure_http` says a person chose it, because credentials and
+/// applicants' data would cross the network in clear.
+fn check_http_url(what: &str, u: &str, insecure_http: bool) -> Result<(), String> {
     let parsed = url::Url::parse(u.trim()).map_err(|e| format!("the {what} {u:?} is not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
-            "the {what} must start with https:// (or http:// for a local test server)"
+            "the {what} must start with https:// (or http:// for a test server on this computer)"
         ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(format!("the {what} {u:?} has no host"));
+    }
+    if parsed.scheme() == "http" && !is_loopback_url(&parsed) && !insecure_http {
+        return Err(format!(
+            "the {what} {u:?} uses http:// to another computer: client secrets and applicants' data would travel \
+             unencrypted; use https://, or allow unencrypted http explicitly for a test lab"
+        ));
     }
     Ok(())
 }
@@ -150,6 +243,8 @@ pub struct IbrSender {
     /// When a key was last fetched from the JWKS URL.
     pub key_fetched_at: Option<DateTime<Utc>>,
     pub active: bool,
+    /// Allow a plain http:// JWKS URL to a host that is not loopback.
+    pub insecure_http: bool,
 }
 
 /// What a person fills in to add a sender.
@@ -161,6 +256,7 @@ pub struct NewIbrSender {
     pub jwks_url: Option<String>,
     pub algorithm: Algorithm,
     pub active: bool,
+    pub insecure_http: bool,
 }
 
 impl NewIbrSender {
@@ -177,7 +273,7 @@ impl NewIbrSender {
         if let Some(u) = &self.jwks_url
             && !u.trim().is_empty()
         {
-            check_http_url("JWKS URL", u)?;
+            check_http_url("JWKS URL", u, self.insecure_http)?;
         }
         Ok(())
     }
@@ -256,5 +352,46 @@ mod tests {
         s.base_url = "https://ibr.example.org".into();
         s.auth_url = Some("https://ibr.example.org/oauth2/client/token".into());
         assert!(s.validate().unwrap_err().contains("client ID"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_this_computer() {
+        let mut s = NewDataSource::ibr("Lab", "http://ibr.example.org");
+        let e = s.validate().unwrap_err();
+        assert!(e.contains("unencrypted"), "{e}");
+        for local in [
+            "http://127.0.0.1:8780",
+            "http://localhost:8780",
+            "http://[::1]:8780",
+            "http://127.3.4.5",
+        ] {
+            s.base_url = local.into();
+            assert!(s.validate().is_ok(), "{local}");
+        }
+        s.base_url = "https://ibr.example.org".into();
+        s.auth_url = Some("http://auth.example.org/token".into());
+        s.client_id = Some("c".into());
+        assert!(s.validate().unwrap_err().contains("OAuth token URL"));
+        s.insecure_http = true;
+        assert!(s.validate().is_ok());
+        assert!(is_unencrypted_url("http://auth.example.org/token"));
+        assert!(!is_unencrypted_url("http://localhost/token"));
+        assert!(!is_unencrypted_url("https://auth.example.org/token"));
+        // A host that merely starts with "localhost" or "127." is not loopback.
+        assert!(is_unencrypted_url("http://localhost.example.org/"));
+        assert!(is_unencrypted_url("http://127.0.0.1.example.org/"));
+    }
+
+    #[test]
+    fn reply_limits_stay_within_reason() {
+        assert!(ReplyLimits::default().validate().is_ok());
+        let mut s = NewDataSource::ibr("National IBR", "https://ibr.example.org");
+        s.limits.max_records_per_check = 0;
+        assert!(s.validate().unwrap_err().contains("records fetched per check"));
+        s.limits = ReplyLimits {
+            max_reply_bytes: 10,
+            ..ReplyLimits::default()
+        };
+        assert!(s.validate().unwrap_err().contains("largest reply"));
     }
 }

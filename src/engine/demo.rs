@@ -123,6 +123,7 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
                         jwks_url: Some(jwks_url),
                         algorithm: Algorithm::Ed25519,
                         active: true,
+                        insecure_http: false,
                     })
                     .map_err(|e| e.to_string())?,
             };

@@ -144,6 +144,8 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
                         mode: new.mode,
                         allow_unsigned: new.allow_unsigned,
                         active: new.active,
+                        insecure_http: new.insecure_http,
+                        limits: new.limits,
                         ..old
                     };
                     s.store.update_data_source(&updated).map_err(|e| e.to_string())?;

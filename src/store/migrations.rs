@@ -335,12 +335,59 @@ UPDATE rosters SET checks_through =
     coalesce((SELECT max(id) FROM registrants WHERE registrants.roster_id = rosters.id), 0);
 "#;
 
+/// Version 6: an untrusting reader of registry replies (issue 9).
+///
+/// - Per data source: `insecure_http` (plain http:// to a host that is not
+///   loopback, a test lab's explicit choice), and the bounds its replies must
+///   keep: body size, records fetched per check (all pages together), and the
+///   longest signature validity (`expires - created`) accepted.
+/// - Senders get the same `insecure_http` for their JWKS URL.
+/// - `sender_sources`: a sender's keys verify the replies of the data sources
+///   it is linked to, not of every source. Existing trust is kept as it was
+///   (every sender for every source), except that the built-in demo registry
+///   is trusted only for itself.
+/// - `reply_headers`: the header and signature of a reply, stored once per
+///   message and referenced by the checks it answered (a check used to keep a
+///   copy each, of whatever size the registry sent).
+const V6_UNTRUSTING_READER: &str = r#"
+ALTER TABLE data_sources ADD COLUMN insecure_http INTEGER NOT NULL DEFAULT 0 CHECK (insecure_http IN (0, 1));
+ALTER TABLE data_sources ADD COLUMN max_reply_bytes INTEGER NOT NULL DEFAULT 33554432 CHECK (max_reply_bytes > 0);
+ALTER TABLE data_sources ADD COLUMN max_records_per_check INTEGER NOT NULL DEFAULT 500
+    CHECK (max_records_per_check > 0);
+ALTER TABLE data_sources ADD COLUMN max_signature_lifetime_secs INTEGER NOT NULL DEFAULT 3600
+    CHECK (max_signature_lifetime_secs > 0);
+
+ALTER TABLE ibr_senders ADD COLUMN insecure_http INTEGER NOT NULL DEFAULT 0 CHECK (insecure_http IN (0, 1));
+
+CREATE TABLE sender_sources (
+    sender_row_id  INTEGER NOT NULL REFERENCES ibr_senders (id) ON DELETE CASCADE,
+    data_source_id INTEGER NOT NULL REFERENCES data_sources (id) ON DELETE CASCADE,
+    PRIMARY KEY (sender_row_id, data_source_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sender_sources_by_source ON sender_sources (data_source_id, sender_row_id);
+INSERT INTO sender_sources (sender_row_id, data_source_id)
+    SELECT s.id, d.id FROM ibr_senders s, data_sources d
+    WHERE d.is_demo = 0 OR s.sender_id = 'sandbox.ibr-desk.local';
+
+CREATE TABLE reply_headers (
+    id             INTEGER PRIMARY KEY,
+    received_at    TEXT NOT NULL,
+    transaction_id TEXT,
+    -- JSON of the reply's header (null when the reply had none), capped in
+    -- size by the code that writes it.
+    header         TEXT NOT NULL CHECK (json_valid(header)),
+    signature      TEXT
+) STRICT;
+ALTER TABLE check_replies ADD COLUMN reply_header_id INTEGER REFERENCES reply_headers (id);
+"#;
+
 const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_SCHEMA).foreign_key_check(),
     M::up(V2_NAME_WORDS),
     M::up(V3_REVIEWS).foreign_key_check(),
     M::up(V4_ROSTERS).foreign_key_check(),
     M::up(V5_ROSTER_CHECKS_WAIT),
+    M::up(V6_UNTRUSTING_READER).foreign_key_check(),
 ];
 
 /// The migrations as rusqlite_migration runs them.

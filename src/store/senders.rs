@@ -13,7 +13,8 @@ use super::codec::{Ts, key_origin_from_text, parsed};
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::{Algorithm, IbrSender, KeyOrigin, NewIbrSender, SenderKey, validate_sender_id};
 
-const SENDER_COLUMNS: &str = "id, name, sender_id, public_key_pem, jwks_url, algorithm, key_fetched_at, active";
+const SENDER_COLUMNS: &str =
+    "id, name, sender_id, public_key_pem, jwks_url, algorithm, key_fetched_at, active, insecure_http";
 const KEY_COLUMNS: &str = "id, sender_row_id, kid, algorithm, pem, origin, fetched_at";
 
 impl Store {
@@ -26,8 +27,8 @@ impl Store {
         let now = super::codec::now();
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO ibr_senders (name, sender_id, public_key_pem, jwks_url, algorithm, active, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO ibr_senders (name, sender_id, public_key_pem, jwks_url, algorithm, active, created_at, \
+                 insecure_http) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     new.name.trim(),
                     new.sender_id,
@@ -36,6 +37,7 @@ impl Store {
                     new.algorithm.as_str(),
                     new.active,
                     Ts(now),
+                    new.insecure_http,
                 ],
             )
             .map_err(|e| taken(e, &new.name, &new.sender_id))?;
@@ -58,7 +60,7 @@ impl Store {
             let n = tx
                 .execute(
                     "UPDATE ibr_senders SET name = ?2, sender_id = ?3, public_key_pem = ?4, jwks_url = ?5, \
-                     algorithm = ?6, key_fetched_at = ?7, active = ?8 WHERE id = ?1",
+                     algorithm = ?6, key_fetched_at = ?7, active = ?8, insecure_http = ?9 WHERE id = ?1",
                     params![
                         sender.id,
                         sender.name.trim(),
@@ -68,6 +70,7 @@ impl Store {
                         sender.algorithm.as_str(),
                         sender.key_fetched_at.map(Ts),
                         sender.active,
+                        sender.insecure_http,
                     ],
                 )
                 .map_err(|e| taken(e, &sender.name, &sender.sender_id))?;
@@ -230,6 +233,7 @@ fn sender_from_row(row: &Row<'_>) -> rusqlite::Result<IbrSender> {
         algorithm: parsed(row, "algorithm", str::parse)?,
         key_fetched_at: row.get::<_, Option<Ts>>("key_fetched_at")?.map(|t| t.0),
         active: row.get("active")?,
+        insecure_http: row.get("insecure_http")?,
     })
 }
 
@@ -263,6 +267,7 @@ fn as_new(s: &IbrSender) -> NewIbrSender {
         jwks_url: s.jwks_url.clone(),
         algorithm: s.algorithm,
         active: s.active,
+        insecure_http: s.insecure_http,
     }
 }
 
@@ -301,6 +306,7 @@ mod tests {
             jwks_url: None,
             algorithm: Algorithm::Ed25519,
             active: true,
+            insecure_http: false,
         }
     }
 

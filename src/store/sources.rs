@@ -6,12 +6,13 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{Ts, parsed, source_mode_from_text};
+use super::codec::{Ts, parsed, source_mode_from_text, sql_int, unsigned};
 use super::{Result, Store, StoreError, is_unique_violation};
-use crate::domain::{DataSource, NewDataSource};
+use crate::domain::{DataSource, NewDataSource, ReplyLimits};
 
 const COLUMNS: &str = "id, name, registry_type, base_url, auth_url, client_id, path_prefix, mode, allow_unsigned, \
-                       active, is_demo, created_at";
+                       active, is_demo, insecure_http, max_reply_bytes, max_records_per_check, \
+                       max_signature_lifetime_secs, created_at";
 
 impl Store {
     /// Adds a data source after checking it ([`NewDataSource::validate`]).
@@ -22,7 +23,9 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO data_sources (name, registry_type, base_url, auth_url, client_id, path_prefix, mode, \
-                 allow_unsigned, active, is_demo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 allow_unsigned, active, is_demo, created_at, insecure_http, max_reply_bytes, max_records_per_check, \
+                 max_signature_lifetime_secs) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     new.name.trim(),
                     new.registry_type,
@@ -35,6 +38,10 @@ impl Store {
                     new.active,
                     new.is_demo,
                     Ts(created_at),
+                    new.insecure_http,
+                    sql_int(new.limits.max_reply_bytes),
+                    new.limits.max_records_per_check,
+                    new.limits.max_signature_lifetime_secs,
                 ],
             )
             .map_err(|e| name_taken(e, &new.name))?;
@@ -53,8 +60,9 @@ impl Store {
             let n = tx
                 .execute(
                     "UPDATE data_sources SET name = ?2, registry_type = ?3, base_url = ?4, auth_url = ?5, \
-                     client_id = ?6, path_prefix = ?7, mode = ?8, allow_unsigned = ?9, active = ?10, is_demo = ?11 \
-                     WHERE id = ?1",
+                     client_id = ?6, path_prefix = ?7, mode = ?8, allow_unsigned = ?9, active = ?10, is_demo = ?11, \
+                     insecure_http = ?12, max_reply_bytes = ?13, max_records_per_check = ?14, \
+                     max_signature_lifetime_secs = ?15 WHERE id = ?1",
                     params![
                         source.id,
                         source.name.trim(),
@@ -67,6 +75,10 @@ impl Store {
                         source.allow_unsigned,
                         source.active,
                         source.is_demo,
+                        source.insecure_http,
+                        sql_int(source.limits.max_reply_bytes),
+                        source.limits.max_records_per_check,
+                        source.limits.max_signature_lifetime_secs,
                     ],
                 )
                 .map_err(|e| name_taken(e, &source.name))?;
@@ -139,6 +151,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<DataSource> {
         allow_unsigned: row.get("allow_unsigned")?,
         active: row.get("active")?,
         is_demo: row.get("is_demo")?,
+        insecure_http: row.get("insecure_http")?,
+        limits: ReplyLimits {
+            max_reply_bytes: unsigned(row.get("max_reply_bytes")?),
+            max_records_per_check: row.get("max_records_per_check")?,
+            max_signature_lifetime_secs: row.get("max_signature_lifetime_secs")?,
+        },
         created_at: row.get::<_, Ts>("created_at")?.0,
     })
 }
@@ -155,6 +173,8 @@ fn as_new(s: &DataSource) -> NewDataSource {
         allow_unsigned: s.allow_unsigned,
         active: s.active,
         is_demo: s.is_demo,
+        insecure_http: s.insecure_http,
+        limits: s.limits,
     }
 }
 
@@ -194,6 +214,12 @@ mod tests {
         new.client_id = Some("office-7".into());
         new.mode = SourceMode::Async;
         new.is_demo = true;
+        new.insecure_http = true;
+        new.limits = ReplyLimits {
+            max_reply_bytes: 1 << 20,
+            max_records_per_check: 42,
+            max_signature_lifetime_secs: 600,
+        };
         let s = store.insert_data_source(&new).expect("insert");
         assert_eq!(as_new(&s), new);
         assert_eq!(store.data_source(s.id).ok().flatten(), Some(s.clone()));

@@ -194,6 +194,7 @@ impl Office {
                     jwks_url: None,
                     algorithm: ibr_desk::domain::Algorithm::Ed25519,
                     active: true,
+                    insecure_http: false,
                 })
                 .unwrap();
         }

@@ -89,6 +89,7 @@ impl SenderForm {
             jwks_url: optional(&self.jwks_url),
             algorithm: self.algorithm,
             active: self.active,
+            insecure_http: false,
         }
     }
 
@@ -163,6 +164,7 @@ fn jwks_url_problem(url: &str) -> Option<Problem> {
         jwks_url: Some(url.to_string()),
         algorithm: Algorithm::Ed25519,
         active: true,
+        insecure_http: false,
     };
     probe.validate().err().map(|e| {
         if e.contains("is not a URL") {

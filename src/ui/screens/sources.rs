@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use egui::{RichText, Ui};
 
-use crate::domain::{DataSource, NewDataSource, REGISTRY_TYPE_IBR, SourceMode};
+use crate::domain::{DataSource, NewDataSource, REGISTRY_TYPE_IBR, ReplyLimits, SourceMode};
 use crate::engine::command::SecretChange;
 use crate::engine::event::SourceInfo;
 use crate::engine::{Command, Event};
@@ -48,6 +48,9 @@ struct SourceForm {
     custom_prefix: bool,
     allow_unsigned: bool,
     active: bool,
+    /// Plain http:// to another computer, chosen explicitly.
+    insecure_http: bool,
+    limits: ReplyLimits,
     /// Kept as stored; not edited here.
     mode: SourceMode,
     is_demo: bool,
@@ -67,6 +70,8 @@ impl Default for SourceForm {
             custom_prefix: false,
             allow_unsigned: false,
             active: true,
+            insecure_http: false,
+            limits: ReplyLimits::default(),
             mode: SourceMode::Sync,
             is_demo: false,
         }
@@ -101,6 +106,8 @@ impl SourceForm {
             path_prefix: s.path_prefix.clone(),
             allow_unsigned: s.allow_unsigned,
             active: s.active,
+            insecure_http: s.insecure_http,
+            limits: s.limits,
             mode: s.mode,
             is_demo: s.is_demo,
         }
@@ -120,6 +127,8 @@ impl SourceForm {
             allow_unsigned: self.allow_unsigned,
             active: self.active,
             is_demo: self.is_demo,
+            insecure_http: self.insecure_http,
+            limits: self.limits,
         }
     }
 
@@ -839,6 +848,8 @@ mod tests {
             allow_unsigned: true,
             active: true,
             is_demo: false,
+            insecure_http: false,
+            limits: ReplyLimits::default(),
             created_at: chrono::Utc::now(),
         };
         let f = SourceForm::from_source(&stored);
