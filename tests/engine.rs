@@ -442,7 +442,7 @@ fn enrollment_status_and_beneficiary_search() {
             .search_beneficiary(&IdType::Uin, &s.active_multi[0].value)
             .await
             .unwrap();
-        assert!(multi.len() >= 2);
+        assert!(multi.records.len() >= 2);
         let st = svc
             .get_enrollment_status(&IdType::Uin, &s.active_multi[0].value)
             .await

@@ -295,25 +295,24 @@ pub struct SearchItemOutcome {
     /// Every record the item carried, none dropped (a record that could not be
     /// fully read carries `parse_notes`).
     pub records: Vec<BeneficiaryRecord>,
+    /// Why a `succ` item carries no list of records at all — `data` missing,
+    /// no `reg_records` in it, `reg_records: null`, the records under another
+    /// key. The payload is then missing, not empty: never "no records".
+    /// `None` when the item has a records list (possibly empty), or is not `succ`.
+    pub payload_missing: Option<String>,
     /// `total_count` from the pagination, when given.
     pub total_count: Option<u64>,
     pub page_number: Option<u64>,
     pub page_size: Option<u64>,
 }
 
-impl SearchItemOutcome {
-    /// Whether the registry holds more records than this page carries.
-    pub fn is_truncated(&self) -> bool {
-        self.total_count
-            .is_some_and(|t| t > self.records.len() as u64 && self.page_number.unwrap_or(1) <= 1)
-    }
-}
-
 impl SearchOutcome {
     /// Reads the `message` of a search reply (SPEC-NOTES §6.2, §8.3, §11):
     /// `search_response` as a list or one object; `data.reg_records` as a
-    /// list or one object; `data` absent on a `succ` item means no records;
-    /// `transaction_id` as a string or a number.
+    /// list or one object (or `data` itself as the list); `transaction_id` as
+    /// a string or a number. A `succ` item without a records list is kept
+    /// with [`SearchItemOutcome::payload_missing`] saying what is missing:
+    /// "nothing found" is `reg_records: []`, never the absence of an answer.
     pub fn from_message(message: &Value) -> Result<SearchOutcome, DciError> {
         if !message.is_object() {
             return Err(DciError::Malformed(
@@ -336,13 +335,8 @@ impl SearchOutcome {
                 .and_then(Value::as_str)
                 .map(RequestStatus::from_wire)
                 .unwrap_or(RequestStatus::Other(String::new()));
-            let data = item.get("data");
-            let records_value = match data {
-                Some(Value::Object(d)) => d.get("reg_records"),
-                Some(Value::Null) | None => None,
-                // Some registries put the records straight into `data`.
-                Some(other) => Some(other),
-            };
+            let (records_value, payload_missing) = records_of(item.get("data"));
+            let payload_missing = payload_missing.filter(|_| status == RequestStatus::Succ);
             let records = parse_records(records_value)
                 .map_err(|e| DciError::Malformed(format!("search_response item {}: {e}", i + 1)))?;
             let pagination = item.get("pagination");
@@ -353,6 +347,7 @@ impl SearchOutcome {
                 status_reason_code: str_at(item, "status_reason_code"),
                 status_reason_message: str_at(item, "status_reason_message"),
                 records,
+                payload_missing,
                 total_count: page("total_count"),
                 page_number: page("page_number"),
                 page_size: page("page_size"),
@@ -365,11 +360,50 @@ impl SearchOutcome {
         })
     }
 
-    /// The item answering `reference_id`.
+    /// The item answering `reference_id` (the first, when it is answered
+    /// more than once: see [`SearchOutcome::items_for`]).
     pub fn item(&self, reference_id: &str) -> Option<&SearchItemOutcome> {
         self.items
             .iter()
             .find(|i| i.reference_id.as_deref() == Some(reference_id))
+    }
+
+    /// Every item answering `reference_id`. More than one is an ambiguous
+    /// answer (which one is the registry's?), so a reader must not pick one.
+    pub fn items_for(&self, reference_id: &str) -> Vec<&SearchItemOutcome> {
+        self.items
+            .iter()
+            .filter(|i| i.reference_id.as_deref() == Some(reference_id))
+            .collect()
+    }
+}
+
+/// Where an item's records are, and, when there is no records list at all,
+/// why. `data` may be an object holding `reg_records` (the standard), or
+/// the list itself (some registries); anything else is a missing payload.
+fn records_of(data: Option<&Value>) -> (Option<&Value>, Option<String>) {
+    match data {
+        None => (None, Some("the item has no data".to_string())),
+        Some(Value::Null) => (None, Some("the item's data is null".to_string())),
+        Some(Value::Object(d)) => match d.get("reg_records") {
+            Some(Value::Null) => (None, Some("reg_records is null".to_string())),
+            Some(records) => (Some(records), None),
+            None => {
+                let keys: Vec<&str> = d.keys().map(String::as_str).collect();
+                let near = keys
+                    .iter()
+                    .find(|k| k.to_ascii_lowercase().replace(['_', '-'], "").contains("record"));
+                let why = match near {
+                    Some(k) => format!("data has no reg_records (the records may be under {k:?} instead)"),
+                    None if keys.is_empty() => "data has no reg_records (data is empty)".to_string(),
+                    None => format!("data has no reg_records (it has: {})", keys.join(", ")),
+                };
+                (None, Some(why))
+            }
+        },
+        // Some registries put the list of records straight into `data`.
+        Some(list @ Value::Array(_)) => (Some(list), None),
+        Some(other) => (Some(other), None),
     }
 }
 
@@ -402,16 +436,54 @@ mod tests {
     }
 
     #[test]
-    fn reads_object_for_list_and_missing_data() {
+    fn reads_object_for_list_and_string_ids() {
         let m = json!({
             "transaction_id": 123,
-            "search_response": {"reference_id": "r1", "timestamp": "", "status": "succ"}
+            "search_response": {"reference_id": "r1", "timestamp": "", "status": "succ",
+                "data": {"reg_records": {"member": {}}}}
         });
         let o = SearchOutcome::from_message(&m).unwrap();
         assert_eq!(o.transaction_id.as_deref(), Some("123"));
         assert_eq!(o.items.len(), 1);
-        assert!(o.items[0].records.is_empty());
+        assert_eq!(o.items[0].records.len(), 1);
+        assert_eq!(o.items[0].payload_missing, None);
         assert_eq!(o.items[0].status, RequestStatus::Succ);
+    }
+
+    #[test]
+    fn a_succ_item_without_a_records_list_is_missing_not_empty() {
+        let read = |item: Value| {
+            let o = SearchOutcome::from_message(&json!({"search_response": [item]})).unwrap();
+            o.items[0].payload_missing.clone()
+        };
+        let missing = |item: Value| read(item).unwrap_or_else(|| panic!("read as a records list"));
+        assert!(missing(json!({"reference_id": "r", "status": "succ"})).contains("no data"));
+        assert!(missing(json!({"reference_id": "r", "status": "succ", "data": null})).contains("null"));
+        assert!(
+            missing(json!({"status": "succ", "data": {"version": "1.0.0"}}))
+                .contains("no reg_records (it has: version)")
+        );
+        assert!(missing(json!({"status": "succ", "data": {"reg_records": null}})).contains("reg_records is null"));
+        let misspelt = missing(json!({"status": "succ", "data": {"version": "1.0.0", "reg_record": [{}]}}));
+        assert!(misspelt.contains("\"reg_record\" instead"), "{misspelt}");
+        // An empty list is an answer: nothing found.
+        assert_eq!(read(json!({"status": "succ", "data": {"reg_records": []}})), None);
+        assert_eq!(read(json!({"status": "succ", "data": []})), None);
+        // A rejected item carries no data, and that is its answer.
+        assert_eq!(read(json!({"status": "rjct"})), None);
+    }
+
+    #[test]
+    fn every_answer_to_a_reference_is_found() {
+        let o = SearchOutcome::from_message(&json!({"search_response": [
+            {"reference_id": "r", "status": "succ", "data": {"reg_records": []}},
+            {"reference_id": "q", "status": "succ", "data": {"reg_records": []}},
+            {"reference_id": "r", "status": "rjct"},
+        ]}))
+        .unwrap();
+        assert_eq!(o.items_for("r").len(), 2);
+        assert_eq!(o.items_for("q").len(), 1);
+        assert!(o.items_for("x").is_empty());
     }
 
     #[test]

@@ -265,8 +265,117 @@ pub struct CheckCompletion {
     pub transaction_id: String,
     pub correlation_id: Option<String>,
     pub candidates: Vec<MatchCandidate>,
-    /// The part of the reply that answered this check (header and items), as JSON text.
+    /// The items of the replies that answered this check (every page), as JSON text.
     pub reply_excerpt: String,
+    /// The header and signature of the reply (stored once per message, not per check).
+    pub reply_header: ReplyHeader,
+}
+
+/// A reply's header and signature as the store keeps them: once per
+/// message, referenced by every check the message answered, and capped in
+/// size, because a registry decides how large its header is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReplyHeader {
+    pub transaction_id: Option<String>,
+    /// The header as JSON text (`null` when the reply had none), at most
+    /// [`ReplyHeader::MAX_HEADER_BYTES`].
+    pub header: String,
+    /// The signature field, at most [`ReplyHeader::MAX_SIGNATURE_BYTES`].
+    pub signature: Option<String>,
+}
+
+impl ReplyHeader {
+    /// Room for every standard header member with generous values; a longer
+    /// header keeps its standard members, each cut to a length a person reads.
+    pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+    /// An RS256 signature with a 4096-bit key and its parameters is about 800 bytes.
+    pub const MAX_SIGNATURE_BYTES: usize = 2 * 1024;
+    /// The longest text kept of one member of a header that had to be cut.
+    const MAX_MEMBER_CHARS: usize = 256;
+    /// The header members kept when a header is cut (MsgCallbackHeader's own).
+    const STANDARD_MEMBERS: [&'static str; 13] = [
+        "version",
+        "message_id",
+        "message_ts",
+        "action",
+        "status",
+        "status_reason_code",
+        "status_reason_message",
+        "total_count",
+        "completed_count",
+        "sender_id",
+        "receiver_id",
+        "is_msg_encrypted",
+        "meta",
+    ];
+
+    /// The header and signature of a reply, cut to the store's limits.
+    pub fn capped(transaction_id: Option<&str>, header: &serde_json::Value, signature: Option<&str>) -> ReplyHeader {
+        let full = header.to_string();
+        let header = if full.len() <= Self::MAX_HEADER_BYTES {
+            full
+        } else {
+            Self::cut(header, full.len())
+        };
+        ReplyHeader {
+            transaction_id: transaction_id.map(|t| cut_chars(t, Self::MAX_MEMBER_CHARS)),
+            header,
+            signature: signature.map(|s| {
+                if s.len() <= Self::MAX_SIGNATURE_BYTES {
+                    s.to_string()
+                } else {
+                    format!(
+                        "{}… ({} bytes; cut to {} when stored)",
+                        cut_chars(s, Self::MAX_SIGNATURE_BYTES / 2),
+                        s.len(),
+                        Self::MAX_SIGNATURE_BYTES / 2
+                    )
+                }
+            }),
+        }
+    }
+
+    fn cut(header: &serde_json::Value, bytes: usize) -> String {
+        use serde_json::Value;
+        let mut kept = serde_json::Map::new();
+        if let Value::Object(members) = header {
+            for name in Self::STANDARD_MEMBERS {
+                let Some(v) = members.get(name) else { continue };
+                let v = match v {
+                    Value::String(s) => Value::String(cut_chars(s, Self::MAX_MEMBER_CHARS)),
+                    Value::Object(_) | Value::Array(_) => {
+                        let text = v.to_string();
+                        if text.len() <= Self::MAX_MEMBER_CHARS {
+                            v.clone()
+                        } else {
+                            Value::String(format!("({} bytes, not kept)", text.len()))
+                        }
+                    }
+                    other => other.clone(),
+                };
+                kept.insert(name.to_string(), v);
+            }
+        }
+        kept.insert(
+            "ibr_desk_note".to_string(),
+            Value::String(format!(
+                "the header was {bytes} bytes; only its standard members were kept, each cut to {} characters",
+                Self::MAX_MEMBER_CHARS
+            )),
+        );
+        Value::Object(kept).to_string()
+    }
+}
+
+/// At most `max` characters of `s`, with "…" when cut.
+fn cut_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
 }
 
 /// Which checks a history view shows.
@@ -321,5 +430,36 @@ mod tests {
             "\"possible_match\""
         );
         assert!("maybe".parse::<MatchResult>().is_err());
+    }
+
+    #[test]
+    fn a_reply_header_is_stored_within_its_cap() {
+        let small = serde_json::json!({"status": "succ", "message_id": "m1"});
+        let h = ReplyHeader::capped(Some("txn-1"), &small, Some("sig"));
+        assert_eq!(h.header, small.to_string());
+        assert_eq!(h.signature.as_deref(), Some("sig"));
+
+        // A registry may put megabytes into `meta` or a reason message.
+        let huge = serde_json::json!({
+            "status": "succ",
+            "message_id": "m2",
+            "status_reason_message": "é".repeat(100_000),
+            "meta": {"blob": "x".repeat(1_000_000)},
+            "something_else": "y".repeat(10_000),
+        });
+        let h = ReplyHeader::capped(Some(&"t".repeat(10_000)), &huge, Some(&"s".repeat(100_000)));
+        assert!(h.header.len() <= ReplyHeader::MAX_HEADER_BYTES, "{}", h.header.len());
+        let kept: serde_json::Value = serde_json::from_str(&h.header).expect("still JSON");
+        assert_eq!(kept["status"], "succ");
+        assert_eq!(kept["message_id"], "m2");
+        assert!(kept.get("something_else").is_none());
+        assert!(kept["meta"].as_str().is_some_and(|m| m.contains("not kept")));
+        assert!(kept["ibr_desk_note"].as_str().is_some_and(|n| n.contains("bytes")));
+        assert!(
+            h.signature
+                .as_deref()
+                .is_some_and(|s| s.len() <= ReplyHeader::MAX_SIGNATURE_BYTES)
+        );
+        assert!(h.transaction_id.as_deref().is_some_and(|t| t.chars().count() <= 257));
     }
 }

@@ -19,7 +19,7 @@ mod source;
 pub use algorithm::Algorithm;
 pub use check::{
     ApplicantSnapshot, AuditEntry, CheckCompletion, CheckFilter, CheckQuery, CheckState, DuplicationCheck, FoundBy,
-    MatchCandidate, MatchResult, NewCheck, QueryKind, SearchReason,
+    MatchCandidate, MatchResult, NewCheck, QueryKind, ReplyHeader, SearchReason,
 };
 pub use id_type::{IdType, IdTypeParseError};
 pub use names::{names_agree, normalize_name};

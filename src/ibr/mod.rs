@@ -6,10 +6,12 @@
 //! (a rejected search, a missing answer, an untrusted reply) is an error
 //! that leaves the check `failed` or queued, not `no_match`.
 
+pub mod collect;
 pub mod plan;
 pub mod rules;
 pub mod service;
 
+pub use collect::SearchAnswer;
 pub use rules::{CheckFailure, Decision};
 pub use service::{
     BatchOutcome, ConnectionReport, DuplicationVerdict, EnrollmentStatus, IbrError, IbrService, PlannedCheck,

@@ -4,11 +4,6 @@
 
 use crate::domain::{ApplicantSnapshot, QueryKind, Registrant};
 
-/// Records asked for per search. A duplication check needs every candidate;
-/// more than this many for one identifier is itself a finding, and the
-/// explanation says how many were not fetched.
-pub const CHECK_PAGE_SIZE: u32 = 50;
-
 /// The searches of a check of this registrant, in a fixed order.
 pub fn queries_for(r: &Registrant) -> Vec<QueryKind> {
     let mut out: Vec<QueryKind> = r

@@ -2,21 +2,23 @@
 //! `no_match`, `possible_match` or `confirmed_match`, with a one-line
 //! explanation and the candidates (docs/MATCH-RULES.md says the same in prose).
 //!
-//! 1. Any search of the check that was rejected, not answered, or answered
-//!    with a status that is not final is a **failure**, never a result.
-//! 2. Every search answered `succ` with no records: **no match**.
+//! 1. Any search of the check without a full, final answer (see `collect`)
+//!    is a **failure**, never a result.
+//! 2. Every search answered `succ` with an empty list of records, nothing
+//!    left unfetched: **no match**.
 //! 3. A record carrying exactly the queried identifier (type and value), with
 //!    an Active enrolment, and no conflict with the applicant's birth date or
 //!    name (compared after normalising case, accents and spacing):
 //!    **confirmed match**.
-//! 4. Any other record: **possible match** — a person decides.
+//! 4. Any other record, or more records than the data source's limit lets a
+//!    check fetch: **possible match** — a person decides.
 //!
 //! Records are grouped into candidates (registries send one record per
 //! enrolment), so one person enrolled in three programmes is one candidate.
 
 use std::collections::BTreeSet;
 
-use crate::dci::search::{RequestStatus, SearchItemOutcome};
+use super::collect::SearchAnswer;
 use crate::domain::{
     ApplicantSnapshot, BeneficiaryRecord, CheckQuery, FoundBy, IdType, Identifier, MatchCandidate, MatchResult,
     ProgrammeEnrolment, QueryKind, normalize_name,
@@ -48,72 +50,28 @@ pub struct Decision {
     pub candidates: Vec<MatchCandidate>,
 }
 
-/// Applies the rules. `answers[i]` is the reply item for `queries[i]`, if any.
-pub fn decide(
-    applicant: &ApplicantSnapshot,
-    queries: &[CheckQuery],
-    answers: &[Option<&SearchItemOutcome>],
-) -> Result<Decision, CheckFailure> {
-    // Rule 1: every search must have a final, successful answer.
-    for (q, a) in queries.iter().zip(answers) {
-        let what = q.kind.describe();
-        let Some(a) = a else {
-            return Err(CheckFailure::new(
-                "incomplete",
-                format!(
-                    "the registry did not answer the search for {what} (reference {})",
-                    q.reference_id
-                ),
-            ));
-        };
-        match &a.status {
-            RequestStatus::Succ => {}
-            RequestStatus::Rjct => {
-                let reason = crate::dci::error::reason_text(&a.status_reason_code, &a.status_reason_message);
-                return Err(CheckFailure::new(
-                    "rejected",
-                    format!("the registry rejected the search for {what}: {reason}"),
-                ));
-            }
-            other => {
-                return Err(CheckFailure::new(
-                    "incomplete",
-                    format!(
-                        "the registry's answer to the search for {what} is {}, not a final result",
-                        other.describe()
-                    ),
-                ));
-            }
-        }
-    }
-
+/// Applies the rules to one check. `answers[i]` is the registry's full
+/// answer to `queries[i]`, every page fetched; a search without such an
+/// answer (rejected, unanswered, ambiguous, not final, missing its payload,
+/// incomplete) has already failed the check (rule 1, in `collect`).
+pub fn decide(applicant: &ApplicantSnapshot, queries: &[CheckQuery], answers: &[SearchAnswer]) -> Decision {
     let candidates = group_candidates(applicant, queries, answers);
-    let truncated: u64 = answers
-        .iter()
-        .flatten()
-        .filter(|a| a.is_truncated())
-        .map(|a| a.total_count.unwrap_or(0).saturating_sub(a.records.len() as u64))
-        .sum();
-    let more = if truncated > 0 {
-        format!(" ({truncated} more record(s) held by the registry were not fetched)")
-    } else {
-        String::new()
-    };
+    let not_shown: u64 = answers.iter().map(|a| a.not_fetched).sum();
 
     // Rule 2.
-    if candidates.is_empty() {
+    if candidates.is_empty() && not_shown == 0 {
         let asked: Vec<String> = queries.iter().map(|q| q.kind.describe()).collect();
-        return Ok(Decision {
+        return Decision {
             result: MatchResult::NoMatch,
             explanation: format!("No match: the registry holds no record for {}.", join_or(&asked)),
             matched_programs: Vec::new(),
             candidates,
-        });
+        };
     }
 
-    // Rule 3.
+    // Rule 3, unless records were left unseen.
     let confirming: Vec<&MatchCandidate> = candidates.iter().filter(|c| c.confirms).collect();
-    if let Some(first) = confirming.first() {
+    let confirmed = confirming.first().map(|first| {
         let ids = queried_identifiers(queries);
         let id = first
             .identifiers
@@ -133,26 +91,37 @@ pub fn decide(
             (false, true) => "name agrees; no birth date to compare",
             (false, false) => "no name or birth date to compare",
         };
-        let programs = programmes_of(confirming.iter().copied());
-        return Ok(Decision {
-            result: MatchResult::ConfirmedMatch,
+        format!("{id} is enrolled and Active in {}; {compared}", join_and(&active))
+    });
+    if not_shown > 0 {
+        let shown: usize = answers.iter().map(|a| a.records.len()).sum();
+        let also = match &confirmed {
+            Some(c) => format!("; among those shown, {c}"),
+            None => String::new(),
+        };
+        return Decision {
+            result: MatchResult::PossibleMatch,
             explanation: format!(
-                "Confirmed match: {id} is enrolled and Active in {}; {compared}.{more}",
-                join_and(&active)
+                "Possible match: more records than shown — the registry holds {not_shown} more record(s) for these \
+                 searches than the {shown} fetched (the limit of this data source){also} — review needed."
             ),
-            matched_programs: programs,
+            matched_programs: programmes_of(candidates.iter()),
             candidates,
-        });
+        };
+    }
+    if let Some(c) = confirmed {
+        return Decision {
+            result: MatchResult::ConfirmedMatch,
+            explanation: format!("Confirmed match: {c}."),
+            matched_programs: programmes_of(confirming.iter().copied()),
+            candidates,
+        };
     }
 
     // Rule 4.
     let lead = candidates
         .iter()
-        .min_by_key(|c| match c.found_by {
-            FoundBy::Identifier => 0,
-            FoundBy::OtherIdentifier => 1,
-            FoundBy::Demographic => 2,
-        })
+        .min_by_key(|c| rank(c.found_by))
         .unwrap_or(&candidates[0]);
     let why = match lead.found_by {
         FoundBy::Demographic => {
@@ -168,12 +137,12 @@ pub fn decide(
         }
         _ => lead.reasons.join("; "),
     };
-    Ok(Decision {
+    Decision {
         result: MatchResult::PossibleMatch,
-        explanation: format!("Possible match: {why} — review needed.{more}"),
+        explanation: format!("Possible match: {why} — review needed."),
         matched_programs: programmes_of(candidates.iter()),
         candidates,
-    })
+    }
 }
 
 fn has_name(a: &ApplicantSnapshot) -> bool {
@@ -233,7 +202,7 @@ fn person_key(r: &BeneficiaryRecord) -> String {
 fn group_candidates(
     applicant: &ApplicantSnapshot,
     queries: &[CheckQuery],
-    answers: &[Option<&SearchItemOutcome>],
+    answers: &[SearchAnswer],
 ) -> Vec<MatchCandidate> {
     struct Group<'a> {
         key: String,
@@ -244,7 +213,6 @@ fn group_candidates(
     }
     let mut groups: Vec<Group> = Vec::new();
     for (q, a) in queries.iter().zip(answers) {
-        let Some(a) = a else { continue };
         for r in &a.records {
             let (found_by, asked) = match &q.kind {
                 QueryKind::Identifier { id_type, value } => {
@@ -475,57 +443,22 @@ mod tests {
         }))
     }
 
-    fn item(reference: &str, status: RequestStatus, records: Vec<BeneficiaryRecord>) -> SearchItemOutcome {
-        SearchItemOutcome {
-            reference_id: Some(reference.into()),
-            status,
-            status_reason_code: None,
-            status_reason_message: None,
+    fn answer(records: Vec<BeneficiaryRecord>) -> SearchAnswer {
+        SearchAnswer {
             total_count: Some(records.len() as u64),
             records,
-            page_number: Some(1),
-            page_size: Some(50),
+            not_fetched: 0,
+            pages: 1,
         }
     }
 
-    fn run(queries: &[CheckQuery], items: &[SearchItemOutcome]) -> Result<Decision, CheckFailure> {
-        let answers: Vec<Option<&SearchItemOutcome>> = items.iter().map(Some).collect();
-        decide(&applicant(), queries, &answers)
-    }
-
-    #[test]
-    fn rjct_is_a_failure_never_no_match() {
-        let mut i = item("1-1", RequestStatus::Rjct, vec![]);
-        i.status_reason_code = Some("rjct.search_criteria.invalid".into());
-        let f = run(&[uin_query()], &[i]).unwrap_err();
-        assert_eq!(f.kind, "rejected");
-        assert!(f.message.contains("rjct.search_criteria.invalid"), "{}", f.message);
-    }
-
-    #[test]
-    fn missing_or_pending_answers_are_failures() {
-        let f = decide(&applicant(), &[uin_query()], &[None]).unwrap_err();
-        assert_eq!(f.kind, "incomplete");
-        let f = run(&[uin_query()], &[item("1-1", RequestStatus::Pdng, vec![])]).unwrap_err();
-        assert!(f.message.contains("pending"), "{}", f.message);
-        let f = run(
-            &[uin_query()],
-            &[item("1-1", RequestStatus::Other("weird".into()), vec![])],
-        )
-        .unwrap_err();
-        assert!(f.message.contains("weird"));
+    fn run(queries: &[CheckQuery], answers: &[SearchAnswer]) -> Decision {
+        decide(&applicant(), queries, answers)
     }
 
     #[test]
     fn all_succ_and_empty_is_no_match() {
-        let d = run(
-            &[uin_query(), demo_query()],
-            &[
-                item("1-1", RequestStatus::Succ, vec![]),
-                item("1-2", RequestStatus::Succ, vec![]),
-            ],
-        )
-        .unwrap();
+        let d = run(&[uin_query(), demo_query()], &[answer(vec![]), answer(vec![])]);
         assert_eq!(d.result, MatchResult::NoMatch);
         assert_eq!(
             d.explanation,
@@ -537,7 +470,7 @@ mod tests {
     #[test]
     fn exact_active_agreeing_is_confirmed() {
         let r = record("4567890123", "AMINA", "1990-03-14", "Active", "CCT-2023");
-        let d = run(&[uin_query()], &[item("1-1", RequestStatus::Succ, vec![r])]).unwrap();
+        let d = run(&[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::ConfirmedMatch, "{}", d.explanation);
         assert!(
             d.explanation
@@ -551,7 +484,7 @@ mod tests {
     #[test]
     fn graduated_is_possible() {
         let r = record("4567890123", "Amina", "1990-03-14", "3", "OAP");
-        let d = run(&[uin_query()], &[item("1-1", RequestStatus::Succ, vec![r])]).unwrap();
+        let d = run(&[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::PossibleMatch);
         assert!(
             d.explanation.contains("its enrolment is Graduated"),
@@ -563,14 +496,14 @@ mod tests {
     #[test]
     fn birth_date_or_name_conflict_is_possible() {
         let r = record("4567890123", "Amina", "1991-03-14", "Active", "P");
-        let d = run(&[uin_query()], &[item("1-1", RequestStatus::Succ, vec![r])]).unwrap();
+        let d = run(&[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::PossibleMatch);
         assert!(
             d.explanation
                 .contains("birth date differs (applicant 1990-03-14, registry 1991-03-14)")
         );
         let r = record("4567890123", "Aminata", "1990-03-14", "Active", "P");
-        let d = run(&[uin_query()], &[item("1-1", RequestStatus::Succ, vec![r])]).unwrap();
+        let d = run(&[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::PossibleMatch);
         assert!(d.explanation.contains("given name differs"), "{}", d.explanation);
     }
@@ -580,8 +513,7 @@ mod tests {
         let mut a = applicant();
         a.given_name = Some("  AMÍNA ".into());
         let r = record("4567890123", "Amina", "1990-03-14", "Active", "P");
-        let items = [item("1-1", RequestStatus::Succ, vec![r])];
-        let d = decide(&a, &[uin_query()], &[Some(&items[0])]).unwrap();
+        let d = decide(&a, &[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::ConfirmedMatch);
     }
 
@@ -591,12 +523,8 @@ mod tests {
         let twin2 = record("222", "Amina", "1990-03-14", "Active", "P2");
         let d = run(
             &[uin_query(), demo_query()],
-            &[
-                item("1-1", RequestStatus::Succ, vec![]),
-                item("1-2", RequestStatus::Succ, vec![twin1, twin2]),
-            ],
-        )
-        .unwrap();
+            &[answer(vec![]), answer(vec![twin1, twin2])],
+        );
         assert_eq!(d.result, MatchResult::PossibleMatch);
         assert_eq!(d.candidates.len(), 2);
         assert!(
@@ -612,7 +540,7 @@ mod tests {
         let r = parse_record(&json!({"member": {"demographic_info": {"person": {
             "identifier_type": "NID", "identifier_value": "555", "name": {"given_name": "Amina", "surname": "Diallo"}}},
             "programme_identifier": {"programme": {"programme_identifier": "P"}, "enrolment_status": "Active"}}}));
-        let d = run(&[uin_query()], &[item("1-1", RequestStatus::Succ, vec![r])]).unwrap();
+        let d = run(&[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::PossibleMatch);
         assert!(d.explanation.contains("carrying NID 555 instead"), "{}", d.explanation);
     }
@@ -622,14 +550,7 @@ mod tests {
         let a = record("4567890123", "Amina", "1990-03-14", "Active", "P1");
         let b = record("4567890123", "Amina", "1990-03-14", "Graduated", "P2");
         let c = record("4567890123", "Amina", "1990-03-14", "Active", "P1");
-        let d = run(
-            &[uin_query(), demo_query()],
-            &[
-                item("1-1", RequestStatus::Succ, vec![a, b]),
-                item("1-2", RequestStatus::Succ, vec![c]),
-            ],
-        )
-        .unwrap();
+        let d = run(&[uin_query(), demo_query()], &[answer(vec![a, b]), answer(vec![c])]);
         assert_eq!(d.candidates.len(), 1, "{:#?}", d.candidates);
         assert_eq!(d.candidates[0].found_by, FoundBy::Identifier);
         assert_eq!(d.candidates[0].programmes.len(), 2);
@@ -643,17 +564,38 @@ mod tests {
     #[test]
     fn unreadable_status_is_not_active() {
         let r = record("4567890123", "Amina", "1990-03-14", "Paused", "P");
-        let d = run(&[uin_query()], &[item("1-1", RequestStatus::Succ, vec![r])]).unwrap();
+        let d = run(&[uin_query()], &[answer(vec![r])]);
         assert_eq!(d.result, MatchResult::PossibleMatch);
         assert!(d.candidates[0].reasons.iter().any(|r| r.contains("Paused")));
     }
 
     #[test]
-    fn truncated_answers_say_so() {
+    fn more_records_than_shown_is_possible_even_when_one_confirms() {
         let r = record("4567890123", "Amina", "1990-03-14", "Active", "P");
-        let mut i = item("1-1", RequestStatus::Succ, vec![r]);
-        i.total_count = Some(3);
-        let d = run(&[uin_query()], &[i]).unwrap();
+        let mut a = answer(vec![r]);
+        a.total_count = Some(3);
+        a.not_fetched = 2;
+        let d = run(&[uin_query()], &[a]);
+        assert_eq!(d.result, MatchResult::PossibleMatch, "{}", d.explanation);
+        assert!(d.explanation.contains("more records than shown"), "{}", d.explanation);
         assert!(d.explanation.contains("2 more record(s)"), "{}", d.explanation);
+        assert!(
+            d.explanation.contains("UIN 4567890123 is enrolled and Active"),
+            "{}",
+            d.explanation
+        );
+    }
+
+    #[test]
+    fn unfetched_records_are_never_no_match() {
+        // The limit was reached on the demographic search; nothing of the
+        // identifier search was fetched at all.
+        let mut uin = answer(vec![]);
+        uin.total_count = Some(40);
+        uin.not_fetched = 40;
+        let twin = record("111", "Amina", "1990-03-14", "Active", "P1");
+        let d = run(&[uin_query(), demo_query()], &[uin, answer(vec![twin])]);
+        assert_eq!(d.result, MatchResult::PossibleMatch, "{}", d.explanation);
+        assert!(d.explanation.contains("40 more record(s)"), "{}", d.explanation);
     }
 }

@@ -9,7 +9,8 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::plan::{self, CHECK_PAGE_SIZE};
+use super::collect::{self, Collection, PAGE_SIZE, Search, SearchAnswer};
+use super::plan;
 use super::rules::{self, CheckFailure, Decision};
 use crate::dci::client::{ClientConfig, OAuthConfig, Reply, ReplyTrust, Secret, SignatureCheck};
 use crate::dci::enrolled::{EnrolledOutcome, EnrolledRequest};
@@ -18,7 +19,7 @@ use crate::dci::search::{DEFAULT_LOCALE, Query, RequestStatus, SearchCriteria, S
 use crate::dci::{DciClient, DciError, KeyLookup, Signer};
 use crate::domain::{
     ApplicantSnapshot, BeneficiaryRecord, CheckCompletion, CheckQuery, DataSource, IdType, MatchCandidate, QueryKind,
-    Registrant,
+    Registrant, ReplyHeader, is_unencrypted_url,
 };
 
 /// Everything needed to talk to one data source.
@@ -151,20 +152,22 @@ impl IbrService {
         &self.source
     }
 
-    /// Runs many checks in one DCI message. An error here concerns the whole
-    /// message (the engine retries or fails every check in it); a check whose
-    /// own searches failed gets its own `CheckFailure`.
+    /// Runs many checks in one DCI message (and the page requests their
+    /// answers need). An error here concerns the whole message (the engine
+    /// retries or fails every check in it); a check whose own searches have
+    /// no full answer gets its own `CheckFailure`.
     pub async fn run_checks(&self, transaction_id: &str, checks: &[PlannedCheck]) -> Result<BatchOutcome, DciError> {
-        let items: Vec<SearchRequestItem> = checks.iter().flat_map(|c| c.queries.iter().map(search_item)).collect();
-        let reply = self.client.search(transaction_id, items).await?;
-        if let Some(theirs) = reply.outcome.transaction_id.as_deref()
-            && theirs != transaction_id
-        {
-            return Err(DciError::Malformed(format!(
-                "the reply answers transaction {theirs}, not ours ({transaction_id})"
-            )));
-        }
-        let results = checks.iter().map(|c| (c.check_id, complete(c, &reply))).collect();
+        let searches: Vec<Vec<Search>> = checks
+            .iter()
+            .map(|c| c.queries.iter().map(search_of).collect())
+            .collect();
+        let collection = self.collect(transaction_id, &searches).await?;
+        let header = reply_header(&collection);
+        let results = checks
+            .iter()
+            .zip(&collection.answers)
+            .map(|(c, answers)| (c.check_id, self.complete(c, answers, &collection, &header)))
+            .collect();
         Ok(BatchOutcome {
             transaction_id: transaction_id.to_string(),
             results,
@@ -188,39 +191,90 @@ impl IbrService {
             .collect();
         let applicant = plan::snapshot(registrant);
         let transaction_id = new_transaction_id();
-        let items: Vec<SearchRequestItem> = queries.iter().map(search_item).collect();
-        let reply = self.client.search(&transaction_id, items).await?;
-        let answers: Vec<Option<&crate::dci::search::SearchItemOutcome>> =
-            queries.iter().map(|q| reply.outcome.item(&q.reference_id)).collect();
-        let decision = rules::decide(&applicant, &queries, &answers)?;
+        let searches = vec![queries.iter().map(search_of).collect()];
+        let collection = self.collect(&transaction_id, &searches).await?;
+        let answers = full_answers(&collection.answers[0])?;
+        let decision = rules::decide(&applicant, &queries, &answers);
+        let first = &collection.replies[0];
         Ok(DuplicationVerdict {
             decision,
-            signature: reply.signature,
+            signature: first.signature.clone(),
             transaction_id,
-            correlation_id: reply.outcome.correlation_id,
+            correlation_id: first.outcome.correlation_id.clone(),
         })
     }
 
-    /// The records the registry holds under one identifier. A rejected or
-    /// unfinished search is an error.
-    pub async fn search_beneficiary(&self, id_type: &IdType, value: &str) -> Result<Vec<BeneficiaryRecord>, IbrError> {
-        let reply = self.search_one(Query::id(id_type.as_str(), value)).await?;
-        let item = reply.outcome.items.into_iter().next().ok_or_else(|| {
+    /// The records the registry holds under one identifier, every page (up
+    /// to the data source's limit; [`SearchAnswer::not_fetched`] says how many
+    /// more it holds). A rejected, unfinished or incomplete search is an error.
+    pub async fn search_beneficiary(&self, id_type: &IdType, value: &str) -> Result<SearchAnswer, IbrError> {
+        let search = Search {
+            item: search_item(
+                format!("ref-{}", uuid::Uuid::new_v4().simple()),
+                Query::id(id_type.as_str(), value),
+            ),
+            what: format!("{id_type} {value}"),
+        };
+        let collection = self.collect(&new_transaction_id(), &[vec![search]]).await?;
+        let answer = collection.answers.into_iter().flatten().next().ok_or_else(|| {
             IbrError::Dci(DciError::Malformed(
                 "the registry answered with no search result".into(),
             ))
         })?;
-        match item.status {
-            RequestStatus::Succ => Ok(item.records),
-            RequestStatus::Rjct => Err(IbrError::Check(format!(
-                "the registry rejected the search for {id_type} {value}: {}",
-                crate::dci::error::reason_text(&item.status_reason_code, &item.status_reason_message)
-            ))),
-            other => Err(IbrError::Check(format!(
-                "the registry's answer for {id_type} {value} is {}, not a final result",
-                other.describe()
-            ))),
+        Ok(answer?)
+    }
+
+    async fn collect(&self, transaction_id: &str, searches: &[Vec<Search>]) -> Result<Collection, DciError> {
+        collect::collect(
+            &self.client,
+            transaction_id,
+            searches,
+            self.source.limits.max_records_per_check,
+        )
+        .await
+    }
+
+    /// Applies the rules to one check's part of a batch's replies.
+    fn complete(
+        &self,
+        check: &PlannedCheck,
+        answers: &[Result<SearchAnswer, CheckFailure>],
+        collection: &Collection,
+        header: &ReplyHeader,
+    ) -> Result<CheckCompletion, CheckFailure> {
+        let answers = full_answers(answers)?;
+        let decision = rules::decide(&check.applicant, &check.queries, &answers);
+        let first = &collection.replies[0];
+        let mut explanation = decision.explanation;
+        if !first.signature.is_verified() {
+            explanation.push_str(" The reply was not signed by a trusted sender (allowed for this test data source).");
         }
+        if self.sent_unencrypted() {
+            explanation.push_str(" Sent without encryption: this data source uses plain http:// to another computer.");
+        }
+        // The records as received are kept once, in the reply excerpt; the
+        // candidates keep what was read from them.
+        let candidates = decision
+            .candidates
+            .into_iter()
+            .map(|c| MatchCandidate { raw: Value::Null, ..c })
+            .collect();
+        Ok(CheckCompletion {
+            result: decision.result,
+            matched_programs: decision.matched_programs,
+            explanation,
+            signature_note: first.signature.describe(),
+            transaction_id: first.transaction_id.clone(),
+            correlation_id: first.outcome.correlation_id.clone(),
+            candidates,
+            reply_excerpt: excerpt(check, collection),
+            reply_header: header.clone(),
+        })
+    }
+
+    /// Whether this source's requests travel in clear over a network.
+    fn sent_unencrypted(&self) -> bool {
+        is_unencrypted_url(&self.source.base_url) || self.source.auth_url.as_deref().is_some_and(is_unencrypted_url)
     }
 
     /// Whether the holder of an identifier is enrolled, asked of
@@ -269,8 +323,17 @@ impl IbrService {
             }
             Err(e) => return Err(e.into()),
         };
-        let records = self.search_beneficiary(id_type, value).await?;
-        Ok(status_from_records(records, "search", Some(fallback_note)))
+        let answer = self.search_beneficiary(id_type, value).await?;
+        let note = if answer.not_fetched > 0 {
+            format!(
+                "{fallback_note}; the registry holds {} more record(s) than the {} fetched",
+                answer.not_fetched,
+                answer.records.len()
+            )
+        } else {
+            fallback_note
+        };
+        Ok(status_from_records(answer.records, "search", Some(note)))
     }
 
     /// Gets a token (when the source uses OAuth2) and makes a harmless search
@@ -293,12 +356,7 @@ impl IbrService {
     }
 
     async fn search_one(&self, query: Query) -> Result<Reply<SearchOutcome>, DciError> {
-        let item = SearchRequestItem {
-            reference_id: format!("ref-{}", uuid::Uuid::new_v4().simple()),
-            timestamp: timestamp(Utc::now()),
-            search_criteria: criteria(query),
-            locale: Some(DEFAULT_LOCALE.to_string()),
-        };
+        let item = search_item(format!("ref-{}", uuid::Uuid::new_v4().simple()), query);
         self.client.search(&new_transaction_id(), vec![item]).await
     }
 }
@@ -331,12 +389,22 @@ pub fn new_transaction_id() -> String {
 fn criteria(query: Query) -> SearchCriteria {
     let mut c = SearchCriteria::ibr(query);
     if let Some(p) = c.pagination.as_mut() {
-        p.page_size = CHECK_PAGE_SIZE;
+        p.page_size = PAGE_SIZE;
     }
     c
 }
 
-fn search_item(q: &CheckQuery) -> SearchRequestItem {
+fn search_item(reference_id: String, query: Query) -> SearchRequestItem {
+    SearchRequestItem {
+        reference_id,
+        timestamp: timestamp(Utc::now()),
+        search_criteria: criteria(query),
+        locale: Some(DEFAULT_LOCALE.to_string()),
+    }
+}
+
+/// The search a check's query sends, page 1.
+fn search_of(q: &CheckQuery) -> Search {
     let query = match &q.kind {
         QueryKind::Identifier { id_type, value } => Query::id(id_type.as_str(), value),
         QueryKind::Demographic {
@@ -345,70 +413,73 @@ fn search_item(q: &CheckQuery) -> SearchRequestItem {
             birth_date,
         } => Query::demographic(given_name, surname, &birth_date.to_string()),
     };
-    SearchRequestItem {
-        reference_id: q.reference_id.clone(),
-        timestamp: timestamp(Utc::now()),
-        search_criteria: criteria(query),
-        locale: Some(DEFAULT_LOCALE.to_string()),
+    Search {
+        item: search_item(q.reference_id.clone(), query),
+        what: q.kind.describe(),
     }
 }
 
-/// Applies the rules to one check's part of a batch reply.
-fn complete(check: &PlannedCheck, reply: &Reply<SearchOutcome>) -> Result<CheckCompletion, CheckFailure> {
-    let answers: Vec<Option<&crate::dci::search::SearchItemOutcome>> = check
-        .queries
-        .iter()
-        .map(|q| reply.outcome.item(&q.reference_id))
-        .collect();
-    let decision = rules::decide(&check.applicant, &check.queries, &answers)?;
-    let signature_note = reply.signature.describe();
-    let mut explanation = decision.explanation;
-    if !reply.signature.is_verified() {
-        explanation.push_str(" The reply was not signed by a trusted sender (allowed for this test data source).");
-    }
-    // The records as received are kept once, in the reply excerpt; the
-    // candidates keep what was read from them.
-    let candidates = decision
-        .candidates
-        .into_iter()
-        .map(|c| MatchCandidate { raw: Value::Null, ..c })
-        .collect();
-    Ok(CheckCompletion {
-        result: decision.result,
-        matched_programs: decision.matched_programs,
-        explanation,
-        signature_note,
-        transaction_id: reply.transaction_id.clone(),
-        correlation_id: reply.outcome.correlation_id.clone(),
-        candidates,
-        reply_excerpt: excerpt(check, reply),
-    })
+/// Every search's full answer, or the first reason one has none (rule 1).
+fn full_answers(answers: &[Result<SearchAnswer, CheckFailure>]) -> Result<Vec<SearchAnswer>, CheckFailure> {
+    answers.iter().cloned().collect()
 }
 
-/// The header and the items that answered this check, as JSON text.
-fn excerpt(check: &PlannedCheck, reply: &Reply<SearchOutcome>) -> String {
+/// The first reply's header and signature, as the store keeps them.
+fn reply_header(collection: &Collection) -> ReplyHeader {
+    let first = &collection.replies[0];
+    let header = serde_json::to_value(&first.received.header).unwrap_or(Value::Null);
+    ReplyHeader::capped(
+        first.outcome.transaction_id.as_deref(),
+        &header,
+        first.received.signature.as_deref(),
+    )
+}
+
+/// The items of every reply that answered this check (its searches and
+/// their pages), as JSON text; the header is kept apart, once per message.
+fn excerpt(check: &PlannedCheck, collection: &Collection) -> String {
     let refs: Vec<&str> = check.queries.iter().map(|q| q.reference_id.as_str()).collect();
-    let items: Vec<Value> = reply
-        .received
-        .message
-        .get("search_response")
-        .map(|v| crate::dci::tolerant::list_of(Some(v)))
-        .unwrap_or_default()
-        .into_iter()
+    let answers_this_check = |reference: &str| {
+        refs.iter().any(|r| {
+            reference == *r
+                || reference
+                    .strip_prefix(*r)
+                    .and_then(|rest| rest.strip_prefix(".p"))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    let items: Vec<Value> = collection
+        .replies
+        .iter()
+        .flat_map(|reply| {
+            reply
+                .received
+                .message
+                .get("search_response")
+                .map(|v| crate::dci::tolerant::list_of(Some(v)))
+                .unwrap_or_default()
+        })
         .filter(|i| {
             i.get("reference_id")
                 .and_then(crate::dci::tolerant::string_of)
-                .is_some_and(|r| refs.contains(&r.as_str()))
+                .is_some_and(|r| answers_this_check(&r))
         })
         .cloned()
         .collect();
-    let header = serde_json::to_value(&reply.received.header).unwrap_or(Value::Null);
-    json!({
-        "signature": reply.received.signature,
-        "header": header,
-        "transaction_id": reply.outcome.transaction_id,
-        "correlation_id": reply.outcome.correlation_id,
+    let first = &collection.replies[0];
+    let mut excerpt = json!({
+        "transaction_id": first.outcome.transaction_id,
+        "correlation_id": first.outcome.correlation_id,
         "search_response": items,
-    })
-    .to_string()
+    });
+    if collection.replies.len() > 1 {
+        excerpt["page_messages"] = json!(
+            collection
+                .replies
+                .iter()
+                .map(|r| r.message_id.clone())
+                .collect::<Vec<_>>()
+        );
+    }
+    excerpt.to_string()
 }

@@ -23,7 +23,8 @@ use super::codec::{
 };
 use super::{Result, Store, StoreError, audit, registrants, sources};
 use crate::domain::{
-    ApplicantSnapshot, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck, normalize_name,
+    ApplicantSnapshot, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck, ReplyHeader,
+    normalize_name,
 };
 
 /// The columns [`check_from_row`] reads, in table order.
@@ -125,16 +126,20 @@ impl Store {
     /// result, candidates, reply excerpt and an audit line. Returns false, and
     /// writes nothing, when the check is not `checking` (already recorded).
     pub fn complete_check(&self, id: i64, done: &CheckCompletion, actor: &str) -> Result<bool> {
-        let now = super::codec::now();
-        self.write(|tx| complete_one(tx, id, done, actor, now))
+        Ok(self
+            .complete_checks(std::slice::from_ref(&(id, done.clone())), actor)?
+            .first()
+            .copied()
+            .unwrap_or(false))
     }
 
     /// [`Store::complete_check`] for a whole batch, in one transaction.
     pub fn complete_checks(&self, done: &[(i64, CheckCompletion)], actor: &str) -> Result<Vec<bool>> {
         let now = super::codec::now();
         self.write(|tx| {
+            let mut headers = HeaderRows::default();
             done.iter()
-                .map(|(id, d)| complete_one(tx, *id, d, actor, now))
+                .map(|(id, d)| complete_one(tx, *id, d, &mut headers, actor, now))
                 .collect()
         })
     }
@@ -256,11 +261,23 @@ impl Store {
         })
     }
 
-    /// The part of the registry's reply that answered this check.
+    /// The part of the registry's reply that answered this check: the
+    /// message's signature and header (stored once per message), then the
+    /// items that answered the check, as one JSON object.
     pub fn reply_excerpt(&self, check_id: i64) -> Result<Option<String>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT excerpt FROM check_replies WHERE check_id = ?1")?;
-            Ok(stmt.query_row([check_id], |r| r.get(0)).optional()?)
+            let mut stmt = c.prepare_cached(
+                "SELECT r.excerpt, h.header, h.signature FROM check_replies r \
+                 LEFT JOIN reply_headers h ON h.id = r.reply_header_id WHERE r.check_id = ?1",
+            )?;
+            let row: Option<(String, Option<String>, Option<String>)> = stmt
+                .query_row([check_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            Ok(row.map(|(excerpt, header, signature)| match header {
+                // Checks completed before version 6 keep the header in the excerpt.
+                None => excerpt,
+                Some(header) => joined_excerpt(&excerpt, &header, signature.as_deref()),
+            }))
         })
     }
 
@@ -376,6 +393,24 @@ pub(super) fn insert_check_row(
     Ok(id)
 }
 
+/// `{"signature", "header", …items}` from the parts the store keeps apart.
+fn joined_excerpt(excerpt: &str, header: &str, signature: Option<&str>) -> String {
+    use serde_json::{Map, Value};
+    let mut out = Map::new();
+    out.insert(
+        "signature".into(),
+        signature.map_or(Value::Null, |s| Value::String(s.into())),
+    );
+    out.insert("header".into(), serde_json::from_str(header).unwrap_or(Value::Null));
+    match serde_json::from_str::<Value>(excerpt) {
+        Ok(Value::Object(rest)) => out.extend(rest),
+        _ => {
+            out.insert("excerpt".into(), Value::String(excerpt.into()));
+        }
+    }
+    Value::Object(out).to_string()
+}
+
 /// `<check id>-<seq>`, seq from 1: unique, and the same on every attempt.
 pub(super) fn reference_id(check_id: i64, seq: i64) -> String {
     format!("{check_id}-{seq}")
@@ -399,7 +434,45 @@ pub(super) fn index_name_words(c: &Connection, check_id: i64, name_search: &str)
     Ok(())
 }
 
-fn complete_one(c: &Connection, id: i64, done: &CheckCompletion, actor: &str, now: DateTime<Utc>) -> Result<bool> {
+/// The reply headers a transaction has stored: the checks of one message
+/// share its header, one row rather than one each.
+#[derive(Default)]
+struct HeaderRows(Vec<(ReplyHeader, i64)>);
+
+impl HeaderRows {
+    fn row_of(&mut self, c: &Connection, h: &ReplyHeader, now: DateTime<Utc>) -> Result<i64> {
+        if let Some((_, row)) = self.0.iter().find(|(stored, _)| stored == h) {
+            return Ok(*row);
+        }
+        let row = insert_reply_header(c, h, now)?;
+        self.0.push((h.clone(), row));
+        Ok(row)
+    }
+}
+
+/// Stores a reply's header and signature (already capped, see
+/// [`ReplyHeader::capped`]); a header that is not JSON is stored as `null`.
+fn insert_reply_header(c: &Connection, h: &ReplyHeader, now: DateTime<Utc>) -> Result<i64> {
+    let header = if serde_json::from_str::<serde_json::Value>(&h.header).is_ok() {
+        h.header.as_str()
+    } else {
+        "null"
+    };
+    c.prepare_cached(
+        "INSERT INTO reply_headers (received_at, transaction_id, header, signature) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![Ts(now), h.transaction_id, header, h.signature])?;
+    Ok(c.last_insert_rowid())
+}
+
+fn complete_one(
+    c: &Connection,
+    id: i64,
+    done: &CheckCompletion,
+    headers: &mut HeaderRows,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let mut stmt = c.prepare_cached(
         "UPDATE duplication_checks SET state = 'completed', result = ?2, matched_programs = ?3, explanation = ?4, \
          signature_note = ?5, transaction_id = ?6, correlation_id = ?7, finished_at = ?8, error_kind = NULL, \
@@ -421,8 +494,9 @@ fn complete_one(c: &Connection, id: i64, done: &CheckCompletion, actor: &str, no
         return Ok(false);
     }
     insert_candidates(c, id, &done.candidates)?;
-    c.prepare_cached("INSERT INTO check_replies (check_id, excerpt) VALUES (?1, ?2)")?
-        .execute(params![id, done.reply_excerpt])?;
+    let header_id = headers.row_of(c, &done.reply_header, now)?;
+    c.prepare_cached("INSERT INTO check_replies (check_id, excerpt, reply_header_id) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, done.reply_excerpt, header_id])?;
     let details = to_json(&json!({
         "result": done.result.as_str(),
         "transaction_id": done.transaction_id,
@@ -641,7 +715,8 @@ mod tests {
                     raw: serde_json::json!({"member": {"id": 1}}),
                 })
                 .collect(),
-            reply_excerpt: r#"{"header":{}}"#.into(),
+            reply_excerpt: r#"{"search_response":[]}"#.into(),
+            reply_header: ReplyHeader::capped(Some("txn-1"), &serde_json::json!({"status": "succ"}), Some("sig")),
         }
     }
 
@@ -812,7 +887,12 @@ mod tests {
         assert!(c.finished_at.is_some());
         assert_eq!(c.next_attempt_at, None);
         assert_eq!(store.candidates(id).ok(), Some(done.candidates.clone()));
-        assert_eq!(store.reply_excerpt(id).ok().flatten(), Some(done.reply_excerpt.clone()));
+        let excerpt: serde_json::Value =
+            serde_json::from_str(&store.reply_excerpt(id).ok().flatten().expect("excerpt")).expect("JSON");
+        assert_eq!(
+            excerpt,
+            serde_json::json!({"signature": "sig", "header": {"status": "succ"}, "search_response": []})
+        );
 
         let audit_before = store.audit_for_check(id).map(|a| a.len()).ok();
         let again = completion(MatchResult::ConfirmedMatch, 3);
@@ -939,6 +1019,30 @@ mod tests {
         assert!(ids.iter().all(|&id| state(&store, id) == Some(CheckState::Ready)));
         assert_eq!(store.audit_for_check(ids[0]).map(|a| a.len()).ok(), Some(2));
         assert_eq!(store.recover_interrupted("system").ok(), Some(0));
+    }
+
+    #[test]
+    fn the_checks_of_one_message_share_its_header() {
+        let (store, source, ids) = setup(3);
+        store.claim_due_checks(source.id, later(), 10).expect("claim");
+        let mut other = completion(MatchResult::NoMatch, 0);
+        other.reply_header = ReplyHeader::capped(Some("txn-2"), &serde_json::json!({"status": "succ"}), None);
+        let done = vec![
+            (ids[0], completion(MatchResult::NoMatch, 0)),
+            (ids[1], completion(MatchResult::NoMatch, 0)),
+            (ids[2], other),
+        ];
+        assert_eq!(store.complete_checks(&done, "system").expect("complete"), [true; 3]);
+        let rows: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM reply_headers", [], |r| r.get(0))?))
+            .expect("count");
+        assert_eq!(rows, 2, "one header row per message");
+        // A check that is not running writes nothing, not even a header.
+        assert!(!store.complete_check(ids[0], &done[0].1, "system").expect("again"));
+        let rows: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM reply_headers", [], |r| r.get(0))?))
+            .expect("count");
+        assert_eq!(rows, 2);
     }
 
     #[test]

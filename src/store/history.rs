@@ -591,6 +591,7 @@ mod tests {
                 correlation_id: None,
                 candidates: vec![],
                 reply_excerpt: "{}".into(),
+                reply_header: Default::default(),
             };
             assert!(store.complete_check(*id, &done, "system").unwrap_or(false));
         }

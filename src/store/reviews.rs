@@ -333,6 +333,7 @@ mod tests {
             correlation_id: None,
             candidates: Vec::new(),
             reply_excerpt: "{}".into(),
+            reply_header: Default::default(),
         };
         assert!(store.complete_check(c.id, &done, "system").unwrap());
         c.id
