@@ -37,6 +37,12 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Default time allowed to open a connection: an unreachable registry
 /// should be noticed long before the whole request times out.
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+/// Largest reply read when the data source does not say (32 MiB).
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = crate::domain::ReplyLimits::DEFAULT_MAX_REPLY_BYTES;
+/// Largest token-endpoint or JWKS reply read: both are small documents.
+pub const MAX_SMALL_REPLY_BYTES: u64 = 1024 * 1024;
+/// Same-origin redirects followed before giving up.
+const MAX_REDIRECTS: usize = 5;
 
 /// A secret string that never shows itself in `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -104,6 +110,10 @@ pub struct ClientConfig {
     /// Signs our requests, when the office has a key.
     pub signer: Option<Signer>,
     pub trust: ReplyTrust,
+    /// Largest reply body read; a larger one is an error, never cut.
+    pub max_reply_bytes: u64,
+    /// Longest signature validity (`expires - created`) accepted.
+    pub max_signature_lifetime_secs: i64,
 }
 
 impl ClientConfig {
@@ -119,6 +129,8 @@ impl ClientConfig {
             receiver_id: None,
             signer: None,
             trust,
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
+            max_signature_lifetime_secs: i64::from(crate::domain::ReplyLimits::DEFAULT_MAX_SIGNATURE_LIFETIME_SECS),
         }
     }
 
@@ -198,12 +210,7 @@ impl fmt::Debug for DciClient {
 
 impl DciClient {
     pub fn new(config: ClientConfig) -> Result<DciClient, DciError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("ibr-desk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| DciError::Config(format!("cannot create the HTTP client: {e}")))?;
+        let http = http_client(config.timeout, config.connect_timeout)?;
         Ok(DciClient {
             http,
             config,
@@ -231,6 +238,9 @@ impl DciClient {
         let (received, signature, message_id) = self
             .exchange("sync/search", action::SEARCH, total, &message, &["search_response"])
             .await?;
+        if let Some(h) = &received.header {
+            final_answer(h)?;
+        }
         let outcome = SearchOutcome::from_message(&received.message)?;
         let mut warnings = base_warnings(&received, &signature, transaction_id, outcome.transaction_id.as_deref());
         for item in &outcome.items {
@@ -365,7 +375,7 @@ impl DciClient {
             }
             let resp = req.send().await.map_err(|e| DciError::from_reqwest(&e, &url))?;
             let status = resp.status();
-            let text = resp.text().await.map_err(|e| DciError::from_reqwest(&e, &url))?;
+            let text = read_body(resp, &url, self.config.max_reply_bytes).await?;
             if status == StatusCode::UNAUTHORIZED && token.is_some() && !fresh_token && !is_signature_refusal(&text) {
                 tracing::info!(url, "registry refused the cached token; fetching a new one");
                 *self.token.lock().await = None;
@@ -427,6 +437,103 @@ impl DciClient {
         *cached = Some(token);
         Ok(Some(value))
     }
+}
+
+/// The HTTP client every request goes through: bounded in time, following
+/// redirects only within the origin it was sent to.
+fn http_client(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client, DciError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::custom(same_origin_redirects))
+        .user_agent(concat!("ibr-desk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| DciError::Config(format!("cannot create the HTTP client: {e}")))
+}
+
+/// Follows a redirect only to the origin the request was sent to (same
+/// scheme, host and port — so never from https to http): credentials, tokens
+/// and applicants' data go to the registry a person configured, nowhere else.
+fn same_origin_redirects(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let refusal = match attempt.previous().first() {
+        None => None,
+        Some(first) => {
+            let next = attempt.url();
+            if next.origin() != first.origin() {
+                Some(format!(
+                    "{} answered with a redirect to {}{}",
+                    first.origin().ascii_serialization(),
+                    next.origin().ascii_serialization(),
+                    if first.scheme() == "https" && next.scheme() != "https" {
+                        " (from an encrypted connection to an unencrypted one)"
+                    } else {
+                        " (another server)"
+                    }
+                ))
+            } else if attempt.previous().len() > MAX_REDIRECTS {
+                Some(format!(
+                    "more than {MAX_REDIRECTS} redirects within {}",
+                    first.origin().ascii_serialization()
+                ))
+            } else {
+                None
+            }
+        }
+    };
+    match refusal {
+        Some(why) => attempt.error(why),
+        None => attempt.follow(),
+    }
+}
+
+/// Reads a reply body, refusing one larger than `max_bytes` (as announced,
+/// or as it arrives), so a registry cannot fill the memory.
+async fn read_body(mut resp: reqwest::Response, url: &str, max_bytes: u64) -> Result<String, DciError> {
+    let too_large = |detail: String| DciError::TooLarge {
+        limit_bytes: max_bytes,
+        detail,
+    };
+    if let Some(announced) = resp.content_length()
+        && announced > max_bytes
+    {
+        return Err(too_large(format!("it announces {announced} bytes")));
+    }
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| DciError::from_reqwest(&e, url))? {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > max_bytes {
+            return Err(too_large(format!("more than {max_bytes} bytes arrived")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|e| {
+        DciError::Malformed(format!(
+            "the reply is not UTF-8 text (invalid byte at {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// A sync search reply must be final: header status `succ` and every item
+/// completed. `rcvd`/`pdng` (or an unknown status) is not a result.
+fn final_answer(h: &super::envelope::MsgCallbackHeader) -> Result<(), DciError> {
+    if h.status != RequestStatus::Succ {
+        return Err(DciError::NotFinal(format!(
+            "its header status is {}{}",
+            h.status.describe(),
+            h.status_reason_message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        )));
+    }
+    if let (Some(total), Some(done)) = (h.total_count, h.completed_count)
+        && done < total
+    {
+        return Err(DciError::NotFinal(format!(
+            "its header says {done} of {total} item(s) are completed"
+        )));
+    }
+    Ok(())
 }
 
 /// The warnings every reply can earn.
@@ -520,7 +627,7 @@ async fn fetch_token(http: &reqwest::Client, auth: &OAuthConfig) -> Result<Cache
         .await
         .map_err(|e| DciError::from_reqwest(&e, url))?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| DciError::from_reqwest(&e, url))?;
+    let text = read_body(resp, url, MAX_SMALL_REPLY_BYTES).await?;
     if !status.is_success() {
         let detail = HttpErrorBody::read(&text)
             .map(|b| b.summary())
@@ -560,10 +667,7 @@ fn httpdate_now() -> String {
 
 /// Fetches a JWKS document (a sender's published keys).
 pub async fn fetch_jwks(url: &str, timeout: Duration) -> Result<Jwks, DciError> {
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| DciError::Config(e.to_string()))?;
+    let http = http_client(timeout, timeout.min(Duration::from_secs(DEFAULT_CONNECT_TIMEOUT_SECS)))?;
     let resp = http
         .get(url)
         .header(ACCEPT, "application/json")
@@ -571,7 +675,7 @@ pub async fn fetch_jwks(url: &str, timeout: Duration) -> Result<Jwks, DciError> 
         .await
         .map_err(|e| DciError::from_reqwest(&e, url))?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| DciError::from_reqwest(&e, url))?;
+    let text = read_body(resp, url, MAX_SMALL_REPLY_BYTES).await?;
     if !status.is_success() {
         return Err(DciError::Http {
             status: status.as_u16(),

@@ -36,6 +36,22 @@ pub enum DciError {
     /// Our own configuration cannot work (a bad URL, a missing setting).
     #[error("the data source is not configured correctly: {0}")]
     Config(String),
+    /// The secure connection could not be made: the certificate is not
+    /// trusted, expired or for another host, or the server does not speak
+    /// TLS. Retrying would not help; a person must look.
+    #[error("no secure connection to the registry: {0}")]
+    Tls(String),
+    /// The registry tried to send the request elsewhere (another origin, or
+    /// from https to http): credentials and applicants' data never follow.
+    #[error("the registry tried to redirect the request elsewhere, which IBR Desk refuses: {0}")]
+    Redirect(String),
+    /// The reply is larger than the data source allows.
+    #[error("the registry's reply is larger than the {} this data source accepts{}", size_text(*limit_bytes), detail_suffix(detail))]
+    TooLarge { limit_bytes: u64, detail: String },
+    /// The reply is not final (header status `rcvd`/`pdng`, or fewer items
+    /// completed than sent): not a result.
+    #[error("the registry's reply is not a final answer: {0}")]
+    NotFinal(String),
 }
 
 fn detail_suffix(detail: &str) -> String {
@@ -43,6 +59,19 @@ fn detail_suffix(detail: &str) -> String {
         String::new()
     } else {
         format!(": {detail}")
+    }
+}
+
+/// `64 KiB`, `32 MiB`: a size as a person reads it.
+pub fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -82,13 +111,21 @@ impl DciError {
             DciError::Signature(_) => "signature",
             DciError::Rejected { .. } => "rejected",
             DciError::Config(_) => "config",
+            DciError::Tls(_) => "tls",
+            DciError::Redirect(_) => "redirect",
+            DciError::TooLarge { .. } => "too_large",
+            DciError::NotFinal(_) => "incomplete",
         }
     }
 
     pub(crate) fn from_reqwest(e: &reqwest::Error, what: &str) -> DciError {
         // `without_url` keeps query strings (never secrets here, but still) out of messages.
         let detail = format!("{what}: {}", error_chain(e));
-        if e.is_timeout() {
+        if e.is_redirect() {
+            DciError::Redirect(detail)
+        } else if let Some(tls) = tls_failure(e) {
+            DciError::Tls(format!("{what}: {tls}"))
+        } else if e.is_timeout() {
             DciError::Timeout(detail)
         } else if e.is_connect() || e.is_request() || e.is_body() {
             DciError::Unreachable(detail)
@@ -98,6 +135,49 @@ impl DciError {
             DciError::Unreachable(detail)
         }
     }
+}
+
+/// The TLS error somewhere in the causes of a request error, in words.
+/// `std::io::Error` hides the error it wraps from `source()` (it returns that
+/// error's own source), so each I/O error is opened with `get_ref`.
+fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(describe_tls(t));
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+        {
+            if let Some(t) = inner.downcast_ref::<rustls::Error>() {
+                return Some(describe_tls(t));
+            }
+            if let Some(found) = tls_failure(inner) {
+                return Some(found);
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn describe_tls(e: &rustls::Error) -> String {
+    use rustls::{CertificateError, Error};
+    let what = match e {
+        Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. }) => {
+            "the registry's certificate has expired"
+        }
+        Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => "the registry's certificate is for another host name",
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "the registry's certificate is not signed by an authority this computer trusts"
+        }
+        Error::InvalidCertificate(_) => "the registry's certificate is not valid",
+        Error::InvalidMessage(_) => "the server did not answer in TLS (is the URL's https:// right?)",
+        _ => "the TLS handshake failed",
+    };
+    format!("{what} ({e})")
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").

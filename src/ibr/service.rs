@@ -109,6 +109,19 @@ pub struct IbrService {
 impl IbrService {
     pub fn new(conn: SourceConnection) -> Result<IbrService, IbrError> {
         let source = conn.source;
+        // Sources saved before unencrypted http needed a choice are held to it too.
+        let unencrypted = [Some(&source.base_url), source.auth_url.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|u| is_unencrypted_url(u));
+        if let Some(u) = unencrypted
+            && !source.insecure_http
+        {
+            return Err(IbrError::Config(format!(
+                "{u} uses http:// to another computer, so client secrets and applicants' data would travel \
+                 unencrypted; use https://, or allow unencrypted http for this data source (test labs only)"
+            )));
+        }
         let base_url = Url::parse(&source.base_url)
             .map_err(|e| IbrError::Config(format!("base URL {:?}: {e}", source.base_url)))?;
         let mut config = ClientConfig::new(
@@ -121,6 +134,8 @@ impl IbrService {
         );
         config.path_prefix = source.path_prefix.clone();
         config.timeout = conn.timeout;
+        config.max_reply_bytes = source.limits.max_reply_bytes;
+        config.max_signature_lifetime_secs = i64::from(source.limits.max_signature_lifetime_secs);
         config.signer = conn.office_signer;
         if let Some(auth_url) = &source.auth_url {
             let token_url =

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod cli;
+pub mod hostile;
 
 use std::sync::Arc;
 use std::time::Duration;
