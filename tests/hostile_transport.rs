@@ -32,7 +32,10 @@ fn a_redirect_to_another_origin_is_refused_and_said() {
     let source = office.add_hostile(&h, |_| {});
     let c = office.check_amina(source.id);
     assert_failed(&c, "redirect", &format!("redirect to {}", elsewhere.base_url()));
-    assert!(elsewhere.seen.lock().unwrap().is_empty(), "nothing reached the other server");
+    assert!(
+        elsewhere.seen.lock().unwrap().is_empty(),
+        "nothing reached the other server"
+    );
 }
 
 #[test]
@@ -66,7 +69,10 @@ fn a_registry_that_does_not_speak_tls_fails_with_the_reason_not_as_offline() {
     let c = office.check_amina(source.id);
     assert_failed(&c, "tls", "did not answer in TLS");
     assert!(
-        c.error_message.as_deref().unwrap_or_default().starts_with("no secure connection"),
+        c.error_message
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("no secure connection"),
         "{:?}",
         c.error_message
     );
@@ -97,7 +103,10 @@ fn with_token_endpoint(token: impl Fn() -> Answer + Send + Sync + 'static) -> ib
 #[test]
 fn a_refused_token_fails_the_check_with_the_reason() {
     let c = with_token_endpoint(|| {
-        Answer::json(401, json!({"error": "invalid_client", "error_description": "unknown client"}))
+        Answer::json(
+            401,
+            json!({"error": "invalid_client", "error_description": "unknown client"}),
+        )
     });
     assert_failed(&c, "auth", "refused client ID \"office-7\"");
     assert!(!c.error_message.unwrap_or_default().contains("s3cret"));

@@ -99,6 +99,8 @@ fn emit_status(shared: &Shared, source: &DataSource, outcome: Result<(), String>
 
 /// Runs one batch and records its outcome.
 pub(super) async fn run(shared: &Arc<Shared>, source_id: i64, checks: Vec<DuplicationCheck>) {
+    #[cfg(test)]
+    super::guard::failpoint::hit(&checks);
     let source = match shared
         .blocking(move |s| s.store.data_source(source_id).map_err(|e| e.to_string()))
         .await

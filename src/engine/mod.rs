@@ -17,6 +17,7 @@ mod batch;
 pub mod command;
 pub mod demo;
 pub mod event;
+mod guard;
 pub mod requests;
 pub mod retry;
 pub mod roster;

@@ -162,9 +162,7 @@ async fn dispatch(shared: &Arc<Shared>) -> usize {
             if claimed.is_empty() {
                 break;
             }
-            if let Ok(mut m) = shared.in_flight.lock() {
-                *m.entry(source_id).or_insert(0) += 1;
-            }
+            let slot = super::guard::BatchSlot::take(shared, source_id);
             for c in &claimed {
                 shared.hub.emit(Event::CheckChanged {
                     check_id: c.id,
@@ -174,16 +172,7 @@ async fn dispatch(shared: &Arc<Shared>) -> usize {
                 });
             }
             started += 1;
-            let s = shared.clone();
-            tokio::spawn(async move {
-                batch::run(&s, source_id, claimed).await;
-                if let Ok(mut m) = s.in_flight.lock()
-                    && let Some(n) = m.get_mut(&source_id)
-                {
-                    *n = n.saturating_sub(1);
-                }
-                s.wake.notify_one();
-            });
+            tokio::spawn(super::guard::run(slot, claimed));
         }
     }
     started
