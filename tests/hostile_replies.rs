@@ -297,3 +297,62 @@ fn a_reply_larger_than_the_source_allows_is_refused() {
     );
     assert_failed(&c, "too_large", "larger than the 64 KiB");
 }
+
+#[test]
+fn ibr_desk_search_fetches_every_page_and_says_when_it_shows_only_part() {
+    let rt = SandboxRuntime::new();
+    let h = hostile::start(&rt.0, |seen: &Seen| {
+        let items = seen
+            .searches()
+            .iter()
+            .map(|(reference, page)| {
+                let start = (page - 1) * 50;
+                let records: Vec<Value> = (start..(start + 50).min(120))
+                    .map(|i| record(&format!("7{i:09}"), "Amina", "Diallo", "1990-03-14", "Active"))
+                    .collect();
+                let mut item = succ_item(reference, records, 120);
+                item["pagination"]["page_number"] = json!(page);
+                item
+            })
+            .collect();
+        Answer::signed(seen, search_message(seen, items))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = dir.path().join("jwks.json");
+    let key = ibr_desk::dci::Jwks {
+        keys: vec![hostile::hostile_key().public_key().to_jwk(&hostile::hostile_kid())],
+    };
+    std::fs::write(&jwks, serde_json::to_string(&key).unwrap()).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "search".to_string(),
+            "--base-url".into(),
+            h.base_url(),
+            "--jwks".into(),
+            jwks.to_string_lossy().into_owned(),
+            "--given-name".into(),
+            "Amina".into(),
+            "--surname".into(),
+            "Diallo".into(),
+            "--birth-date".into(),
+            "1990-03-14".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ibr-desk"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let all = run(&[]);
+    assert!(all.contains("120 record(s) of 120"), "{all}");
+    assert!(all.contains("records from 3 page(s)"), "{all}");
+    assert!(!all.contains("only part shown"), "{all}");
+    let part = run(&["--max-records", "70"]);
+    assert!(part.contains("70 record(s) of 120"), "{part}");
+    assert!(part.contains("only part shown: 70 of the 120 record(s)"), "{part}");
+    let json: Value = serde_json::from_str(&run(&["--max-records", "70", "--json"])).unwrap();
+    assert_eq!(json["items"][0]["records"].as_array().unwrap().len(), 70);
+    assert!(json["warnings"].to_string().contains("only part shown"));
+}

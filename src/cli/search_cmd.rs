@@ -13,9 +13,11 @@ use clap::Args;
 use url::Url;
 
 use crate::dci::client::{ClientConfig, DEFAULT_TIMEOUT_SECS, OAuthConfig, ReplyTrust, Secret, fetch_jwks};
+use crate::dci::search::SearchOutcome;
 use crate::dci::search::{DEFAULT_LOCALE, Query, SearchCriteria, SearchRequestItem};
-use crate::dci::{DciClient, Jwks, PrivateKey, Signer};
+use crate::dci::{DciClient, Jwks, PrivateKey, Reply, Signer};
 use crate::domain::IdType;
+use crate::ibr::collect::{Search, continue_from};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -65,6 +67,10 @@ pub struct SearchArgs {
     /// Seconds to wait for the registry.
     #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS)]
     pub timeout_secs: u64,
+    /// Most records fetched, all pages together; the output says when the
+    /// registry holds more.
+    #[arg(long, default_value_t = crate::domain::ReplyLimits::DEFAULT_MAX_RECORDS_PER_CHECK)]
+    pub max_records: u32,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -130,14 +136,19 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
             config.signer = Some(Signer::new(PrivateKey::from_pem(&pem)?, &args.sender_id, key_id));
         }
         let client = DciClient::new(config)?;
+        let mut criteria = SearchCriteria::ibr(query);
+        if let Some(p) = criteria.pagination.as_mut() {
+            p.page_size = crate::ibr::collect::PAGE_SIZE;
+        }
         let item = SearchRequestItem {
             reference_id: format!("ref-{}", uuid::Uuid::new_v4().simple()),
             timestamp: crate::dci::envelope::timestamp(Utc::now()),
-            search_criteria: SearchCriteria::ibr(query),
+            search_criteria: criteria,
             locale: Some(DEFAULT_LOCALE.to_string()),
         };
         let transaction_id = format!("txn-{}", uuid::Uuid::new_v4().simple());
-        let reply = client.search(&transaction_id, vec![item]).await?;
+        let reply = client.search(&transaction_id, vec![item.clone()]).await?;
+        let reply = with_every_page(&client, &transaction_id, item, reply, args.max_records).await?;
         if args.json {
             println!(
                 "{}",
@@ -148,6 +159,74 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         }
         Ok(super::EXIT_OK)
     })
+}
+
+/// The reply with the records of every page the registry holds (up to
+/// `max_records`), and a warning when only part is shown. A reply that
+/// does not answer our transaction, or whose item is not a full `succ`
+/// answer, is shown as it came: its warnings say why it cannot be trusted.
+async fn with_every_page(
+    client: &DciClient,
+    transaction_id: &str,
+    item: SearchRequestItem,
+    reply: Reply<SearchOutcome>,
+    max_records: u32,
+) -> anyhow::Result<Reply<SearchOutcome>> {
+    let reference = item.reference_id.clone();
+    let more_held = reply
+        .outcome
+        .items_for(&reference)
+        .first()
+        .is_some_and(|i| i.total_count.is_some_and(|t| t > i.records.len() as u64));
+    if !more_held {
+        return Ok(reply);
+    }
+    if reply.outcome.transaction_id.as_deref() != Some(transaction_id) {
+        let mut reply = reply;
+        reply.warnings.push(
+            "only part shown: the registry holds more records, but further pages were not asked for because the \
+             reply does not answer our transaction"
+                .into(),
+        );
+        return Ok(reply);
+    }
+    let searches = vec![vec![Search {
+        item,
+        what: "this search".into(),
+    }]];
+    let mut first = reply.clone();
+    let collection = continue_from(client, transaction_id, &searches, reply, max_records).await?;
+    let Some(answer) = collection.answers.into_iter().flatten().next() else {
+        return Ok(first);
+    };
+    match answer {
+        Ok(answer) => {
+            if let Some(it) = first
+                .outcome
+                .items
+                .iter_mut()
+                .find(|i| i.reference_id.as_deref() == Some(reference.as_str()))
+            {
+                it.records = answer.records.clone();
+            }
+            first.warnings.push(format!(
+                "records from {} page(s) shown together (page size {})",
+                answer.pages,
+                crate::ibr::collect::PAGE_SIZE
+            ));
+            if answer.not_fetched > 0 {
+                first.warnings.push(format!(
+                    "only part shown: {} of the {} record(s) the registry holds (--max-records {max_records})",
+                    answer.records.len(),
+                    answer.records.len() as u64 + answer.not_fetched
+                ));
+            }
+        }
+        Err(failure) => first
+            .warnings
+            .push(format!("the pages after the first: {}", failure.message)),
+    }
+    Ok(first)
 }
 
 /// The keys replies are checked against: the file or URL given, else the

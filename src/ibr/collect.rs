@@ -105,6 +105,23 @@ pub async fn collect(
         .collect();
     let first: Vec<SearchRequestItem> = searches.iter().map(|(_, s)| s.item.clone()).collect();
     let reply = client.search(transaction_id, first).await?;
+    continue_from(client, transaction_id, checks, reply, max_records_per_check).await
+}
+
+/// [`collect`] after its first message: reads `reply` (the answer to every
+/// search's page 1, sent as one message) and fetches the pages it needs.
+pub async fn continue_from(
+    client: &DciClient,
+    transaction_id: &str,
+    checks: &[Vec<Search>],
+    reply: Reply<SearchOutcome>,
+    max_records_per_check: u32,
+) -> Result<Collection, DciError> {
+    let searches: Vec<(usize, &Search)> = checks
+        .iter()
+        .enumerate()
+        .flat_map(|(c, list)| list.iter().map(move |s| (c, s)))
+        .collect();
     ours(&reply, transaction_id)?;
     let mut progress: Vec<Progress> = searches.iter().map(|(_, s)| first_page(&reply.outcome, s)).collect();
     let mut replies = vec![reply];
