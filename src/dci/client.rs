@@ -8,6 +8,10 @@
 //! against the trusted keys. It does not decide what a reply means for a
 //! duplication check: that is `ibr`'s job.
 
+// Registry replies flow through here: no byte slicing of their text, no
+// arithmetic that can overflow on their numbers.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -656,7 +660,9 @@ async fn fetch_token(http: &reqwest::Client, auth: &OAuthConfig) -> Result<Cache
     let usable = lifetime.saturating_sub(TOKEN_REFRESH_MARGIN_SECS.min(lifetime / 2));
     Ok(CachedToken {
         access_token: Secret::new(access_token),
-        renew_at: Instant::now() + Duration::from_secs(usable),
+        renew_at: Instant::now()
+            .checked_add(Duration::from_secs(usable))
+            .unwrap_or_else(Instant::now),
     })
 }
 

@@ -5,6 +5,10 @@
 //! once. Messages are sentences a field officer can act on, with the
 //! technical detail after a colon. They never contain a client secret.
 
+// Registry replies flow through here: no byte slicing of their text, no
+// arithmetic that can overflow on their numbers.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use super::signature::SignatureError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -66,9 +70,9 @@ fn detail_suffix(detail: &str) -> String {
 pub fn size_text(bytes: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes % KIB == 0 {
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
         format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} bytes")

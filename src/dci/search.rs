@@ -6,6 +6,10 @@
 //! [`SearchOutcome`] is what a client reads, tolerant of the variants
 //! registries send but never turning a reply it cannot read into "no records".
 
+// Registry replies flow through here: no byte slicing of their text, no
+// arithmetic that can overflow on their numbers.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -327,7 +331,7 @@ impl SearchOutcome {
             if !item.is_object() {
                 return Err(DciError::Malformed(format!(
                     "search_response item {} is not an object",
-                    i + 1
+                    i.saturating_add(1)
                 )));
             }
             let status = item
@@ -338,7 +342,7 @@ impl SearchOutcome {
             let (records_value, payload_missing) = records_of(item.get("data"));
             let payload_missing = payload_missing.filter(|_| status == RequestStatus::Succ);
             let records = parse_records(records_value)
-                .map_err(|e| DciError::Malformed(format!("search_response item {}: {e}", i + 1)))?;
+                .map_err(|e| DciError::Malformed(format!("search_response item {}: {e}", i.saturating_add(1))))?;
             let pagination = item.get("pagination");
             let page = |k: &str| pagination.and_then(|p| p.get(k)).and_then(count_of);
             out.push(SearchItemOutcome {

@@ -21,6 +21,10 @@
 //! Every reply must answer our transaction (`transaction_id` present and
 //! ours): a signed reply to another transaction could be replayed.
 
+// Registry replies flow through here: no byte slicing of their text, no
+// arithmetic that can overflow on their numbers.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use std::collections::HashMap;
 
 use super::rules::CheckFailure;

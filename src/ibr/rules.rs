@@ -16,6 +16,10 @@
 //! Records are grouped into candidates (registries send one record per
 //! enrolment), so one person enrolled in three programmes is one candidate.
 
+// Registry replies flow through here: no byte slicing of their text, no
+// arithmetic that can overflow on their numbers.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use std::collections::BTreeSet;
 
 use super::collect::SearchAnswer;
@@ -246,7 +250,15 @@ fn group_candidates(
     groups
         .into_iter()
         .enumerate()
-        .map(|(i, g)| assess(i as u32 + 1, applicant, g.found_by, g.asked.as_ref(), &g.records))
+        .map(|(i, g)| {
+            assess(
+                u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1),
+                applicant,
+                g.found_by,
+                g.asked.as_ref(),
+                &g.records,
+            )
+        })
         .collect()
 }
 

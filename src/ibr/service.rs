@@ -2,6 +2,10 @@
 //! `check_duplication`, `search_beneficiary`, `get_enrollment_status` —
 //! plus the batch form the engine uses, on top of one `DciClient`.
 
+// Registry replies flow through here: no byte slicing of their text, no
+// arithmetic that can overflow on their numbers.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,7 +204,7 @@ impl IbrService {
             .into_iter()
             .enumerate()
             .map(|(i, kind)| CheckQuery {
-                reference_id: format!("adhoc-{}-{}", uuid::Uuid::new_v4().simple(), i + 1),
+                reference_id: format!("adhoc-{}-{}", uuid::Uuid::new_v4().simple(), i.saturating_add(1)),
                 kind,
             })
             .collect();
