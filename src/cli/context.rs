@@ -36,6 +36,19 @@ impl Context {
         })
     }
 
+    /// The officer recorded in the audit log: the window's setting, else
+    /// `IBR_DESK_OFFICER`, else the login name.
+    pub fn actor(&self) -> String {
+        self.store
+            .setting(crate::engine::requests::SETTING_OFFICER_NAME)
+            .ok()
+            .flatten()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| std::env::var("IBR_DESK_OFFICER").ok())
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "officer".into())
+    }
+
     /// Starts the engine on this context's store.
     pub fn engine(&self) -> anyhow::Result<Engine> {
         let actor = std::env::var("IBR_DESK_OFFICER")
