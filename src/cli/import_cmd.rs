@@ -34,7 +34,8 @@ pub struct ImportArgs {
     /// Why the office searches: application, recertification, new_household_member or other.
     #[arg(long, default_value = "application", value_parser = parse_reason)]
     pub reason: SearchReason,
-    /// Where to write the rejected rows (default: FILE with .rejected.csv, beside it).
+    /// Where to write the rejected rows (default: FILE with .rejected.csv, beside it; when that folder cannot
+    /// be written, the data directory's rejected/ folder).
     #[arg(long, value_name = "FILE")]
     pub rejected: Option<PathBuf>,
     #[arg(long)]
@@ -106,6 +107,7 @@ pub fn run(ctx: &Context, a: ImportArgs) -> anyhow::Result<u8> {
                 "queued": summary.queued,
                 "blank_rows": summary.blank_rows,
                 "rejected_file": rejected_file,
+                "rejected_file_in_data_dir": summary.rejected_file_in_data_dir,
                 "reasons": summary
                     .reasons
                     .iter()
@@ -132,6 +134,13 @@ pub fn run(ctx: &Context, a: ImportArgs) -> anyhow::Result<u8> {
             "  {} check(s) queued against “{}”: `ibr-desk queue run` runs them (the window runs them by itself).",
             summary.queued,
             inline(&summary.data_source_name)
+        );
+    }
+    if summary.rejected_file_in_data_dir {
+        say!(
+            "  The folder of {} cannot be written (read-only?), so the rejected rows are in IBR Desk's data \
+             folder instead.",
+            inline(&a.file.display().to_string())
         );
     }
     if let Some(f) = &rejected_file {

@@ -599,6 +599,13 @@ impl ImportScreen {
                 }
                 if let Some(f) = &s.rejected_file {
                     ui.add_space(theme::SPACING);
+                    if s.rejected_file_in_data_dir {
+                        warning(
+                            ui,
+                            "The roster's folder cannot be written (read-only?), so the rejected rows are in IBR \
+                             Desk's data folder instead.",
+                        );
+                    }
                     ui.label(format!(
                         "Rejected rows ({}), each with its row number and reason:",
                         s.reasons_text()
