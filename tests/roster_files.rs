@@ -4,6 +4,8 @@
 //! rejected rows — imported again exactly as they were written once fixed,
 //! and written to the data directory when the roster's folder is read-only.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -236,57 +238,13 @@ fn the_export_and_the_rejected_file_are_readable_by_their_owner_only() {
     assert_eq!((mode(&out), mode(&rejected)), (0o600, 0o600));
 }
 
-/// A folder this process cannot write, root included: permissions 0555, and
-/// for root (whom permissions do not bind) the immutable attribute. Undone
-/// when dropped. `None` when this system cannot make one (say, root on a
-/// file system without `chattr`).
-#[cfg(unix)]
-struct ReadOnlyFolder(PathBuf);
-
-#[cfg(unix)]
-impl ReadOnlyFolder {
-    fn make(dir: &Path) -> Option<ReadOnlyFolder> {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-        let guard = ReadOnlyFolder(dir.to_path_buf());
-        if guard.writable() {
-            let _ = std::process::Command::new("chattr").arg("+i").arg(dir).status();
-            if guard.writable() {
-                return None;
-            }
-        }
-        Some(guard)
-    }
-
-    fn writable(&self) -> bool {
-        let probe = self.0.join(".probe");
-        let ok = std::fs::write(&probe, b"").is_ok();
-        let _ = std::fs::remove_file(&probe);
-        ok
-    }
-}
-
-#[cfg(unix)]
-impl Drop for ReadOnlyFolder {
-    fn drop(&mut self) {
-        use std::os::unix::fs::PermissionsExt as _;
-        let _ = std::process::Command::new("chattr")
-            .arg("-i")
-            .arg(&self.0)
-            .stderr(std::process::Stdio::null())
-            .status();
-        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
-    }
-}
-
 #[cfg(unix)]
 #[test]
 fn from_a_read_only_folder_the_rejected_rows_go_to_the_data_directory() {
     let o = Office::new();
     let roster = o.file("usb/may roster.csv", ROSTER);
     let usb = roster.parent().unwrap().to_path_buf();
-    let Some(_read_only) = ReadOnlyFolder::make(&usb) else {
-        eprintln!("skipped: this system cannot make a folder read-only for this process (root without chattr)");
+    let Some(_read_only) = common::read_only::ReadOnlyFolder::make(&usb) else {
         return;
     };
     let first = o.import(&roster);

@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod cli;
+#[cfg(unix)]
+pub mod read_only;
 
 use std::sync::Arc;
 use std::time::Duration;
