@@ -180,7 +180,12 @@ impl Office {
                 ..ibr_desk::domain::NewDataSource::ibr(&format!("Sandbox {}", h.addr().port()), &h.base_url())
             })
             .unwrap();
-        self.secrets.set(&source.secret_key(), DEMO_CLIENT_SECRET).unwrap();
+        self.secrets
+            .set(
+                &source.secret_key(&self.store.installation_id().unwrap()),
+                DEMO_CLIENT_SECRET,
+            )
+            .unwrap();
         self.trust_sandbox(h);
         source
     }
