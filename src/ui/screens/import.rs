@@ -436,7 +436,8 @@ impl ImportScreen {
             ui.label(
                 RichText::new(format!(
                     "{refused} of these row(s) will be rejected and written, with the reason, to a file beside the \
-                     roster. Every other row is imported."
+                     roster (in IBR Desk's data folder when the roster's folder is read-only). Every other row is \
+                     imported."
                 ))
                 .weak(),
             );
