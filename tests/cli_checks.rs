@@ -243,6 +243,21 @@ fn an_imported_roster_runs_with_queue_run_and_exports_masked() {
     rt.stop(h);
 }
 
+/// Puts every queued check's next attempt an hour ahead, as a long outage's
+/// back-off would (the engine's own back-off is seconds at most, too short
+/// to tell "runs now" from "ran when its time came").
+fn back_off_for_an_hour(dir: &std::path::Path) {
+    let db = rusqlite::Connection::open(dir.join("ibr-desk.sqlite3")).unwrap();
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let n = db
+        .execute(
+            "UPDATE duplication_checks SET next_attempt_at = ?1 WHERE state = 'ready'",
+            [later],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
 #[test]
 fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
     let rt = SandboxRuntime::new();
@@ -266,12 +281,31 @@ fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
         ],
     );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let check_id = json(&o)["id"].as_i64().unwrap();
     assert_eq!(json(&o)["state"], "ready");
 
+    // Still down: the summary names the check, its data source and why.
+    back_off_for_an_hour(dir.path());
     let o = run(dir.path(), &["queue", "run", "--json"]);
     assert_eq!(o.status.code(), Some(3), "still unreachable: {}", text(&o));
-    assert_eq!(json(&o)["still_queued"], 1);
+    let v = json(&o);
+    assert_eq!(v["still_queued"], 1, "{v:#}");
+    assert_eq!(v["made_due_now"], 1, "the backed-off check was tried at once: {v:#}");
+    let waiting = &v["not_answered"][0];
+    assert_eq!(waiting["check_id"], check_id, "{v:#}");
+    assert_eq!(waiting["data_source"], "Sandbox");
+    assert_eq!(waiting["error_kind"], "unreachable", "{v:#}");
+    assert!(!waiting["error"].as_str().unwrap().is_empty(), "{v:#}");
+    let o = run(dir.path(), &["queue", "run"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains(&format!("check {check_id} (Sandbox)")) && said.contains("stay queued"),
+        "{said}"
+    );
 
+    // Back, with the check's next attempt an hour away: `queue run` runs it now.
+    back_off_for_an_hour(dir.path());
     let back =
         rt.0.block_on(ibr_desk::sandbox::start_with_population(
             SandboxConfig {
@@ -282,18 +316,15 @@ fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
             population,
         ))
         .unwrap();
-    // The queued check waits for its next attempt time (seconds at most).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let o = run(dir.path(), &["queue", "run", "--json"]);
-        let v = json(&o);
-        if v["still_queued"] == 0 {
-            assert_eq!(o.status.code(), Some(0));
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the queue never drained: {v:#}");
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
+    let o = run(dir.path(), &["queue", "run", "--json"]);
+    let v = json(&o);
+    assert_eq!(o.status.code(), Some(0), "{v:#}");
+    assert_eq!(
+        (v["completed"].as_u64(), v["still_queued"].as_u64()),
+        (Some(1), Some(0)),
+        "{v:#}"
+    );
+    assert_eq!(v["not_answered"], serde_json::json!([]));
     let done = json(&run(dir.path(), &["history", "--state", "completed", "--json"]));
     assert_eq!(done["total"], 1);
     rt.stop(back);

@@ -165,3 +165,36 @@ fn columns_map_by_hand_and_errors_are_sentences() {
         text(&o)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn from_a_read_only_folder_the_rejected_rows_go_to_the_data_directory_and_the_summary_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    add_source(&d, "National IBR");
+    let usb = dir.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    let roster = usb.join("roster.csv");
+    std::fs::write(&roster, ROSTER).unwrap();
+    let Some(_read_only) = common::read_only::ReadOnlyFolder::make(&usb) else {
+        return;
+    };
+    let o = run(&d, &["import", roster.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = json(&o);
+    assert_eq!(s["rejected_file_in_data_dir"], true, "{s}");
+    let rejected = Path::new(s["rejected_file"].as_str().expect("a rejected file")).to_path_buf();
+    assert_eq!(rejected.parent(), Some(d.join("rejected").as_path()), "{s}");
+    assert!(std::fs::read_to_string(&rejected).unwrap().contains("27/03/1984"));
+
+    let o = run(&d, &["import", roster.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("cannot be written (read-only?)"), "{t}");
+    let second = std::fs::read_dir(d.join("rejected"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p != &rejected)
+        .expect("the second import's own file");
+    assert!(t.contains(&second.display().to_string()), "the summary names it: {t}");
+}

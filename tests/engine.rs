@@ -258,7 +258,13 @@ fn a_refused_secret_fails_with_an_auth_error() {
     let h = rt.start(SandboxConfig::default());
     let office = Office::new();
     let source = office.add_sandbox(&h, false);
-    office.secrets.set(&source.secret_key(), "not-the-secret").unwrap();
+    office
+        .secrets
+        .set(
+            &source.secret_key(&office.store.installation_id().unwrap()),
+            "not-the-secret",
+        )
+        .unwrap();
     let c = office.wait_final(office.submit(source.id, applicant("A", "B", None, &[(IdType::Uin, "1234567890")])));
     assert_eq!(c.state, CheckState::Failed);
     assert_eq!(c.error_kind.as_deref(), Some("auth"));

@@ -94,7 +94,10 @@ fn with_token_endpoint(token: impl Fn() -> Answer + Send + Sync + 'static) -> ib
         s.auth_url = Some(token_url);
         s.client_id = Some("office-7".into());
     });
-    office.secrets.set(&source.secret_key(), "s3cret").unwrap();
+    office
+        .secrets
+        .set(&source.secret_key(&office.store.installation_id().unwrap()), "s3cret")
+        .unwrap();
     let c = office.check_amina(source.id);
     std::mem::forget(rt);
     c

@@ -94,3 +94,29 @@ fn entries_are_shared_between_stores() {
     assert_eq!(outcome, Ok(Some("shared-secret".to_owned())));
     assert_eq!(reader.get(&key), Ok(None));
 }
+
+/// Entry names carry the installation ID (`<uuid>/data-source-7-client-secret`): the Secret
+/// Service accepts them, and two installations' entries for the same data source stay apart.
+#[test]
+#[ignore = "needs a Secret Service (gnome-keyring under dbus-run-session); .ci/run starts one"]
+fn two_installations_keep_separate_entries() {
+    use ibr_desk::domain::{InstallationId, SecretEntry, secret_key_for};
+    let store = store();
+    let entry = SecretEntry::ClientSecret { data_source_id: 7 };
+    // Fresh random installations: no real entry has these names.
+    let (a, b) = (InstallationId::generate(), InstallationId::generate());
+    let (key_a, key_b) = (secret_key_for(&a, entry), secret_key_for(&b, entry));
+    let outcome = store
+        .set(&key_a, "secret of installation a")
+        .and_then(|()| store.set(&key_b, "secret of installation b"))
+        .and_then(|()| Ok((store.get(&key_a)?, store.get(&key_b)?)));
+    let _ = store.delete(&key_a);
+    let _ = store.delete(&key_b);
+    assert_eq!(
+        outcome,
+        Ok((
+            Some("secret of installation a".to_owned()),
+            Some("secret of installation b".to_owned())
+        ))
+    );
+}

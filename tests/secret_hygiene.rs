@@ -62,7 +62,10 @@ fn the_secret_is_nowhere_after_a_full_run() {
     });
     let office = Office::new();
     let source = office.add_sandbox(&h, false);
-    office.secrets.set(&source.secret_key(), SECRET).unwrap();
+    office
+        .secrets
+        .set(&source.secret_key(&office.store.installation_id().unwrap()), SECRET)
+        .unwrap();
     let s = h.population().samples();
     let p = h
         .population()
@@ -95,7 +98,10 @@ fn the_secret_is_nowhere_after_a_full_run() {
     }
     // A wrong secret: the failure is recorded, without either secret in it.
     let wrong = format!("{SECRET}-but-wrong");
-    office.secrets.set(&source.secret_key(), &wrong).unwrap();
+    office
+        .secrets
+        .set(&source.secret_key(&office.store.installation_id().unwrap()), &wrong)
+        .unwrap();
     office.engine().send(ibr_desk::engine::Command::ReloadConfig);
     let failed = office.wait_final(office.submit(source.id, applicant("A", "B", None, &[(IdType::Uin, "1234567890")])));
     assert_eq!(failed.state, CheckState::Failed);

@@ -165,3 +165,35 @@ fn the_checks_screen_exports_what_its_filters_show() {
     assert!(text.contains("8000000001") && !text.contains("8000000002"), "{text}");
     assert_eq!(*dialogs.suggested.lock().unwrap(), ["ibr-desk-checks.csv"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn from_a_read_only_folder_the_summary_says_where_the_rejected_rows_are() {
+    let mut desk = Desk::open();
+    desk.wait_for_label("Run sample checks on the demo registry");
+    let usb = tempfile::tempdir().unwrap();
+    let roster = usb.path().join("june.csv");
+    std::fs::write(
+        &roster,
+        "given_name,surname,birth_date,id_type,id_value\nZoë,Núñez,1990-04-12,UIN,7100000001\nKofi,Mensah,27/03/1984,UIN,7100000002\n",
+    )
+    .unwrap();
+    let Some(_read_only) = common::read_only::ReadOnlyFolder::make(usb.path()) else {
+        return;
+    };
+    let dialogs = Arc::new(Dialogs::default());
+    *dialogs.roster.lock().unwrap() = Some(roster.clone());
+    set_file_dialogs(&desk.harness.ctx, dialogs);
+
+    desk.harness.state_mut().show_screen(Screen::Import);
+    desk.click("Choose file…");
+    desk.wait_for_label("rejected: The birth date \"27/03/1984\"");
+    desk.click("Start import");
+    desk.wait_for_label("Import finished");
+    assert!(has(&desk.harness, "The roster's folder cannot be written (read-only?)"));
+    let r = desk.store.rosters(1).unwrap().remove(0);
+    let rejected = PathBuf::from(r.rejected_file.expect("a rejected file"));
+    assert_eq!(rejected.parent(), Some(desk.dir.path().join("rejected").as_path()));
+    assert!(has(&desk.harness, &rejected.display().to_string()), "the file is named");
+    assert!(std::fs::read_to_string(&rejected).unwrap().contains("27/03/1984"));
+}

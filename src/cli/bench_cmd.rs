@@ -140,7 +140,7 @@ fn bench_checks(count: usize, population: usize, batch: usize, in_flight: usize)
         client_id: Some(DEMO_CLIENT_ID.to_string()),
         ..NewDataSource::ibr("Bench sandbox", &handle.base_url())
     })?;
-    secrets.set(&source.secret_key(), DEMO_CLIENT_SECRET)?;
+    secrets.set(&source.secret_key(&store.installation_id()?), DEMO_CLIENT_SECRET)?;
     let sandbox_key = crate::dci::PublicKey::from_jwk(&handle.jwks().keys[0])?.to_pem();
     store.insert_sender(&NewIbrSender {
         name: "Bench sandbox".into(),

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::config_cmd::ApplicantArgs;
 use super::context::Context;
+use super::output::{inline, print_text, say, say_err};
 use crate::domain::{CheckFilter, CheckState, DuplicationCheck, MatchResult, SearchReason};
 use crate::engine::{CheckSubject, Command, Event};
 
@@ -152,42 +153,45 @@ fn badge(c: &DuplicationCheck) -> String {
     }
 }
 
+/// The check in lines a person reads. Names and identifiers (typed, or from
+/// a roster file), explanations, errors and candidates (from the registry)
+/// are [`inline`]d: none can add a line or act on the terminal.
 fn check_text(c: &DuplicationCheck, ctx: &Context) -> String {
     let mut s = format!(
         "Check {}: {} — {} ({} {}) against {}\n",
         c.id,
         badge(c),
-        c.applicant.display_name(),
-        c.identifier_type,
-        c.identifier_value,
-        c.data_source_name
+        inline(&c.applicant.display_name()),
+        inline(&c.identifier_type.to_string()),
+        inline(&c.identifier_value),
+        inline(&c.data_source_name)
     );
     if let Some(e) = &c.explanation {
-        s.push_str(&format!("  {e}\n"));
+        s.push_str(&format!("  {}\n", inline(e)));
     }
     if !c.matched_programs.is_empty() {
-        s.push_str(&format!("  Programmes: {}\n", c.matched_programs.join("; ")));
+        s.push_str(&format!("  Programmes: {}\n", inline(&c.matched_programs.join("; "))));
     }
     if let Some(e) = &c.error_message {
-        s.push_str(&format!("  Error: {e}\n"));
+        s.push_str(&format!("  Error: {}\n", inline(e)));
     }
     for cand in ctx.store.candidates(c.id).unwrap_or_default() {
         let ids: Vec<String> = cand.identifiers.iter().map(ToString::to_string).collect();
         s.push_str(&format!(
             "  Candidate {}: {}, born {}, {}{}\n",
             cand.rank,
-            cand.name,
-            cand.birth_date.as_deref().unwrap_or("?"),
-            ids.join(", "),
+            inline(&cand.name),
+            inline(cand.birth_date.as_deref().unwrap_or("?")),
+            inline(&ids.join(", ")),
             if cand.confirms {
                 " — confirms".to_string()
             } else {
-                format!(" — {}", cand.reasons.join("; "))
+                format!(" — {}", inline(&cand.reasons.join("; ")))
             }
         ));
     }
     if let Some(sig) = &c.signature_note {
-        s.push_str(&format!("  Reply {sig}\n"));
+        s.push_str(&format!("  Reply {}\n", inline(sig)));
     }
     s
 }
@@ -196,7 +200,7 @@ fn print_check(c: &DuplicationCheck, ctx: &Context, json: bool) -> anyhow::Resul
     if json {
         println!("{}", serde_json::to_string_pretty(&check_json(c, ctx))?);
     } else {
-        print!("{}", check_text(c, ctx));
+        print_text(&check_text(c, ctx));
     }
     Ok(())
 }
@@ -231,7 +235,7 @@ pub fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<u8> {
                     if matches!(c.error_kind.as_deref(), Some("unreachable" | "timeout")) {
                         print_check(&c, ctx, a.json)?;
                         if !a.json {
-                            println!(
+                            say!(
                                 "The registry is unreachable: the check stays queued. `ibr-desk queue run` runs it later."
                             );
                         }
@@ -246,7 +250,7 @@ pub fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<u8> {
                 let c = ctx.store.check(id)?.context("the check disappeared")?;
                 print_check(&c, ctx, a.json)?;
                 if !a.json {
-                    println!("No outcome within {} s: the check stays queued.", a.wait_secs);
+                    say!("No outcome within {} s: the check stays queued.", a.wait_secs);
                 }
                 engine.shutdown(Duration::from_secs(1));
                 return Ok(EXIT_QUEUED);
@@ -263,14 +267,37 @@ pub fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// Most checks `queue run` names in its text summary (`--json` names up to
+/// [`QUEUE_LIST_JSON`]); both give the total.
+const QUEUE_LIST_TEXT: usize = 20;
+const QUEUE_LIST_JSON: u32 = 1_000;
+
+/// Why a queued check did not run: its last error, or why it was not sent.
+fn waiting_reason(c: &DuplicationCheck, ctx: &Context) -> String {
+    if let Some(e) = &c.error_message {
+        return e.clone();
+    }
+    match c.data_source_id.map(|id| ctx.store.data_source(id)) {
+        Some(Ok(Some(s))) if !s.active => "not sent: the data source is paused".to_string(),
+        Some(Ok(None)) | None => "not sent: the data source was removed".to_string(),
+        _ => "not sent yet".to_string(),
+    }
+}
+
+/// Runs every queued check now — those waiting out a back-off too — waits
+/// until the engine is idle, and names what the registry did not answer.
+/// Exit 0 when the queue is empty, [`EXIT_QUEUED`] when checks stay queued.
 pub fn queue(ctx: &Context, cmd: QueueCommand) -> anyhow::Result<u8> {
     let QueueCommand::Run { json } = cmd;
     let before = ctx.store.queue_counts()?;
+    // Before the engine starts, so that its first look at the queue finds them due.
+    let made_due = ctx.store.make_queued_checks_due(&ctx.actor())?;
     let engine = ctx.engine()?;
     let events = engine.subscribe(None);
     engine.send(Command::RunDue);
     let started = Instant::now();
-    let (mut completed, mut failed, mut requeued) = (0usize, 0usize, 0usize);
+    let (mut completed, mut requeued) = (0usize, 0usize);
+    let mut failed_ids = Vec::new();
     let mut by_result = std::collections::BTreeMap::<&'static str, usize>::new();
     loop {
         match events.recv() {
@@ -283,12 +310,13 @@ pub fn queue(ctx: &Context, cmd: QueueCommand) -> anyhow::Result<u8> {
                 *by_result.entry(r.as_str()).or_default() += 1;
             }
             Ok(Event::CheckChanged {
+                check_id,
                 state: CheckState::Failed,
                 ..
-            }) => failed += 1,
+            }) => failed_ids.push(check_id),
             Ok(Event::BatchFinished { requeued: n, .. }) => requeued += n,
             Ok(Event::Idle { .. }) => break,
-            Ok(Event::Error { message, detail }) => eprintln!("warning: {message} ({detail})"),
+            Ok(Event::Error { message, detail }) => say_err!("warning: {message} ({})", inline(&detail)),
             Ok(_) => {}
             Err(_) => bail!("the engine stopped"),
         }
@@ -296,22 +324,56 @@ pub fn queue(ctx: &Context, cmd: QueueCommand) -> anyhow::Result<u8> {
     engine.shutdown(Duration::from_secs(2));
     let after = ctx.store.queue_counts()?;
     let secs = started.elapsed().as_secs_f64();
+    let waiting_rows = ctx.store.roster_checks_waiting()?;
+    let queued = ctx.store.queued_checks(QUEUE_LIST_JSON)?;
+    let failed: Vec<DuplicationCheck> = failed_ids
+        .iter()
+        .filter_map(|&id| ctx.store.check(id).ok().flatten())
+        .collect();
     if json {
+        let not_answered: Vec<Value> = queued
+            .iter()
+            .map(|c| {
+                json!({
+                    "check_id": c.id,
+                    "data_source": c.data_source_name,
+                    "error_kind": c.error_kind,
+                    "error": waiting_reason(c, ctx),
+                    "attempts": c.attempts,
+                    "next_attempt_at": c.next_attempt_at,
+                })
+            })
+            .collect();
+        let failed_checks: Vec<Value> = failed
+            .iter()
+            .map(|c| {
+                json!({
+                    "check_id": c.id,
+                    "data_source": c.data_source_name,
+                    "error_kind": c.error_kind,
+                    "error": c.error_message,
+                })
+            })
+            .collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "queued_before": before.ready + before.checking,
+                "made_due_now": made_due,
                 "completed": completed,
                 "results": by_result,
-                "failed": failed,
+                "failed": failed_ids.len(),
+                "failed_checks": failed_checks,
                 "requeued": requeued,
                 "still_queued": after.ready,
+                "not_answered": not_answered,
+                "roster_checks_waiting": waiting_rows,
                 "seconds": secs,
             }))?
         );
     } else {
-        println!(
-            "Ran the queue in {secs:.1} s: {completed} completed ({}), {failed} failed, {} still queued.",
+        say!(
+            "Ran the queue in {secs:.1} s: {completed} completed ({}), {} failed, {} still queued.",
             if by_result.is_empty() {
                 "none".to_string()
             } else {
@@ -321,10 +383,38 @@ pub fn queue(ctx: &Context, cmd: QueueCommand) -> anyhow::Result<u8> {
                     .collect::<Vec<_>>()
                     .join(", ")
             },
+            failed_ids.len(),
             after.ready
         );
-        if after.ready > 0 {
-            println!("Queued checks wait for a registry that did not answer; they run when it answers again.");
+        for c in &failed {
+            say!(
+                "  Failed: check {} ({}): {}",
+                c.id,
+                inline(&c.data_source_name),
+                inline(c.error_message.as_deref().unwrap_or("no reason recorded"))
+            );
+        }
+        if !queued.is_empty() {
+            say!("Not answered — these stay queued and run when the registry answers again:");
+            for c in queued.iter().take(QUEUE_LIST_TEXT) {
+                say!(
+                    "  check {} ({}), {} attempt(s): {}",
+                    c.id,
+                    inline(&c.data_source_name),
+                    c.attempts,
+                    inline(&waiting_reason(c, ctx))
+                );
+            }
+            let rows = after.ready.saturating_sub(waiting_rows);
+            if rows > QUEUE_LIST_TEXT as u64 {
+                say!(
+                    "  … and {} more (`ibr-desk history --state ready`).",
+                    rows - QUEUE_LIST_TEXT as u64
+                );
+            }
+        }
+        if waiting_rows > 0 {
+            say!("  {waiting_rows} row(s) of imported rosters wait for their checks to be written and run.");
         }
     }
     Ok(if after.ready > 0 { EXIT_QUEUED } else { super::EXIT_OK })
@@ -349,12 +439,12 @@ pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
         return Ok(super::EXIT_OK);
     }
     if roster_waiting > 0 {
-        println!(
+        say!(
             "{roster_waiting} check(s) of imported rosters wait in the queue; they are listed here once they start \
              (`ibr-desk queue run`)."
         );
     }
-    println!(
+    say!(
         "{total} check(s){}",
         if total > page.len() as u64 {
             format!(", showing {}", page.len())
@@ -363,15 +453,15 @@ pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
         }
     );
     for c in page {
-        println!(
+        say!(
             "{:>7}  {}  {:<26}  {:<28}  {} {}  {}",
             c.id,
             c.check_date.format("%Y-%m-%d %H:%M"),
             badge(&c),
-            c.applicant.display_name(),
-            c.identifier_type,
-            c.identifier_value,
-            c.data_source_name
+            inline(&c.applicant.display_name()),
+            inline(&c.identifier_type.to_string()),
+            inline(&c.identifier_value),
+            inline(&c.data_source_name)
         );
     }
     Ok(super::EXIT_OK)
@@ -380,10 +470,10 @@ pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
 pub fn export(ctx: &Context, a: ExportArgs) -> anyhow::Result<u8> {
     let filter = a.filter.to_filter(ctx)?;
     let done = crate::roster::export_history(&ctx.store, &filter, &a.file, a.reveal_identifiers)?;
-    println!(
+    say!(
         "Exported {} check(s) to {}{}.",
         done.rows,
-        a.file.display(),
+        inline(&a.file.display().to_string()),
         if a.reveal_identifiers {
             ""
         } else {

@@ -177,7 +177,7 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
             }
             let source = ctx.store.insert_data_source(&new)?;
             if let Some(secret) = secret
-                && let Err(e) = ctx.secrets.set(&source.secret_key(), &secret)
+                && let Err(e) = ctx.secrets.set(&source.secret_key(&ctx.installation), &secret)
             {
                 // Keep nothing half-done: no source without its secret.
                 let _ = ctx.store.delete_data_source(source.id);
@@ -231,7 +231,7 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
                 .fail_queued_checks_of_source(s.id, "the data source was removed", "cli")?;
             ctx.store.delete_data_source(s.id)?;
             if s.auth_url.is_some()
-                && let Err(e) = ctx.secrets.delete(&s.secret_key())
+                && let Err(e) = ctx.secrets.delete(&s.secret_key(&ctx.installation))
             {
                 eprintln!("warning: the client secret could not be removed from the keyring: {e}");
             }

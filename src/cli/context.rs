@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+use crate::domain::InstallationId;
 use crate::engine::{Engine, EngineConfig};
 use crate::secrets::{KeyringStore, MemorySecretStore, SecretStore};
 use crate::store::{self, Store};
@@ -23,6 +24,9 @@ pub fn secret_store() -> anyhow::Result<Arc<dyn SecretStore>> {
 pub struct Context {
     pub store: Arc<Store>,
     pub secrets: Arc<dyn SecretStore>,
+    /// The data directory's installation: keyring entries are named under it
+    /// (`DataSource::secret_key`, `domain::secret_key_for`).
+    pub installation: InstallationId,
 }
 
 impl Context {
@@ -30,10 +34,27 @@ impl Context {
         let dir = store::paths::data_dir(data_dir).context("cannot find the data directory")?;
         let db = dir.join(store::paths::DATABASE_FILE);
         let store = Store::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+        let installation = store
+            .installation_id()
+            .with_context(|| format!("cannot read the installation ID of {}", db.display()))?;
         Ok(Context {
             store: Arc::new(store),
             secrets: secret_store()?,
+            installation,
         })
+    }
+
+    /// The officer recorded in the audit log: the window's setting, else
+    /// `IBR_DESK_OFFICER`, else the login name.
+    pub fn actor(&self) -> String {
+        self.store
+            .setting(crate::engine::requests::SETTING_OFFICER_NAME)
+            .ok()
+            .flatten()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| std::env::var("IBR_DESK_OFFICER").ok())
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "officer".into())
     }
 
     /// Starts the engine on this context's store.

@@ -9,6 +9,7 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
+use super::output::{inline, say, say_err};
 use crate::dci::canonical;
 use crate::dci::client::fetch_jwks;
 use crate::dci::signature::{self, KeyLookup, SignatureParams, TrustedKeys, verify_envelope};
@@ -180,9 +181,11 @@ fn sign(a: &SignArgs) -> anyhow::Result<u8> {
     let created = a.created.unwrap_or_else(|| Utc::now().timestamp());
     let trace = signer.trace(header, message, created)?;
     if a.trace {
-        eprintln!(
+        say_err!(
             "canonical:\n{}\ndigest: {}\nsigning string:\n{}",
-            trace.canonical, trace.digest, trace.signing_string
+            inline(&trace.canonical),
+            trace.digest,
+            trace.signing_string
         );
     }
     let envelope = serde_json::json!({ "signature": trace.params.to_string(), "header": header, "message": message });
@@ -196,7 +199,7 @@ fn verify(a: &VerifyArgs) -> anyhow::Result<u8> {
     let raw = match canonical::parse(&text) {
         Ok(r) => r,
         Err(e) => {
-            println!("invalid: {} is not JSON: {e}", a.file.display());
+            say!("invalid: {} is not JSON: {}", a.file.display(), inline(&e.to_string()));
             return Ok(super::EXIT_FAILED);
         }
     };
@@ -219,26 +222,31 @@ fn verify(a: &VerifyArgs) -> anyhow::Result<u8> {
         && let Some(content) = canonical::signed_content(&raw)
     {
         let digest = signature::digest(&content);
-        println!("canonical:\n{content}\ndigest: {digest}");
+        // The envelope is the sender's text: its canonical form is printed escaped.
+        say!("canonical:\n{}\ndigest: {digest}", inline(&content));
         if let Some(p) = raw
             .get("signature")
             .and_then(|s| s.as_str())
             .and_then(|s| SignatureParams::parse(s).ok())
             && let Ok(s) = signature::signing_string(&p.headers, p.created, p.expires, &digest)
         {
-            println!("signing string:\n{s}");
+            say!("signing string:\n{s}");
         }
     }
     match verify_envelope(&raw, keys.as_ref(), now) {
         Ok(v) => {
-            println!(
+            say!(
                 "valid: signed by {} with key {} ({}), created {}, expires {}",
-                v.sender_id, v.key_name, v.algorithm, v.created, v.expires
+                inline(&v.sender_id),
+                inline(&v.key_name),
+                inline(&v.algorithm.to_string()),
+                v.created,
+                v.expires
             );
             Ok(super::EXIT_OK)
         }
         Err(e) => {
-            println!("invalid: {e}");
+            say!("invalid: {}", inline(&e.to_string()));
             Ok(super::EXIT_FAILED)
         }
     }

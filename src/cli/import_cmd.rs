@@ -12,6 +12,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::context::Context;
+use super::output::{inline, say, say_err};
 use crate::domain::SearchReason;
 use crate::roster::{ImportOptions, MapOverride, RosterSettings};
 
@@ -33,7 +34,8 @@ pub struct ImportArgs {
     /// Why the office searches: application, recertification, new_household_member or other.
     #[arg(long, default_value = "application", value_parser = parse_reason)]
     pub reason: SearchReason,
-    /// Where to write the rejected rows (default: FILE with .rejected.csv, beside it).
+    /// Where to write the rejected rows (default: FILE with .rejected.csv, beside it; when that folder cannot
+    /// be written, the data directory's rejected/ folder).
     #[arg(long, value_name = "FILE")]
     pub rejected: Option<PathBuf>,
     #[arg(long)]
@@ -46,18 +48,6 @@ fn parse_map(s: &str) -> Result<MapOverride, String> {
 
 fn parse_reason(s: &str) -> Result<SearchReason, String> {
     s.parse()
-}
-
-/// The officer recorded in the audit log: the window's setting, else the environment.
-fn actor(ctx: &Context) -> String {
-    ctx.store
-        .setting(crate::engine::requests::SETTING_OFFICER_NAME)
-        .ok()
-        .flatten()
-        .filter(|n| !n.trim().is_empty())
-        .or_else(|| std::env::var("IBR_DESK_OFFICER").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "officer".into())
 }
 
 /// The data source named, or the only active one.
@@ -78,7 +68,7 @@ fn source(ctx: &Context, name: Option<&str>) -> anyhow::Result<crate::domain::Da
 
 pub fn run(ctx: &Context, a: ImportArgs) -> anyhow::Result<u8> {
     let source = source(ctx, a.source.as_deref())?;
-    let mut options = ImportOptions::new(source.id, a.reason, &actor(ctx));
+    let mut options = ImportOptions::new(source.id, a.reason, &ctx.actor());
     options.settings = RosterSettings {
         overrides: a.map.clone(),
         ..RosterSettings::default()
@@ -95,9 +85,11 @@ pub fn run(ctx: &Context, a: ImportArgs) -> anyhow::Result<u8> {
             } else {
                 0.0
             };
-            eprintln!(
+            say_err!(
                 "… {} rows read ({pct:.0} %), {} imported, {} rejected",
-                p.rows_read, p.imported, p.rejected
+                p.rows_read,
+                p.imported,
+                p.rejected
             );
         }
     })?;
@@ -115,6 +107,7 @@ pub fn run(ctx: &Context, a: ImportArgs) -> anyhow::Result<u8> {
                 "queued": summary.queued,
                 "blank_rows": summary.blank_rows,
                 "rejected_file": rejected_file,
+                "rejected_file_in_data_dir": summary.rejected_file_in_data_dir,
                 "reasons": summary
                     .reasons
                     .iter()
@@ -127,35 +120,44 @@ pub fn run(ctx: &Context, a: ImportArgs) -> anyhow::Result<u8> {
         );
         return Ok(super::EXIT_OK);
     }
-    println!(
+    say!(
         "Imported {} of {} row(s) from {} as roster {} in {:.1} s.",
         summary.imported,
         summary.rows_read,
-        a.file.display(),
+        inline(&a.file.display().to_string()),
         summary.roster_id,
         summary.seconds
     );
-    println!("  Columns: {}.", summary.mapping.describe(&summary.columns));
+    say!("  Columns: {}.", inline(&summary.mapping.describe(&summary.columns)));
     if summary.queued > 0 {
-        println!(
+        say!(
             "  {} check(s) queued against “{}”: `ibr-desk queue run` runs them (the window runs them by itself).",
-            summary.queued, summary.data_source_name
+            summary.queued,
+            inline(&summary.data_source_name)
+        );
+    }
+    if summary.rejected_file_in_data_dir {
+        say!(
+            "  The folder of {} cannot be written (read-only?), so the rejected rows are in IBR Desk's data \
+             folder instead.",
+            inline(&a.file.display().to_string())
         );
     }
     if let Some(f) = &rejected_file {
-        println!(
-            "  {} row(s) rejected ({}), written with the reason for each to {f}: fix them there and import that \
+        say!(
+            "  {} row(s) rejected ({}), written with the reason for each to {}: fix them there and import that \
              file.",
             summary.rejected,
-            summary.reasons_text()
+            summary.reasons_text(),
+            inline(f)
         );
     }
     if summary.blank_rows > 0 {
-        println!("  {} empty row(s) skipped.", summary.blank_rows);
+        say!("  {} empty row(s) skipped.", summary.blank_rows);
     }
     if !summary.earlier_imports.is_empty() {
         let ids: Vec<String> = summary.earlier_imports.iter().map(i64::to_string).collect();
-        println!(
+        say!(
             "  This file was imported before (roster {}): rows already imported were not imported again.",
             ids.join(", ")
         );

@@ -163,7 +163,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Error details quote registries and files: printed escaped (`output::terminal_safe`).
+            output::say_err!("error: {e:#}");
             ExitCode::from(EXIT_FAILED)
         }
     }

@@ -155,7 +155,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
                 serde_json::to_string_pretty(&super::output::SearchReport::new(&reply))?
             );
         } else {
-            print!("{}", super::output::search_text(&reply));
+            super::output::print_text(&super::output::search_text(&reply));
         }
         Ok(super::EXIT_OK)
     })
@@ -241,12 +241,12 @@ async fn load_trusted_keys(args: &SearchArgs, timeout: Duration) -> anyhow::Resu
         match fetch_jwks(&source, timeout).await {
             Ok(j) => {
                 if args.jwks.is_none() {
-                    eprintln!("note: trusting the keys the registry itself publishes at {source}");
+                    super::output::say_err!("note: trusting the keys the registry itself publishes at {source}");
                 }
                 Ok(j)
             }
             Err(e) if args.allow_unsigned => {
-                eprintln!("note: no trusted keys ({e}); replies will be taken unsigned");
+                super::output::say_err!("note: no trusted keys ({e}); replies will be taken unsigned");
                 Ok(Jwks::default())
             }
             Err(e) => Err(anyhow::anyhow!("cannot fetch the registry's keys from {source}: {e}")),

@@ -10,6 +10,7 @@ mod wire_enum;
 mod algorithm;
 mod check;
 mod id_type;
+mod installation;
 mod names;
 mod record;
 mod registrant;
@@ -22,6 +23,7 @@ pub use check::{
     MatchCandidate, MatchResult, NewCheck, QueryKind, ReplyHeader, SearchReason,
 };
 pub use id_type::{IdType, IdTypeParseError};
+pub use installation::InstallationId;
 pub use names::{names_agree, normalize_name};
 pub use record::{
     BeneficiaryRecord, EnrolmentStatus, Identifier, PersonName, ProgrammeEnrolment, Sex, parse_registry_date,
@@ -29,6 +31,6 @@ pub use record::{
 pub use registrant::{NewRegistrant, Registrant, display_name};
 pub use review::{NewReview, Review, ReviewDecision, ReviewReason, ReviewStatus, Role};
 pub use source::{
-    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, ReplyLimits, SenderKey,
-    SourceMode, is_loopback_url, is_unencrypted_url, secret_key_for, validate_sender_id,
+    DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, ReplyLimits, SecretEntry,
+    SenderKey, SourceMode, is_loopback_url, is_unencrypted_url, secret_key_for, validate_sender_id,
 };

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Algorithm;
+use super::{Algorithm, InstallationId};
 
 /// The `reg_type` of an Integrated Beneficiary Registry.
 pub const REGISTRY_TYPE_IBR: &str = "ns:org:RegistryType:IBR";
@@ -67,15 +67,45 @@ pub struct DataSource {
 }
 
 impl DataSource {
-    /// The keyring entry that holds this source's client secret.
-    pub fn secret_key(&self) -> String {
-        secret_key_for(self.id)
+    /// The keyring entry that holds this source's client secret in `installation`.
+    pub fn secret_key(&self, installation: &InstallationId) -> String {
+        secret_key_for(
+            installation,
+            SecretEntry::ClientSecret {
+                data_source_id: self.id,
+            },
+        )
     }
 }
 
-/// The keyring entry name of a data source's client secret.
-pub fn secret_key_for(data_source_id: i64) -> String {
-    format!("data-source-{data_source_id}-client-secret")
+/// What an OS keyring entry of IBR Desk holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretEntry {
+    /// A data source's OAuth2 client secret.
+    ClientSecret { data_source_id: i64 },
+    /// The office's private signing key (PKCS#8 PEM).
+    OfficeSigningKey,
+}
+
+impl SecretEntry {
+    /// The entry's name within an installation: `data-source-7-client-secret`,
+    /// `office-signing-key`. Versions before the installation ID named the
+    /// entries exactly so, for every data directory of the account alike;
+    /// only the move to the new names reads these (`engine::keyring_names`).
+    pub fn legacy_name(self) -> String {
+        match self {
+            SecretEntry::ClientSecret { data_source_id } => format!("data-source-{data_source_id}-client-secret"),
+            SecretEntry::OfficeSigningKey => "office-signing-key".to_string(),
+        }
+    }
+}
+
+/// The name of a keyring entry: `<installation id>/<entry>`, for example
+/// `0b9e…-4c1d/data-source-7-client-secret`. The one function that names
+/// entries (the engine, the command line and the tests call it): two data
+/// directories on one OS account never share an entry.
+pub fn secret_key_for(installation: &InstallationId, entry: SecretEntry) -> String {
+    format!("{installation}/{}", entry.legacy_name())
 }
 
 /// What a person fills in to add a data source.
@@ -393,5 +423,40 @@ mod tests {
             ..ReplyLimits::default()
         };
         assert!(s.validate().unwrap_err().contains("largest reply"));
+    }
+
+    #[test]
+    fn keyring_entries_are_named_under_the_installation() {
+        let a = InstallationId::generate();
+        let b = InstallationId::generate();
+        let secret = SecretEntry::ClientSecret { data_source_id: 7 };
+        assert_eq!(secret_key_for(&a, secret), format!("{a}/data-source-7-client-secret"));
+        assert_eq!(
+            secret_key_for(&a, SecretEntry::OfficeSigningKey),
+            format!("{a}/office-signing-key")
+        );
+        assert_ne!(
+            secret_key_for(&a, secret),
+            secret_key_for(&b, secret),
+            "two installations, two entries"
+        );
+        assert_eq!(secret.legacy_name(), "data-source-7-client-secret");
+        let source = DataSource {
+            id: 7,
+            name: "National IBR".into(),
+            registry_type: REGISTRY_TYPE_IBR.into(),
+            base_url: "https://ibr.example.org".into(),
+            auth_url: None,
+            client_id: None,
+            path_prefix: "registry".into(),
+            mode: SourceMode::Sync,
+            allow_unsigned: false,
+            active: true,
+            is_demo: false,
+            insecure_http: false,
+            limits: ReplyLimits::default(),
+            created_at: chrono::Utc::now(),
+        };
+        assert_eq!(source.secret_key(&a), secret_key_for(&a, secret));
     }
 }

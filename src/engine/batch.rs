@@ -30,7 +30,7 @@ async fn service(shared: &Arc<Shared>, source: &DataSource, fresh: bool) -> Resu
         return Ok(svc.clone());
     }
     let secret = if source.auth_url.is_some() {
-        let key = source.secret_key();
+        let key = source.secret_key(&shared.installation);
         let r = shared
             .blocking(move |s| Ok(s.secrets.get(&key)))
             .await

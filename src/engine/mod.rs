@@ -18,6 +18,7 @@ pub mod command;
 pub mod demo;
 pub mod event;
 mod guard;
+pub mod keyring_names;
 pub mod requests;
 pub mod retry;
 pub mod roster;
@@ -121,6 +122,8 @@ impl KeyLookup for LiveTrust {
 pub(crate) struct Shared {
     pub store: Arc<Store>,
     pub secrets: Arc<dyn SecretStore>,
+    /// This data directory's installation: every keyring entry is named under it.
+    pub installation: crate::domain::InstallationId,
     pub config: EngineConfig,
     pub hub: Arc<EventHub>,
     pub trust: Arc<LiveTrust>,
@@ -221,12 +224,14 @@ impl Engine {
             .flatten()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| config.actor.clone());
+        let installation = store.installation_id().map_err(|e| EngineError::Store(e.to_string()))?;
         let hub = Arc::new(EventHub::default());
         let trust = Arc::new(LiveTrust::default());
         trust.replace(trust::trusted_keys(&store).map_err(EngineError::Store)?);
         let shared = Arc::new(Shared {
             store: store.clone(),
             secrets,
+            installation,
             config,
             hub: hub.clone(),
             trust,
@@ -241,7 +246,11 @@ impl Engine {
             imports: roster::ImportJobs::default(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
-        runtime.spawn(scheduler::run(shared, rx));
+        runtime.spawn(async move {
+            // Secrets of an earlier version move to this installation's names first.
+            keyring_names::move_at_start(&shared).await;
+            scheduler::run(shared, rx).await;
+        });
         Ok(Engine {
             runtime: Some(runtime),
             commands: tx,

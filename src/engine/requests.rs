@@ -84,7 +84,10 @@ pub(super) async fn load_config(shared: &Arc<Shared>) {
             let mut sources = Vec::new();
             for source in s.store.data_sources().map_err(|e| e.to_string())? {
                 let secret_stored = if source.auth_url.is_some() && keyring_usable {
-                    s.secrets.get(&source.secret_key()).ok().map(|v| v.is_some())
+                    s.secrets
+                        .get(&source.secret_key(&s.installation))
+                        .ok()
+                        .map(|v| v.is_some())
                 } else {
                     None
                 };
@@ -154,8 +157,8 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
             };
             let secret_result = match &secret {
                 SecretChange::Keep => Ok(()),
-                SecretChange::Set(v) => s.secrets.set(&source.secret_key(), v),
-                SecretChange::Clear => s.secrets.delete(&source.secret_key()),
+                SecretChange::Set(v) => s.secrets.set(&source.secret_key(&s.installation), v),
+                SecretChange::Clear => s.secrets.delete(&source.secret_key(&s.installation)),
             };
             s.store
                 .append_audit(
@@ -209,7 +212,7 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
                     .map_err(|e| e.to_string())?;
             }
             if source.auth_url.is_some() {
-                let _ = s.secrets.delete(&source.secret_key());
+                let _ = s.secrets.delete(&source.secret_key(&s.installation));
             }
             s.store
                 .append_audit(

@@ -38,7 +38,14 @@ pub(super) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
         tokio::select! {
             cmd = commands.recv() => match cmd {
                 None | Some(Command::Shutdown) => break,
-                Some(cmd) => handle(&shared, cmd).await,
+                Some(cmd) => {
+                    // Whoever asks to run the queue hears `Idle` once nothing more runs,
+                    // even when the engine was idle already (`ibr-desk queue run` waits for it).
+                    if matches!(cmd, Command::RunDue) {
+                        was_idle = false;
+                    }
+                    handle(&shared, cmd).await
+                }
             },
             () = shared.wake.notified() => {}
             () = tokio::time::sleep(sleep) => {}

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use crate::dci::client::fetch_jwks;
 use crate::dci::{Kid, PrivateKey, PublicKey, Signer, TrustedKeys};
-use crate::domain::{Algorithm, KeyOrigin};
+use crate::domain::{Algorithm, KeyOrigin, SecretEntry, secret_key_for};
 use crate::secrets::SecretStore;
 use crate::store::Store;
 
@@ -16,10 +16,17 @@ use crate::store::Store;
 pub const SETTING_OFFICE_SENDER_ID: &str = "office.sender_id";
 /// Settings key of the office key's ID (set when a key exists).
 pub const SETTING_OFFICE_KEY_ID: &str = "office.key_id";
-/// Keyring entry of the office's private signing key (PKCS#8 PEM).
-pub const SECRET_OFFICE_KEY: &str = "office-signing-key";
+/// Keyring entry of the office's private signing key (PKCS#8 PEM), named
+/// under the installation by `domain::secret_key_for`.
+pub const SECRET_OFFICE_KEY: SecretEntry = SecretEntry::OfficeSigningKey;
 /// Sender ID used until the office sets its own.
 pub const DEFAULT_OFFICE_SENDER_ID: &str = "ibr-desk.local";
+
+/// The keyring entry of this installation's office key.
+fn office_key_name(store: &Store) -> Result<String, String> {
+    let installation = store.installation_id().map_err(|e| e.to_string())?;
+    Ok(secret_key_for(&installation, SECRET_OFFICE_KEY))
+}
 
 /// The public keys of every active trusted sender.
 pub fn trusted_keys(store: &Store) -> Result<TrustedKeys, String> {
@@ -51,7 +58,7 @@ pub fn office_signer(store: &Store, secrets: &dyn SecretStore) -> Result<Option<
         return Ok(None);
     };
     let pem = secrets
-        .get(SECRET_OFFICE_KEY)
+        .get(&office_key_name(store)?)
         .map_err(|e| format!("the office signing key cannot be read from the keyring: {e}"))?
         .ok_or_else(|| {
             "the office signing key is missing from the keyring; generate a new one in Settings".to_string()
@@ -66,7 +73,7 @@ pub fn generate_office_key(store: &Store, secrets: &dyn SecretStore) -> Result<S
     let key = PrivateKey::generate_ed25519().map_err(|e| e.to_string())?;
     let key_id = format!("key-{}", Utc::now().format("%Y%m%d%H%M%S"));
     secrets
-        .set(SECRET_OFFICE_KEY, &key.to_pem().map_err(|e| e.to_string())?)
+        .set(&office_key_name(store)?, &key.to_pem().map_err(|e| e.to_string())?)
         .map_err(|e| format!("the new key could not be stored in the keyring: {e}"))?;
     store
         .set_setting(SETTING_OFFICE_KEY_ID, &key_id)

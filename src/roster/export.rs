@@ -10,10 +10,15 @@
 //! as `….partial` and renamed when complete, so a stopped export never
 //! leaves half a file under the chosen name. Pages are read by keyset
 //! (`Store::history_after`), so memory does not grow with the history.
+//!
+//! The file is created readable by its owner only (`private_file`), and a
+//! cell that a spreadsheet would run as a formula — a name or an error
+//! message starting with `=`, `+`, `-`, `@`, a tab or a carriage return —
+//! is written with a leading `'` (`formula::defuse`).
 
 use std::path::{Path, PathBuf};
 
-use super::RosterError;
+use super::{RosterError, formula, private_file};
 use crate::domain::{CheckFilter, DuplicationCheck, QueryKind};
 use crate::store::Store;
 
@@ -108,7 +113,8 @@ pub fn export_history(
 
 fn write_all(store: &Store, filter: &CheckFilter, partial: &Path, reveal: bool) -> Result<u64, RosterError> {
     let csv_error = |e: csv::Error| RosterError::Csv(format!("{}: {e}", partial.display()));
-    let mut w = csv::Writer::from_path(partial).map_err(csv_error)?;
+    let file = private_file::replace(partial).map_err(|e| RosterError::io("write", partial, e))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     w.write_record(COLUMNS).map_err(csv_error)?;
     let mut after = None;
     let mut n = 0u64;
@@ -120,7 +126,7 @@ fn write_all(store: &Store, filter: &CheckFilter, partial: &Path, reveal: bool) 
             let hide = |text: &str| {
                 if reveal { text.to_string() } else { mask_in(text, c) }
             };
-            w.write_record([
+            let cells = [
                 c.id.to_string(),
                 c.check_date.to_rfc3339(),
                 c.state.as_str().to_string(),
@@ -142,8 +148,11 @@ fn write_all(store: &Store, filter: &CheckFilter, partial: &Path, reveal: bool) 
                 c.review_status.map(|r| r.as_str().to_string()).unwrap_or_default(),
                 c.final_result.map(|r| r.as_str().to_string()).unwrap_or_default(),
                 c.roster_id.map(|r| r.to_string()).unwrap_or_default(),
-            ])
-            .map_err(csv_error)?;
+            ];
+            for cell in &cells {
+                w.write_field(formula::defuse(cell).as_bytes()).map_err(csv_error)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(csv_error)?;
             n += 1;
         }
     }

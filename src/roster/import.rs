@@ -20,8 +20,15 @@
 //! The rejected file (`<name>.rejected.csv` beside the file unless another
 //! path is given) is UTF-8 with a byte order mark, with the file's separator,
 //! and the columns `row`, `reason` and then the file's own columns, each
-//! refused row as it was read. It is written as `….partial` and renamed at the
-//! end (removed when nothing was refused).
+//! refused row as it was read. It is created readable by its owner only,
+//! written as `….partial` and renamed at the end (removed when nothing was
+//! refused). A cell a spreadsheet would run as a formula gets a leading `'`
+//! (`formula`); imported again, the file's cells lose exactly that `'`, so
+//! that fixing a row and importing the file works. When the roster's folder
+//! cannot be written (a read-only USB stick or shared drive) and no path was
+//! given, the file goes to the data directory's `rejected/` folder instead,
+//! under a name of its own (`<name>.<date-time>.rejected.csv`), and the
+//! summary says so (`ImportSummary::rejected_file_in_data_dir`).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -39,9 +46,12 @@ use sha2::{Digest as _, Sha256};
 use super::mapping::{ColumnMapping, Field};
 use super::sniff::{Encoding, Format, Sniffed, sniff_file};
 use super::validate::{RejectKind, Rejection, Validator};
-use super::{RosterError, RosterSettings};
+use super::{RosterError, RosterSettings, formula, private_file};
 use crate::domain::{IdType, NewRegistrant, SearchReason};
 use crate::store::{EntryOutcome, NewRoster, RosterEntry, RosterStatus, Store};
+
+/// The rejected-rows file's own first columns (the roster's follow).
+pub const REJECTED_FILE_COLUMNS: [&str; 2] = ["row", "reason"];
 
 /// Rows per transaction: large enough that the commit (writing the pages
 /// the chunk changed) is a small part of the cost, small enough that a
@@ -121,6 +131,9 @@ pub struct ImportSummary {
     pub blank_rows: u64,
     /// Where the refused rows are (`None` when no row was refused).
     pub rejected_file: Option<PathBuf>,
+    /// `rejected_file` is in the data directory's [`REJECTED_FOLDER`]: the
+    /// roster's own folder cannot be written (a read-only USB stick or drive).
+    pub rejected_file_in_data_dir: bool,
     /// The officer stopped it; the rows after `rows_read` were not read.
     pub cancelled: bool,
     pub seconds: f64,
@@ -207,7 +220,10 @@ pub fn preview(
             more_rows = true;
             break;
         }
-        let fields: Vec<Cow<'_, str>> = record.iter().map(|f| format.encoding.decode_lossless(f)).collect();
+        let fields: Vec<Cow<'_, str>> = record
+            .iter()
+            .map(|f| read_back(format.encoding.decode_lossless(f), sniffed.rejected_rows))
+            .collect();
         let raw = |f: Field| -> String {
             match f {
                 Field::IdType if mapping.get(Field::IdType).is_none() => mapping
@@ -328,16 +344,7 @@ pub fn import_file(
     let mapping = resolve_mapping(&sniffed, &options.settings)
         .1
         .map_err(|(_, why)| RosterError::Mapping(why))?;
-    let rejected_path = options
-        .rejected_file
-        .clone()
-        .unwrap_or_else(|| default_rejected_path(path));
-    if same_file(&rejected_path, path) {
-        return Err(RosterError::Mapping(
-            "the rejected rows cannot be written over the file being imported: choose another file for them".into(),
-        ));
-    }
-    let rejected_file = RejectedFile::create(&rejected_path, sniffed.format.delimiter, &sniffed.columns)?;
+    let rejected_file = open_rejected_file(store, path, options, &sniffed)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -358,6 +365,7 @@ pub fn import_file(
         store,
         roster_id: roster.id,
         encoding: sniffed.format.encoding,
+        rejected_rows: sniffed.rejected_rows,
         rejected_file,
         progress: ImportProgress {
             roster_id: roster.id,
@@ -371,6 +379,7 @@ pub fn import_file(
     let reading = Reading {
         path,
         format: sniffed.format,
+        rejected_rows: sniffed.rejected_rows,
         validator: Validator::new(mapping.clone(), sniffed.columns.len(), Utc::now().date_naive()),
         chunk_rows: options.chunk_rows.max(1),
         max_row_bytes: options.max_row_bytes,
@@ -384,6 +393,86 @@ pub fn import_file(
     });
     drop(tx);
     run.finish(ended, path, &sniffed, mapping, roster.data_source_name, started)
+}
+
+/// The folder of the data directory where the rejected rows go when the
+/// roster's own folder cannot be written.
+pub const REJECTED_FOLDER: &str = "rejected";
+
+/// Opens the rejected rows' file: the one asked for; else beside the roster;
+/// else — only when the roster's folder cannot be written (a read-only USB
+/// stick or shared drive) — a file of its own in the data directory's
+/// [`REJECTED_FOLDER`] (created owner-only), named after the roster and the
+/// time, never over another import's.
+fn open_rejected_file(
+    store: &Store,
+    path: &Path,
+    options: &ImportOptions,
+    sniffed: &Sniffed,
+) -> Result<RejectedFile, RosterError> {
+    let (delimiter, columns) = (sniffed.format.delimiter, sniffed.columns.as_slice());
+    let target = options
+        .rejected_file
+        .clone()
+        .unwrap_or_else(|| default_rejected_path(path));
+    if same_file(&target, path) {
+        return Err(RosterError::Mapping(
+            "the rejected rows cannot be written over the file being imported: choose another file for them".into(),
+        ));
+    }
+    let partial = partial_path(&target);
+    let beside = match private_file::replace(&partial) {
+        Ok(file) => return RejectedFile::create(&target, partial, file, delimiter, columns, false),
+        Err(e) => e,
+    };
+    let data_dir = store.path().and_then(Path::parent);
+    let (None, true, Some(data_dir)) = (&options.rejected_file, folder_not_writable(&beside), data_dir) else {
+        return Err(RosterError::io("write the rejected rows to", &partial, beside));
+    };
+    let folder = data_dir.join(REJECTED_FOLDER);
+    private_file::create_dir_all(&folder)
+        .map_err(|e| RosterError::io("create the folder for the rejected rows", &folder, e))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "roster".into());
+    let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M%S");
+    for n in 1..=1_000u32 {
+        let suffix = if n == 1 { String::new() } else { format!("-{n}") };
+        let target = folder.join(format!("{stem}.{stamp}{suffix}.rejected.csv"));
+        if target.exists() {
+            continue;
+        }
+        let partial = partial_path(&target);
+        match private_file::create_new(&partial) {
+            Ok(file) => return RejectedFile::create(&target, partial, file, delimiter, columns, true),
+            // Another import took this name a moment ago.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(RosterError::io("write the rejected rows to", &partial, e)),
+        }
+    }
+    Err(RosterError::io(
+        "find a free name for the rejected rows in",
+        &folder,
+        std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+    ))
+}
+
+/// Whether creating a file failed because its folder may not be written
+/// (read-only media or file system, no permission), rather than for a
+/// reason another folder would not fix.
+fn folder_not_writable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// `<path>.partial`: where a file is written until it is complete.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -453,6 +542,8 @@ impl RawRows {
 struct Reading<'a> {
     path: &'a Path,
     format: Format,
+    /// The file is a rejected-rows file of ours: cells are read back with `formula::restore`.
+    rejected_rows: bool,
     validator: Validator,
     chunk_rows: usize,
     max_row_bytes: u64,
@@ -516,7 +607,10 @@ impl Reading<'_> {
 
     fn classify(&self, chunk: &mut Chunk, row: u64, record: &csv::ByteRecord) {
         chunk.raw.push(record);
-        let fields: Option<Vec<Cow<'_, str>>> = record.iter().map(|f| self.format.encoding.decode(f)).collect();
+        let fields: Option<Vec<Cow<'_, str>>> = record
+            .iter()
+            .map(|f| self.format.encoding.decode(f).map(|v| read_back(v, self.rejected_rows)))
+            .collect();
         let Some(fields) = fields else {
             chunk.rows.push((row, Some(Rejection::NotText)));
             return;
@@ -553,6 +647,8 @@ struct Run<'a> {
     store: &'a Store,
     roster_id: i64,
     encoding: Encoding,
+    /// Read cells back with `formula::restore` before writing them again.
+    rejected_rows: bool,
     rejected_file: RejectedFile,
     progress: ImportProgress,
     blank_rows: u64,
@@ -610,8 +706,13 @@ impl Run<'_> {
             };
             self.progress.rejected += 1;
             *self.reasons.entry(why.kind()).or_insert(0) += 1;
-            self.rejected_file
-                .write(*row, &why.to_string(), chunk.raw.fields(i), self.encoding)?;
+            self.rejected_file.write(
+                *row,
+                &why.to_string(),
+                chunk.raw.fields(i),
+                self.encoding,
+                self.rejected_rows,
+            )?;
         }
         self.rejected_file.flush()?;
         self.blank_rows += chunk.blank_rows;
@@ -638,6 +739,7 @@ impl Run<'_> {
             reasons,
             ..
         } = self;
+        let in_data_dir = rejected_file.in_data_dir;
         let kept = rejected_file.finish();
         let (status, fingerprint, error) = match &ended {
             Ended::Complete(f) => (RosterStatus::Finished, Some(f.as_str()), None),
@@ -693,6 +795,7 @@ impl Run<'_> {
             rejected: roster.rejected,
             queued: roster.imported,
             blank_rows,
+            rejected_file_in_data_dir: in_data_dir && rejected_file.is_some(),
             rejected_file,
             cancelled: roster.status == RosterStatus::Cancelled,
             seconds: started.elapsed().as_secs_f64(),
@@ -795,6 +898,18 @@ fn read_error(path: &Path, e: csv::Error) -> RosterError {
     }
 }
 
+/// A decoded cell as the roster's author wrote it: a cell of a rejected-rows
+/// file of ours loses the `'` [`formula::defuse`] gave it.
+fn read_back(cell: Cow<'_, str>, rejected_rows: bool) -> Cow<'_, str> {
+    if !rejected_rows {
+        return cell;
+    }
+    match cell {
+        Cow::Borrowed(c) => formula::restore(c),
+        Cow::Owned(c) => Cow::Owned(formula::restore(&c).into_owned()),
+    }
+}
+
 /// A row with no value (spreadsheets add them at the end).
 fn is_blank(record: &csv::ByteRecord) -> bool {
     record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
@@ -806,23 +921,31 @@ struct RejectedFile {
     partial: PathBuf,
     writer: csv::Writer<BufWriter<File>>,
     written: u64,
+    /// In the data directory, because the roster's folder cannot be written.
+    in_data_dir: bool,
 }
 
 impl RejectedFile {
-    fn create(path: &Path, delimiter: u8, columns: &[String]) -> Result<RejectedFile, RosterError> {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".partial");
-        let partial = PathBuf::from(name);
-        let mut file = BufWriter::new(
-            File::create(&partial).map_err(|e| RosterError::io("write the rejected rows to", &partial, e))?,
-        );
+    /// Starts the file that becomes `path`, in `partial` (created owner-only as `file`).
+    fn create(
+        path: &Path,
+        partial: PathBuf,
+        file: File,
+        delimiter: u8,
+        columns: &[String],
+        in_data_dir: bool,
+    ) -> Result<RejectedFile, RosterError> {
+        let mut file = BufWriter::new(file);
         file.write_all(b"\xEF\xBB\xBF")
             .map_err(|e| RosterError::io("write the rejected rows to", &partial, e))?;
         let mut writer = csv::WriterBuilder::new()
             .flexible(true)
             .delimiter(delimiter)
             .from_writer(file);
-        let header = ["row", "reason"].into_iter().chain(columns.iter().map(String::as_str));
+        let header = REJECTED_FILE_COLUMNS
+            .into_iter()
+            .chain(columns.iter().map(String::as_str))
+            .map(|c| formula::defuse(c).into_owned());
         writer
             .write_record(header)
             .map_err(|e| RosterError::Csv(format!("{}: {e}", partial.display())))?;
@@ -831,22 +954,28 @@ impl RejectedFile {
             partial,
             writer,
             written: 0,
+            in_data_dir,
         })
     }
 
+    /// Writes one refused row: its number, the reason, and its cells as read
+    /// (`rejected_rows`: read back from a rejected-rows file of ours), each
+    /// defused for spreadsheets.
     fn write<'b>(
         &mut self,
         row: u64,
         reason: &str,
         fields: impl Iterator<Item = &'b [u8]>,
         encoding: Encoding,
+        rejected_rows: bool,
     ) -> Result<(), RosterError> {
         let row = row.to_string();
         let mut record = csv::StringRecord::new();
         record.push_field(&row);
-        record.push_field(reason);
+        record.push_field(&formula::defuse(reason));
         for f in fields {
-            record.push_field(&encoding.decode_lossless(f));
+            let cell = read_back(encoding.decode_lossless(f), rejected_rows);
+            record.push_field(&formula::defuse(&cell));
         }
         self.writer
             .write_record(&record)

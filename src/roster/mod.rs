@@ -11,7 +11,10 @@
 //!   chunk, with progress and cancellation, and writes the rows it refused to
 //!   a CSV the officer can fix and import again;
 //! - [`export`] writes the history (or a filter of it) to CSV, identifier
-//!   values masked unless asked.
+//!   values masked unless asked;
+//! - [`formula`] keeps a spreadsheet from running a cell of the files
+//!   written as a formula (and reads the rejected-rows file back as it was);
+//! - `private_file` creates those files readable by their owner only.
 //!
 //! What this module does not do: SQL (the store does, `store::rosters`), or
 //! running checks (the engine picks the queued checks up like any other).
@@ -20,8 +23,10 @@
 
 pub mod bench;
 pub mod export;
+pub mod formula;
 pub mod import;
 pub mod mapping;
+mod private_file;
 pub mod sniff;
 pub mod validate;
 

@@ -21,8 +21,9 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
+use super::import::REJECTED_FILE_COLUMNS;
 use super::mapping::field_for_header;
-use super::{RosterError, RosterSettings};
+use super::{RosterError, RosterSettings, formula};
 
 /// How much of a file is read to tell its kind.
 pub const SAMPLE_BYTES: usize = 1 << 20;
@@ -109,6 +110,10 @@ pub struct Sniffed {
     pub columns: Vec<String>,
     /// The file's size.
     pub bytes_total: u64,
+    /// A rejected-rows file IBR Desk wrote (its first columns are `row` and
+    /// `reason`), imported again after the officer fixed it: its cells (and
+    /// its header) are read back as they were before `formula::defuse`.
+    pub rejected_rows: bool,
 }
 
 /// Reads the start of the file at `path` and tells its kind, applying the
@@ -150,7 +155,7 @@ pub fn sniff_sample(
         .is_some_and(|first| looks_like_header(first, decoded.get(1)));
     let has_header = settings.has_header.unwrap_or(detected_header);
     let first = decoded.first().cloned().unwrap_or_default();
-    let columns = if has_header {
+    let columns: Vec<String> = if has_header {
         first
             .iter()
             .enumerate()
@@ -168,6 +173,12 @@ pub fn sniff_sample(
     if has_header && complete && !has_data_after_header(body, delim) {
         return Err(RosterError::HeaderOnly(path.to_path_buf()));
     }
+    let rejected_rows = has_header && columns.starts_with(&REJECTED_FILE_COLUMNS.map(String::from));
+    let columns = if rejected_rows {
+        columns.iter().map(|c| formula::restore(c).into_owned()).collect()
+    } else {
+        columns
+    };
     Ok(Sniffed {
         detected: Format {
             encoding,
@@ -181,6 +192,7 @@ pub fn sniff_sample(
         },
         columns,
         bytes_total,
+        rejected_rows,
     })
 }
 

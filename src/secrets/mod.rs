@@ -6,7 +6,8 @@
 //! key lets anyone sign as the office. So they live in the OS keyring (Secret Service on Linux,
 //! Keychain on macOS, Credential Manager on Windows) and nowhere else: never in the SQLite
 //! store, never in logs or traces, never in exports or error messages. The rest of the program
-//! keeps only a *key* (the name of an entry, such as `data-source-7-client-secret`) and asks a
+//! keeps only a *key* (the name of an entry, such as `<installation id>/data-source-7-client-secret`,
+//! made by `domain::secret_key_for` and nothing else) and asks a
 //! [`SecretStore`] for the value at the moment it needs it. Nothing here implements `Display` or
 //! `Debug` in a way that shows a secret, and [`describe_secret`] is what a UI shows instead of one.
 //!

@@ -243,6 +243,46 @@ impl Store {
         })
     }
 
+    /// A person runs the queue now (`ibr-desk queue run`): every `ready` check
+    /// waiting out a back-off is made due now, so that it runs at once instead
+    /// of at its next attempt time. One transaction; each check changed gets an
+    /// audit line `check_made_due` (by `actor`, with the time it was due at).
+    /// Checks already due are left as they are. Returns how many changed.
+    pub fn make_queued_checks_due(&self, actor: &str) -> Result<usize> {
+        let now = super::codec::now();
+        self.write(|tx| {
+            let waiting: Vec<(i64, Ts)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, next_attempt_at FROM duplication_checks \
+                     WHERE state = 'ready' AND next_attempt_at > ?1 ORDER BY id",
+                )?;
+                let rows = stmt.query_map([Ts(now)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let mut due = tx.prepare_cached(
+                "UPDATE duplication_checks SET next_attempt_at = ?2 WHERE id = ?1 AND state = 'ready'",
+            )?;
+            for (id, was_due) in &waiting {
+                due.execute(params![id, Ts(now)])?;
+                let details = to_json(&json!({ "was_due_at": Ts::text(was_due.0) }))?;
+                audit::append(tx, now, actor, "check_made_due", Some(*id), &details)?;
+            }
+            Ok(waiting.len())
+        })
+    }
+
+    /// The `ready` checks (queued, or waiting to retry with their last error),
+    /// oldest first, at most `limit`: what a registry has not answered yet.
+    pub fn queued_checks(&self, limit: u32) -> Result<Vec<DuplicationCheck>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {CHECK_COLUMNS} FROM duplication_checks WHERE state = 'ready' ORDER BY id LIMIT ?1"
+            ))?;
+            let rows = stmt.query_map([limit], check_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     /// Fails every `ready` check of a data source (it is being removed or can
     /// never answer), with `message` and error kind `config`. Returns how many.
     pub fn fail_queued_checks_of_source(&self, data_source_id: i64, message: &str, actor: &str) -> Result<usize> {
@@ -984,6 +1024,59 @@ mod tests {
             None,
             "error cleared"
         );
+    }
+
+    #[test]
+    fn queue_run_makes_backed_off_checks_due_now_with_an_audit_line() {
+        let (store, source, ids) = setup(3);
+        // Two checks back off for an hour (one search, then two); the third is still due.
+        assert_eq!(
+            store.claim_due_checks(source.id, later(), 3).map(|c| c.len()).ok(),
+            Some(2)
+        );
+        let next = super::super::codec::now() + Duration::hours(1);
+        store
+            .requeue_checks(&ids[..2], next, Some(("unreachable", "the registry did not answer")))
+            .expect("requeue");
+        let now = super::super::codec::now();
+        assert_eq!(store.sources_with_due_checks(now).ok(), Some(vec![source.id]));
+        assert_eq!(store.queue_counts().map(|c| (c.ready, c.due_now)).ok(), Some((3, 1)));
+
+        assert_eq!(store.make_queued_checks_due("officer").ok(), Some(2));
+        let now = super::super::codec::now();
+        let claimed = store.claim_due_checks(source.id, now, 100).expect("claim now");
+        assert_eq!(claimed.len(), 3, "every ready check runs now, not in an hour");
+        let audit = store.audit_for_check(ids[0]).expect("audit");
+        let made_due = audit.iter().find(|a| a.action == "check_made_due").expect("audit line");
+        assert_eq!(made_due.actor, "officer");
+        assert!(made_due.details.contains("was_due_at"), "{made_due:?}");
+        assert!(
+            !store
+                .audit_for_check(ids[2])
+                .expect("audit")
+                .iter()
+                .any(|a| a.action == "check_made_due"),
+            "a check already due is not changed"
+        );
+        assert_eq!(
+            store.make_queued_checks_due("officer").ok(),
+            Some(0),
+            "none is ready now"
+        );
+    }
+
+    #[test]
+    fn queued_checks_lists_what_is_waiting_with_its_last_error() {
+        let (store, source, ids) = setup(3);
+        store.claim_due_checks(source.id, later(), 1).expect("claim");
+        store
+            .requeue_checks(&ids[..1], later(), Some(("unreachable", "the registry did not answer")))
+            .expect("requeue");
+        let queued = store.queued_checks(10).expect("queued");
+        assert_eq!(queued.iter().map(|c| c.id).collect::<Vec<_>>(), ids);
+        assert_eq!(queued[0].error_message.as_deref(), Some("the registry did not answer"));
+        assert_eq!(queued[0].data_source_name, source.name);
+        assert_eq!(store.queued_checks(2).map(|q| q.len()).ok(), Some(2));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod bench;
 mod checks;
 mod codec;
 mod history;
+mod installation;
 mod migrations;
 pub mod paths;
 mod registrants;
@@ -45,6 +46,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 pub use bench::{BenchLine, HistoryBenchReport, bench_history};
 pub use checks::QueueCounts;
+pub use installation::{SETTING_INSTALLATION_ID, SETTING_LEGACY_KEYRING_MOVED};
 pub use paths::{DATA_DIR_ENV, DATABASE_FILE, data_dir, database_path};
 pub use reviews::{BulkReview, ReviewCounts};
 pub use rosters::{EntryOutcome, IdentifierOwner, NewRoster, Roster, RosterCheckCounts, RosterEntry, RosterStatus};

@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod hostile;
+#[cfg(unix)]
+pub mod read_only;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -179,7 +181,12 @@ impl Office {
                 ..ibr_desk::domain::NewDataSource::ibr(&format!("Sandbox {}", h.addr().port()), &h.base_url())
             })
             .unwrap();
-        self.secrets.set(&source.secret_key(), DEMO_CLIENT_SECRET).unwrap();
+        self.secrets
+            .set(
+                &source.secret_key(&self.store.installation_id().unwrap()),
+                DEMO_CLIENT_SECRET,
+            )
+            .unwrap();
         self.trust_sandbox(h);
         source
     }

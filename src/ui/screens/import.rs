@@ -436,7 +436,8 @@ impl ImportScreen {
             ui.label(
                 RichText::new(format!(
                     "{refused} of these row(s) will be rejected and written, with the reason, to a file beside the \
-                     roster. Every other row is imported."
+                     roster (in IBR Desk's data folder when the roster's folder is read-only). Every other row is \
+                     imported."
                 ))
                 .weak(),
             );
@@ -599,6 +600,13 @@ impl ImportScreen {
                 }
                 if let Some(f) = &s.rejected_file {
                     ui.add_space(theme::SPACING);
+                    if s.rejected_file_in_data_dir {
+                        warning(
+                            ui,
+                            "The roster's folder cannot be written (read-only?), so the rejected rows are in IBR \
+                             Desk's data folder instead.",
+                        );
+                    }
                     ui.label(format!(
                         "Rejected rows ({}), each with its row number and reason:",
                         s.reasons_text()
