@@ -14,9 +14,20 @@ use serde_json::Value;
 /// A sandbox without OAuth2 (a secret would not survive between processes
 /// with the in-memory secret store) and a data directory configured for it.
 fn setup(rt: &SandboxRuntime, faults: FaultConfig) -> (ibr_desk::sandbox::SandboxHandle, tempfile::TempDir) {
+    setup_with_key(rt, faults, None)
+}
+
+/// [`setup`] with the sandbox's signing key (a restarted sandbox given the
+/// same key keeps its identity).
+fn setup_with_key(
+    rt: &SandboxRuntime,
+    faults: FaultConfig,
+    signing_key: Option<ibr_desk::dci::PrivateKey>,
+) -> (ibr_desk::sandbox::SandboxHandle, tempfile::TempDir) {
     let h = rt.start(SandboxConfig {
         require_token: false,
         faults,
+        signing_key,
         ..SandboxConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
@@ -34,6 +45,8 @@ fn setup(rt: &SandboxRuntime, faults: FaultConfig) -> (ibr_desk::sandbox::Sandbo
             h.sender_id(),
             "--jwks-url",
             &h.jwks_url(),
+            "--source",
+            "Sandbox",
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -246,7 +259,9 @@ fn an_imported_roster_runs_with_queue_run_and_exports_masked() {
 #[test]
 fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
     let rt = SandboxRuntime::new();
-    let (h, dir) = setup(&rt, FaultConfig::default());
+    // The registry comes back with the same key, so the same identity.
+    let key = ibr_desk::dci::PrivateKey::generate_ed25519().unwrap();
+    let (h, dir) = setup_with_key(&rt, FaultConfig::default(), Some(key.clone()));
     let addr = h.addr();
     let population = h.population().clone();
     let uin = population.samples().active_single[0].value.clone();
@@ -277,6 +292,7 @@ fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
             SandboxConfig {
                 bind: addr,
                 require_token: false,
+                signing_key: Some(key),
                 ..SandboxConfig::default()
             },
             population,
@@ -325,6 +341,8 @@ fn configuration_commands() {
             "bad_id!",
             "--jwks-url",
             "http://x",
+            "--source",
+            "Sandbox",
         ],
     );
     assert_eq!(o.status.code(), Some(1));

@@ -108,8 +108,11 @@ fn a_failed_check_says_why_and_can_be_retried() {
             &ibr_desk::dci::PublicKey::from_jwk(jwk).unwrap().to_pem(),
             ibr_desk::domain::KeyOrigin::Jwks,
             chrono::Utc::now(),
+            "test",
         )
         .unwrap();
+    // A sender is trusted only for the data sources it is linked to.
+    desk.store.set_sender_link(sender.id, source.id, true, "test").unwrap();
     let uin = h.population().samples().active_single[0].value.clone();
     let person = h
         .population()

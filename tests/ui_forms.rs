@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use ibr_desk::domain::NewDataSource;
+use ibr_desk::domain::{NewDataSource, Role};
 use ibr_desk::engine::command::SecretChange;
 use ibr_desk::engine::{Command, Engine, EngineConfig, Event};
 use ibr_desk::sandbox::population::PopulationConfig;
@@ -172,6 +172,42 @@ fn is_disabled<S: View>(h: &Harness<'_, Shell<S>>, label: &str) -> bool {
     h.get_by_label(label).accesskit_node().is_disabled()
 }
 
+/// The supervisor PIN the tests set.
+const PIN: &str = "2468";
+
+/// Sets the supervisor PIN (as Settings does) and waits until the engine has it.
+fn set_supervisor_pin<S: View>(h: &mut Harness<'_, Shell<S>>) {
+    h.state().cmds.send(Command::SetSupervisorPin {
+        current: None,
+        new: PIN.into(),
+    });
+    wait_until(h, "the supervisor PIN", |h| {
+        h.state().data.config.as_ref().is_some_and(|c| c.supervisor_pin_set)
+    });
+}
+
+/// Changing data sources and senders needs the supervisor role: switches
+/// to it as an officer does on these screens, with the PIN typed into the
+/// switch beside the form.
+fn switch_to_supervisor<S: View>(h: &mut Harness<'_, Shell<S>>) {
+    set_supervisor_pin(h);
+    wait_for_label(h, "Supervisor PIN");
+    set_field(h, "Supervisor PIN", PIN);
+    click(h, "Switch with this PIN");
+    wait_until(h, "the supervisor role", |h| h.state().data.role == Role::Supervisor);
+    h.run();
+}
+
+/// The supervisor role for a screen without the switch (the engine's command).
+fn supervisor_by_command<S: View>(h: &mut Harness<'_, Shell<S>>) {
+    set_supervisor_pin(h);
+    h.state().cmds.send(Command::SwitchRole {
+        role: Role::Supervisor,
+        pin: Some(PIN.into()),
+    });
+    wait_until(h, "the supervisor role", |h| h.state().data.role == Role::Supervisor);
+}
+
 /// A sandbox registry on its own runtime (the engine has its own).
 struct Registry {
     runtime: tokio::runtime::Runtime,
@@ -217,6 +253,7 @@ fn a_data_source_added_through_the_form_is_listed_and_answers_a_test() {
     let r = registry.handle();
     let mut h = harness(SourcesScreen::default());
     wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
 
     click(&mut h, "New data source");
     assert!(is_disabled(&h, "Save"), "nothing typed yet");
@@ -253,6 +290,7 @@ fn a_data_source_added_through_the_form_is_listed_and_answers_a_test() {
 fn a_bad_base_url_is_explained_beside_the_field_and_blocks_saving() {
     let mut h = harness(SourcesScreen::default());
     wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
     click(&mut h, "New data source");
     set_field(&mut h, "Name", "National IBR");
     set_field(&mut h, "Base URL", "ibr.example.org");
@@ -274,6 +312,7 @@ fn a_bad_base_url_is_explained_beside_the_field_and_blocks_saving() {
 #[test]
 fn removing_a_data_source_asks_first_and_esc_cancels() {
     let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("Old registry", "https://old.example.org"),
@@ -299,6 +338,7 @@ fn removing_a_data_source_asks_first_and_esc_cancels() {
 #[test]
 fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
     let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource {
@@ -337,6 +377,7 @@ fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
 #[test]
 fn removing_the_demo_registry_says_it_will_not_come_back() {
     let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
     h.state().cmds.send(Command::EnsureDemoRegistry);
     wait_for_label(&mut h, "(demo data — synthetic people)");
     click(&mut h, "Remove Demo registry (built in)");
@@ -353,6 +394,7 @@ fn removing_the_demo_registry_says_it_will_not_come_back() {
 fn a_sender_with_a_bad_sender_id_shows_why() {
     let mut h = harness(SendersScreen::default());
     wait_for_text(&mut h, "No trusted sender yet");
+    switch_to_supervisor(&mut h);
     click(&mut h, "New sender");
     set_field(&mut h, "Name", "National IBR");
     set_field(&mut h, "Sender ID", "ibr national");
@@ -383,6 +425,7 @@ fn fetch_public_key_fills_the_form_from_the_registry() {
     let r = registry.handle();
     let mut h = harness(SendersScreen::default());
     wait_for_text(&mut h, "No trusted sender yet");
+    switch_to_supervisor(&mut h);
     click(&mut h, "New sender");
     set_field(&mut h, "Name", "Sandbox registry");
     set_field(&mut h, "Sender ID", r.sender_id());
@@ -450,6 +493,7 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
     let registry = Registry::start(false);
     let r = registry.handle();
     let mut h = harness(NewCheckScreen::default());
+    supervisor_by_command(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource {
@@ -499,6 +543,7 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
 #[test]
 fn a_check_the_engine_refuses_gives_the_applicant_back() {
     let mut h = harness(NewCheckScreen::default());
+    supervisor_by_command(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("Closing registry", "https://closing.example.org"),

@@ -7,6 +7,7 @@ mod date;
 mod feedback;
 mod form;
 mod masked;
+mod supervisor;
 
 pub use badge::{badge, check_badge};
 pub use comparison::{comparison_grid, hide_ids};
@@ -18,3 +19,4 @@ pub use feedback::{
 };
 pub use form::{FormAction, form_row, save_cancel_row, section_heading, text_field};
 pub use masked::{mask, masked_value};
+pub use supervisor::{SUPERVISOR_ONLY, SWITCH_PROMPT, SupervisorSwitch};
