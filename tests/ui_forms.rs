@@ -577,3 +577,232 @@ fn a_check_the_engine_refuses_gives_the_applicant_back() {
     );
     wait_for_text(&mut h, "No registry is set up yet");
 }
+
+#[test]
+fn an_officer_is_told_why_a_source_cannot_be_saved_and_switches_at_hand() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    set_supervisor_pin(&mut h);
+    assert!(
+        h.query_by_label_contains("Switch to supervisor to change data sources and trusted senders.")
+            .is_some()
+    );
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "National IBR");
+    set_field(&mut h, "Base URL", "https://ibr.example.org");
+    assert!(
+        h.query_by_label_contains("Saving would add the data source “National IBR”.")
+            .is_some(),
+        "what saving would change"
+    );
+    assert!(is_disabled(&h, "Save"));
+    assert!(
+        h.query_by_label("Only a supervisor can do this: switch with the PIN above.")
+            .is_some(),
+        "never a silently disabled button"
+    );
+
+    // The switch is right there: a wrong PIN is refused, the right one works.
+    set_field(&mut h, "Supervisor PIN", "1111");
+    click(&mut h, "Switch with this PIN");
+    wait_for_text(&mut h, "The PIN is not right.");
+    assert_eq!(h.state().data.role, Role::Officer);
+    set_field(&mut h, "Supervisor PIN", PIN);
+    click(&mut h, "Switch with this PIN");
+    wait_until(&mut h, "the supervisor role", |h| {
+        h.state().data.role == Role::Supervisor
+    });
+    h.run();
+    assert!(h.query_by_label_contains("Switch to supervisor to change").is_none());
+    assert_eq!(
+        h.get_by_label("Name").value().as_deref(),
+        Some("National IBR"),
+        "nothing typed is lost"
+    );
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+    wait_for_label(&mut h, "Edit National IBR");
+}
+
+#[test]
+fn a_save_the_engine_refuses_says_why_in_the_form() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "National IBR");
+    set_field(&mut h, "Base URL", "https://ibr.example.org");
+
+    // The engine goes back to officer (another part of the window asked)
+    // before this window hears of it, and the save reaches it as an officer's.
+    h.state_mut().paused = true;
+    h.state().cmds.send(Command::SwitchRole {
+        role: Role::Officer,
+        pin: None,
+    });
+    wait_until(&mut h, "the engine to act as an officer", |h| {
+        h.state()
+            .store
+            .audit_page(0, 1)
+            .unwrap()
+            .first()
+            .is_some_and(|a| a.action == "role_changed" && a.details.contains("Officer"))
+    });
+    click(&mut h, "Save");
+    h.state_mut().paused = false;
+    wait_for_text(&mut h, "Only a supervisor can change data sources and trusted senders.");
+    assert!(h.state().store.data_sources().unwrap().is_empty(), "nothing was saved");
+    assert!(
+        h.query_by_label_contains("Switch to supervisor to change data sources and trusted senders.")
+            .is_some()
+    );
+    assert_eq!(
+        h.get_by_label("Name").value().as_deref(),
+        Some("National IBR"),
+        "the form is kept"
+    );
+}
+
+#[test]
+fn unencrypted_http_only_when_ticked_and_reply_limits_under_advanced() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "Lab IBR");
+    set_field(&mut h, "Base URL", "http://ibr.lab.example.org");
+    assert!(
+        h.query_by_label_contains("uses http:// to another computer").is_some(),
+        "the domain's words beside the URL"
+    );
+    assert!(is_disabled(&h, "Save"));
+    click(&mut h, "Allow unencrypted http:// (test lab only)");
+    assert!(
+        h.query_by_label_contains("Client secrets and applicants' data will travel unencrypted")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("uses http:// to another computer").is_none());
+    assert!(!is_disabled(&h, "Save"));
+
+    click(&mut h, "Advanced");
+    assert!(
+        h.query_by_label_contains("Default 32 MiB").is_some(),
+        "the defaults are shown"
+    );
+    assert_eq!(
+        h.get_by_label("Most records fetched per check").value().as_deref(),
+        Some("500")
+    );
+    set_field(&mut h, "Most records fetched per check", "0");
+    assert!(
+        h.query_by_label_contains("The records fetched per check must be between 1 and 100,000, not 0.")
+            .is_some()
+    );
+    assert!(is_disabled(&h, "Save"));
+    set_field(&mut h, "Most records fetched per check", "many");
+    assert!(h.query_by_label_contains("as a whole number").is_some());
+    set_field(&mut h, "Most records fetched per check", "40");
+    set_field(&mut h, "Largest reply (MiB)", "2");
+    set_field(&mut h, "Longest signature validity (minutes)", "10");
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+
+    wait_for_label(&mut h, "Edit Lab IBR");
+    let s = &h.state().store.data_sources().unwrap()[0];
+    assert!(s.insecure_http);
+    assert_eq!(
+        s.limits,
+        ibr_desk::domain::ReplyLimits {
+            max_reply_bytes: 2 * 1024 * 1024,
+            max_records_per_check: 40,
+            max_signature_lifetime_secs: 600,
+        }
+    );
+    assert!(h.query_by_label("⚠ unencrypted").is_some(), "the list says so");
+    assert!(
+        h.query_by_label_contains("Trusted senders: none. Its replies cannot be verified")
+            .is_some()
+    );
+}
+
+#[test]
+fn a_sender_is_trusted_for_the_data_sources_ticked() {
+    let mut h = harness(SendersScreen::default());
+    wait_for_text(&mut h, "No trusted sender yet");
+    switch_to_supervisor(&mut h);
+    h.state().cmds.send(Command::SaveDataSource {
+        id: None,
+        source: NewDataSource::ibr("National IBR", "https://ibr.example.org"),
+        secret: SecretChange::Keep,
+    });
+    h.state().cmds.send(Command::EnsureDemoRegistry);
+    wait_until(&mut h, "both data sources", |h| h.state().data.sources().len() == 2);
+    wait_for_label(&mut h, "Demo registry (built in)");
+
+    click(&mut h, "New sender");
+    set_field(&mut h, "Name", "National registry");
+    set_field(&mut h, "Sender ID", "ibr.national.gov");
+    set_field(
+        &mut h,
+        "Public key (PEM)",
+        include_str!("fixtures/vectors/sender_ed25519.pem"),
+    );
+    set_field(&mut h, "JWKS URL", "http://ibr.national.gov/.well-known/jwks.json");
+    assert!(h.query_by_label_contains("uses http:// to another computer").is_some());
+    click(&mut h, "Allow unencrypted http:// (test lab only)");
+    assert!(h.query_by_label_contains("uses http:// to another computer").is_none());
+    set_field(&mut h, "JWKS URL", "");
+
+    // One box per data source, the demo marked; none ticked: trusted nowhere.
+    assert!(h.query_by_label("Demo registry (built in) (demo data)").is_some());
+    assert!(
+        h.query_by_label_contains("Linked to no data source: this sender's signatures will not be trusted anywhere")
+            .is_some()
+    );
+    click(&mut h, "National IBR");
+    assert!(h.query_by_label_contains("Linked to no data source").is_none());
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+
+    wait_for_label(&mut h, "Edit National registry");
+    let store = &h.state().store;
+    let sender = store.sender_by_sender_id("ibr.national.gov").unwrap().unwrap();
+    let national = store.data_source_by_name("National IBR").unwrap().unwrap();
+    assert_eq!(store.sender_sources(sender.id).unwrap(), [national.id]);
+    assert!(h.query_by_label("Trusted for: National IBR.").is_some());
+    assert!(
+        h.query_by_label("Trusted for: Demo registry (built in) (demo data).")
+            .is_some(),
+        "the demo's own sender, for the demo only"
+    );
+
+    // Unticked again: the engine saves it, and says it is trusted nowhere.
+    click(&mut h, "Edit National registry");
+    click(&mut h, "National IBR");
+    click(&mut h, "Save");
+    wait_for_text(&mut h, "Trusted for no data source");
+    assert!(
+        h.state().seen.iter().any(|e| matches!(e, Event::Notice { message }
+            if message.contains("its signatures are not trusted anywhere"))),
+        "the warning when saved"
+    );
+    assert!(store_links_of(&h, "ibr.national.gov").is_empty());
+}
+
+fn store_links_of<S: View>(h: &Harness<'_, Shell<S>>, sender_id: &str) -> Vec<i64> {
+    let store = &h.state().store;
+    let s = store.sender_by_sender_id(sender_id).unwrap().unwrap();
+    store.sender_sources(s.id).unwrap()
+}
+
+#[test]
+fn a_data_source_shows_the_senders_it_trusts() {
+    let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
+    h.state().cmds.send(Command::EnsureDemoRegistry);
+    wait_for_label(&mut h, "(demo data — synthetic people)");
+    wait_for_text(
+        &mut h,
+        "Trusted senders: Demo registry (built in) (sandbox.ibr-desk.local).",
+    );
+}
