@@ -497,10 +497,9 @@ fn link(ctx: &Context, a: &SenderLinkArgs, linked: bool) -> anyhow::Result<u8> {
     for d in &sources {
         let changed = ctx.store.set_sender_link(s.id, d.id, linked, &actor)?;
         println!(
-            "{} {:?} {} {:?}{}.",
+            "{} {:?} for {:?}{}.",
             if linked { "Trusting" } else { "No longer trusting" },
             s.name,
-            "for",
             d.name,
             if changed { "" } else { " (no change)" }
         );

@@ -29,8 +29,8 @@ use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
     Answer, FormAction, Problem, SUPERVISOR_ONLY, SupervisorSwitch, confirm_dialog, entered, field_note, field_problem,
-    field_warning, form_row, problem_text, save_cancel_row, section_heading, sentence, text_field, under_field,
-    warning,
+    field_warning, form_row, insecure_http_box, problem_text, save_cancel_row, section_heading, sentence, text_field,
+    under_field, warning,
 };
 
 /// What the form says when no data source is ticked.
@@ -653,7 +653,7 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
         "https://ibr.example.org/.well-known/jwks.json",
     );
     show(ui, "sender-jwks-url", &review.jwks_url);
-    super::sources::insecure_http_box(ui, &mut f.insecure_http);
+    insecure_http_box(ui, &mut f.insecure_http);
     let url = f.jwks_url.trim().to_string();
     let sender_id = f.sender_id.trim().to_string();
     let insecure_http = f.insecure_http;

@@ -27,9 +27,9 @@ use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Answer, FormAction, Problem, SUPERVISOR_ONLY, SupervisorSwitch, confirm_dialog, entered, field_note, field_problem,
-    field_warning, form_row, problem_text, save_cancel_row, section_heading, sentence, technical_detail, text_field,
-    under_field, warning,
+    Answer, CLEAR_TEXT_WARNING, FormAction, Problem, SUPERVISOR_ONLY, SupervisorSwitch, confirm_dialog, entered,
+    field_note, field_problem, field_warning, form_row, insecure_http_box, problem_text, save_cancel_row,
+    section_heading, sentence, technical_detail, text_field, under_field, warning,
 };
 
 /// The path prefixes registries use: the standard's, and the SPDCI mock's.
@@ -41,9 +41,6 @@ const PROBE_URL: &str = "https://registry.example";
 const MIB: f64 = 1024.0 * 1024.0;
 /// Seconds in a minute, the unit the form shows signature validity in.
 const MINUTE: f64 = 60.0;
-/// What the "Allow unencrypted http://" box warns of when ticked.
-const CLEAR_TEXT_WARNING: &str =
-    "Client secrets and applicants' data will travel unencrypted, readable on the network: only for a test lab.";
 
 /// The form as typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -883,22 +880,6 @@ fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, secret_blocked: bool, sup
         None
     };
     save_cancel_row(ui, why_not.as_deref())
-}
-
-/// "Allow unencrypted http://", with the red warning beside it when ticked.
-pub(crate) fn insecure_http_box(ui: &mut Ui, allowed: &mut bool) {
-    under_field(ui, |ui| {
-        ui.checkbox(allowed, "Allow unencrypted http:// (test lab only)");
-        if *allowed {
-            let red = theme::error_text(ui.visuals().dark_mode);
-            ui.add(egui::Label::new(RichText::new(format!("⚠ {CLEAR_TEXT_WARNING}")).color(red)).wrap());
-        } else {
-            ui.label(
-                RichText::new("https:// is required, except for a test server on this computer (http://localhost).")
-                    .weak(),
-            );
-        }
-    });
 }
 
 /// Whether requests to this source travel unencrypted over a network.
