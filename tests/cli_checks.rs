@@ -14,9 +14,20 @@ use serde_json::Value;
 /// A sandbox without OAuth2 (a secret would not survive between processes
 /// with the in-memory secret store) and a data directory configured for it.
 fn setup(rt: &SandboxRuntime, faults: FaultConfig) -> (ibr_desk::sandbox::SandboxHandle, tempfile::TempDir) {
+    setup_with_key(rt, faults, None)
+}
+
+/// [`setup`] with the sandbox's signing key (a restarted sandbox given the
+/// same key keeps its identity).
+fn setup_with_key(
+    rt: &SandboxRuntime,
+    faults: FaultConfig,
+    signing_key: Option<ibr_desk::dci::PrivateKey>,
+) -> (ibr_desk::sandbox::SandboxHandle, tempfile::TempDir) {
     let h = rt.start(SandboxConfig {
         require_token: false,
         faults,
+        signing_key,
         ..SandboxConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
@@ -34,6 +45,8 @@ fn setup(rt: &SandboxRuntime, faults: FaultConfig) -> (ibr_desk::sandbox::Sandbo
             h.sender_id(),
             "--jwks-url",
             &h.jwks_url(),
+            "--source",
+            "Sandbox",
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -261,7 +274,9 @@ fn back_off_for_an_hour(dir: &std::path::Path) {
 #[test]
 fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
     let rt = SandboxRuntime::new();
-    let (h, dir) = setup(&rt, FaultConfig::default());
+    // The registry comes back with the same key, so the same identity.
+    let key = ibr_desk::dci::PrivateKey::generate_ed25519().unwrap();
+    let (h, dir) = setup_with_key(&rt, FaultConfig::default(), Some(key.clone()));
     let addr = h.addr();
     let population = h.population().clone();
     let uin = population.samples().active_single[0].value.clone();
@@ -311,6 +326,7 @@ fn an_unreachable_registry_exits_3_and_queue_run_finishes_later() {
             SandboxConfig {
                 bind: addr,
                 require_token: false,
+                signing_key: Some(key),
                 ..SandboxConfig::default()
             },
             population,
@@ -356,6 +372,8 @@ fn configuration_commands() {
             "bad_id!",
             "--jwks-url",
             "http://x",
+            "--source",
+            "Sandbox",
         ],
     );
     assert_eq!(o.status.code(), Some(1));
@@ -406,4 +424,412 @@ fn configuration_commands() {
         0
     );
     rt.stop(h);
+}
+
+/// `ibr-desk --data-dir DIR ARGS…` run by the operating-system user `user`
+/// (`None`: neither `$USER` nor `$USERNAME` set).
+fn run_as(dir: &std::path::Path, user: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ibr-desk"));
+    c.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("IBR_DESK_SECRET_STORE", "memory")
+        .env_remove("USERNAME");
+    match user {
+        Some(u) => c.env("USER", u),
+        None => c.env_remove("USER"),
+    };
+    c.output().expect("the binary runs")
+}
+
+/// A PEM public key file of a registry nobody runs.
+fn other_registry_pem(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("other.pem");
+    let key = ibr_desk::dci::PrivateKey::generate_ed25519().unwrap().public_key();
+    std::fs::write(&path, key.to_pem()).unwrap();
+    path
+}
+
+fn check_unknown(d: &std::path::Path, source: &str) -> std::process::Output {
+    run(
+        d,
+        &[
+            "check",
+            "--source",
+            source,
+            "--id-type",
+            "UIN",
+            "--id-value",
+            "0000000007",
+            "--json",
+        ],
+    )
+}
+
+#[test]
+fn a_sender_is_trusted_only_for_the_sources_it_is_linked_to() {
+    let rt = SandboxRuntime::new();
+    let (h, dir) = setup(&rt, FaultConfig::default());
+    let d = dir.path();
+    let pem = other_registry_pem(d);
+    let pem = pem.to_str().unwrap();
+
+    // A sender must name the data sources it signs for.
+    let o = run(
+        d,
+        &[
+            "sender",
+            "add",
+            "--name",
+            "Other",
+            "--sender-id",
+            "ibr.other.example.org",
+            "--public-key-file",
+            pem,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--source NAME"), "{}", text(&o));
+    let o = run(
+        d,
+        &[
+            "sender",
+            "add",
+            "--name",
+            "Other",
+            "--sender-id",
+            "ibr.other.example.org",
+            "--public-key-file",
+            pem,
+            "--source",
+            "Nowhere",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("no data source named \"Nowhere\""), "{}", text(&o));
+    assert!(
+        json(&run(d, &["sender", "list", "--json"])).as_array().unwrap().len() == 1,
+        "nothing added"
+    );
+
+    // A second data source on the same registry trusts no one yet.
+    let o = run(d, &["source", "add", "--name", "Second", "--base-url", &h.base_url()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("No sender is trusted for it yet"), "{}", text(&o));
+    let o = run(
+        d,
+        &[
+            "sender",
+            "add",
+            "--name",
+            "Other",
+            "--sender-id",
+            "ibr.other.example.org",
+            "--public-key-file",
+            pem,
+            "--source",
+            "Second",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = check_unknown(d, "Second");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "signed by a sender not trusted for Second: {}",
+        text(&o)
+    );
+    let why = json(&o)["error_message"].as_str().unwrap_or_default().to_string();
+    assert!(why.contains("no trusted key for sender"), "{why}");
+    assert_eq!(json(&check_unknown(d, "Sandbox"))["result"], "no_match");
+
+    // Linked, the sandbox's signature counts for Second too; unlinked, no more.
+    let o = run(d, &["sender", "link", "Sandbox IBR", "--source", "Second"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&check_unknown(d, "Second"))["result"], "no_match");
+    let sources = json(&run(d, &["source", "list", "--json"]));
+    let second = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Second")
+        .unwrap();
+    assert_eq!(
+        second["trusted_senders"],
+        serde_json::json!(["ibr.other.example.org", h.sender_id()])
+    );
+    let o = run(d, &["sender", "unlink", "Sandbox IBR", "--source", "Second"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(check_unknown(d, "Second").status.code(), Some(1));
+    let o = run(d, &["sender", "unlink", "Other", "--source", "Second"]);
+    assert!(text(&o).contains("linked to no data source"), "{}", text(&o));
+    let senders = json(&run(d, &["sender", "list", "--json"]));
+    let other = senders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["sender"]["name"] == "Other")
+        .unwrap();
+    assert_eq!(other["data_sources"], serde_json::json!([]));
+    let o = run(d, &["sender", "remove", "Other"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        json(&run(d, &["sender", "list", "--json"])).as_array().unwrap().len(),
+        1
+    );
+    rt.stop(h);
+}
+
+#[test]
+fn every_trust_change_names_the_os_user_in_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pem = other_registry_pem(d);
+    let o = run_as(
+        d,
+        Some("olga"),
+        &[
+            "source",
+            "add",
+            "--name",
+            "National",
+            "--base-url",
+            "https://ibr.example.org",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_as(
+        d,
+        Some("olga"),
+        &[
+            "sender",
+            "add",
+            "--name",
+            "National IBR",
+            "--sender-id",
+            "ibr.national.example.org",
+            "--public-key-file",
+            pem.to_str().unwrap(),
+            "--source",
+            "National",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_as(d, None, &["sender", "unlink", "National IBR", "--source", "National"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_as(d, Some("olga"), &["source", "remove", "National"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let store = ibr_desk::store::Store::open(&d.join("ibr-desk.sqlite3")).unwrap();
+    let log = store.audit_page(0, 50).unwrap();
+    let actor_of = |action: &str| {
+        log.iter()
+            .find(|a| a.action == action)
+            .unwrap_or_else(|| panic!("no {action} in {log:#?}"))
+            .actor
+            .clone()
+    };
+    assert_eq!(actor_of("source_added"), "olga (command line)");
+    assert_eq!(actor_of("sender_added"), "olga (command line)");
+    assert_eq!(actor_of("source_removed"), "olga (command line)");
+    let added = log.iter().find(|a| a.action == "sender_added").unwrap();
+    assert!(
+        added.details.contains("\"data_sources\":[\"National\"]"),
+        "{}",
+        added.details
+    );
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let uid = std::fs::metadata("/proc/self").unwrap().uid();
+        assert_eq!(actor_of("sender_unlinked"), format!("uid {uid} (command line)"));
+    }
+}
+
+#[test]
+fn unencrypted_http_only_by_choice_and_reply_limits_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(
+        d,
+        &[
+            "source",
+            "add",
+            "--name",
+            "Lab",
+            "--base-url",
+            "http://ibr.lab.example.org",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("travel unencrypted") && text(&o).contains("--insecure-http"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        d,
+        &[
+            "source",
+            "add",
+            "--name",
+            "Lab",
+            "--base-url",
+            "http://ibr.lab.example.org",
+            "--insecure-http",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("unencrypted http://"), "{}", text(&o));
+    let o = run(
+        d,
+        &["source", "add", "--name", "Here", "--base-url", "http://127.0.0.1:9"],
+    );
+    assert!(o.status.success(), "loopback http needs no flag: {}", text(&o));
+    let list = text(&run(d, &["source", "list"]));
+    let lab = list.lines().find(|l| l.starts_with("Lab")).unwrap();
+    assert!(lab.contains("unencrypted"), "{list}");
+    let here = list.lines().find(|l| l.starts_with("Here")).unwrap();
+    assert!(!here.contains("unencrypted"), "{list}");
+
+    let o = run(
+        d,
+        &[
+            "source",
+            "add",
+            "--name",
+            "Bounded",
+            "--base-url",
+            "https://ibr.example.org",
+            "--max-reply-mib",
+            "2",
+            "--max-records-per-check",
+            "40",
+            "--max-signature-lifetime-mins",
+            "10",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let sources = json(&run(d, &["source", "list", "--json"]));
+    let bounded = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Bounded")
+        .unwrap();
+    assert_eq!(
+        bounded["limits"],
+        serde_json::json!({ "max_reply_bytes": 2 * 1024 * 1024, "max_records_per_check": 40,
+                            "max_signature_lifetime_secs": 600 })
+    );
+    let o = run(
+        d,
+        &[
+            "source",
+            "add",
+            "--name",
+            "Unbounded",
+            "--base-url",
+            "https://ibr.example.org",
+            "--max-records-per-check",
+            "0",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("records fetched per check must be between 1 and 100,000"),
+        "{}",
+        text(&o)
+    );
+
+    // A sender's JWKS URL likewise.
+    let add_sender = |extra: &[&str]| {
+        let mut args = vec![
+            "sender",
+            "add",
+            "--name",
+            "Lab IBR",
+            "--sender-id",
+            "ibr.lab.example.org",
+            "--jwks-url",
+            "http://ibr.lab.example.org/.well-known/jwks.json",
+            "--source",
+            "Lab",
+        ];
+        args.extend_from_slice(extra);
+        run(d, &args)
+    };
+    let o = add_sender(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--insecure-http"), "{}", text(&o));
+    let o = add_sender(&["--insecure-http"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let senders = json(&run(d, &["sender", "list", "--json"]));
+    assert_eq!(senders[0]["sender"]["insecure_http"], true);
+}
+
+/// Starts `ibr-desk sandbox` on a free port and returns it with the JWKS it publishes.
+fn serve_sandbox(args: &[&str]) -> (std::process::Child, String, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ibr-desk"))
+        .args(["sandbox", "--port", "0", "--population", "300"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the sandbox starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut jwks_url, mut printed) = (None, String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.trim().strip_prefix("JWKS") {
+            jwks_url = Some(url.trim().to_string());
+        }
+        if line.starts_with("Press Ctrl+C") {
+            break;
+        }
+    }
+    let url = jwks_url.unwrap_or_else(|| panic!("no JWKS URL in {printed}"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let jwks = rt
+        .block_on(async { reqwest::get(&url).await?.text().await })
+        .expect("the JWKS");
+    (child, jwks, printed)
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn the_sandbox_keeps_its_key_only_in_a_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("sandbox-key.pem");
+    let key_arg = key.to_str().unwrap();
+    let (first, jwks_1, printed) = serve_sandbox(&["--key-file", key_arg]);
+    stop(first);
+    assert!(printed.contains("new, kept in"), "{printed}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let (again, jwks_2, printed) = serve_sandbox(&["--key-file", key_arg]);
+    stop(again);
+    assert!(printed.contains(&format!("from {key_arg}")), "{printed}");
+    assert_eq!(jwks_1, jwks_2, "a restarted sandbox keeps its identity");
+
+    // Without a key file, every run has its own key, whatever the seed.
+    let (a, jwks_a, _) = serve_sandbox(&[]);
+    stop(a);
+    let (b, jwks_b, _) = serve_sandbox(&[]);
+    stop(b);
+    assert_ne!(jwks_a, jwks_b);
+    assert_ne!(jwks_a, jwks_1);
 }

@@ -43,15 +43,19 @@ fn a_killed_run_loses_nothing_and_records_nothing_twice() {
         .insert_data_source(&NewDataSource::ibr("Sandbox", &h.base_url()))
         .unwrap();
     store
-        .insert_sender(&NewIbrSender {
-            name: "Sandbox".into(),
-            sender_id: h.sender_id().into(),
-            public_key_pem: Some(ibr_desk::dci::PublicKey::from_jwk(&h.jwks().keys[0]).unwrap().to_pem()),
-            jwks_url: None,
-            algorithm: Algorithm::Ed25519,
-            active: true,
-            insecure_http: false,
-        })
+        .insert_sender(
+            &NewIbrSender {
+                name: "Sandbox".into(),
+                sender_id: h.sender_id().into(),
+                public_key_pem: Some(ibr_desk::dci::PublicKey::from_jwk(&h.jwks().keys[0]).unwrap().to_pem()),
+                jwks_url: None,
+                algorithm: Algorithm::Ed25519,
+                active: true,
+                insecure_http: false,
+            },
+            &[source.id],
+            "test",
+        )
         .unwrap();
     let people: Vec<_> = h
         .population()

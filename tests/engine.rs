@@ -242,7 +242,7 @@ fn an_untrusted_or_inactive_sender_fails_the_check() {
     let source = office.add_sandbox(&h, false);
     let mut sender = office.store.sender_by_sender_id(h.sender_id()).unwrap().unwrap();
     sender.active = false;
-    office.store.update_sender(&sender).unwrap();
+    office.store.update_sender(&sender, &[source.id], "test").unwrap();
     office.engine().send(ibr_desk::engine::Command::ReloadConfig);
     let p = find_person(&h, &h.population().samples().active_single[0].value).clone();
     let c = office.wait_final(office.submit(source.id, person_applicant(&p)));
@@ -297,7 +297,12 @@ fn server_errors_are_retried_then_fail_saying_so() {
 #[test]
 fn checks_wait_while_the_registry_is_down_and_run_when_it_is_back() {
     let rt = SandboxRuntime::new();
-    let h = rt.start(SandboxConfig::default());
+    // The registry comes back with the same key: the same identity.
+    let key = ibr_desk::dci::PrivateKey::generate_ed25519().unwrap();
+    let h = rt.start(SandboxConfig {
+        signing_key: Some(key.clone()),
+        ..SandboxConfig::default()
+    });
     let addr = h.addr();
     let population = h.population().clone();
     let office = Office::new();
@@ -335,6 +340,7 @@ fn checks_wait_while_the_registry_is_down_and_run_when_it_is_back() {
         rt.0.block_on(ibr_desk::sandbox::start_with_population(
             SandboxConfig {
                 bind: addr,
+                signing_key: Some(key),
                 ..SandboxConfig::default()
             },
             population.clone(),

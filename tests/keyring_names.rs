@@ -129,7 +129,7 @@ fn secrets_under_the_old_names_are_moved_at_the_first_start_and_used() {
     keyring.set("office-signing-key", &pem).unwrap();
 
     let office = office_on(dir, store, &keyring);
-    office.trust_sandbox(&h);
+    office.trust_sandbox(&h, source.id);
     let c = check_someone(&office, &h, source.id);
     assert_eq!(
         c.state,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use ibr_desk::domain::NewDataSource;
+use ibr_desk::domain::{NewDataSource, Role};
 use ibr_desk::engine::command::SecretChange;
 use ibr_desk::engine::{Command, Engine, EngineConfig, Event};
 use ibr_desk::sandbox::population::PopulationConfig;
@@ -172,6 +172,42 @@ fn is_disabled<S: View>(h: &Harness<'_, Shell<S>>, label: &str) -> bool {
     h.get_by_label(label).accesskit_node().is_disabled()
 }
 
+/// The supervisor PIN the tests set.
+const PIN: &str = "2468";
+
+/// Sets the supervisor PIN (as Settings does) and waits until the engine has it.
+fn set_supervisor_pin<S: View>(h: &mut Harness<'_, Shell<S>>) {
+    h.state().cmds.send(Command::SetSupervisorPin {
+        current: None,
+        new: PIN.into(),
+    });
+    wait_until(h, "the supervisor PIN", |h| {
+        h.state().data.config.as_ref().is_some_and(|c| c.supervisor_pin_set)
+    });
+}
+
+/// Changing data sources and senders needs the supervisor role: switches
+/// to it as an officer does on these screens, with the PIN typed into the
+/// switch beside the form.
+fn switch_to_supervisor<S: View>(h: &mut Harness<'_, Shell<S>>) {
+    set_supervisor_pin(h);
+    wait_for_label(h, "Supervisor PIN");
+    set_field(h, "Supervisor PIN", PIN);
+    click(h, "Switch with this PIN");
+    wait_until(h, "the supervisor role", |h| h.state().data.role == Role::Supervisor);
+    h.run();
+}
+
+/// The supervisor role for a screen without the switch (the engine's command).
+fn supervisor_by_command<S: View>(h: &mut Harness<'_, Shell<S>>) {
+    set_supervisor_pin(h);
+    h.state().cmds.send(Command::SwitchRole {
+        role: Role::Supervisor,
+        pin: Some(PIN.into()),
+    });
+    wait_until(h, "the supervisor role", |h| h.state().data.role == Role::Supervisor);
+}
+
 /// A sandbox registry on its own runtime (the engine has its own).
 struct Registry {
     runtime: tokio::runtime::Runtime,
@@ -217,6 +253,7 @@ fn a_data_source_added_through_the_form_is_listed_and_answers_a_test() {
     let r = registry.handle();
     let mut h = harness(SourcesScreen::default());
     wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
 
     click(&mut h, "New data source");
     assert!(is_disabled(&h, "Save"), "nothing typed yet");
@@ -253,6 +290,7 @@ fn a_data_source_added_through_the_form_is_listed_and_answers_a_test() {
 fn a_bad_base_url_is_explained_beside_the_field_and_blocks_saving() {
     let mut h = harness(SourcesScreen::default());
     wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
     click(&mut h, "New data source");
     set_field(&mut h, "Name", "National IBR");
     set_field(&mut h, "Base URL", "ibr.example.org");
@@ -274,6 +312,7 @@ fn a_bad_base_url_is_explained_beside_the_field_and_blocks_saving() {
 #[test]
 fn removing_a_data_source_asks_first_and_esc_cancels() {
     let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("Old registry", "https://old.example.org"),
@@ -299,6 +338,7 @@ fn removing_a_data_source_asks_first_and_esc_cancels() {
 #[test]
 fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
     let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource {
@@ -337,6 +377,7 @@ fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
 #[test]
 fn removing_the_demo_registry_says_it_will_not_come_back() {
     let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
     h.state().cmds.send(Command::EnsureDemoRegistry);
     wait_for_label(&mut h, "(demo data — synthetic people)");
     click(&mut h, "Remove Demo registry (built in)");
@@ -353,6 +394,7 @@ fn removing_the_demo_registry_says_it_will_not_come_back() {
 fn a_sender_with_a_bad_sender_id_shows_why() {
     let mut h = harness(SendersScreen::default());
     wait_for_text(&mut h, "No trusted sender yet");
+    switch_to_supervisor(&mut h);
     click(&mut h, "New sender");
     set_field(&mut h, "Name", "National IBR");
     set_field(&mut h, "Sender ID", "ibr national");
@@ -383,6 +425,7 @@ fn fetch_public_key_fills_the_form_from_the_registry() {
     let r = registry.handle();
     let mut h = harness(SendersScreen::default());
     wait_for_text(&mut h, "No trusted sender yet");
+    switch_to_supervisor(&mut h);
     click(&mut h, "New sender");
     set_field(&mut h, "Name", "Sandbox registry");
     set_field(&mut h, "Sender ID", r.sender_id());
@@ -450,6 +493,7 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
     let registry = Registry::start(false);
     let r = registry.handle();
     let mut h = harness(NewCheckScreen::default());
+    supervisor_by_command(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource {
@@ -499,6 +543,7 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
 #[test]
 fn a_check_the_engine_refuses_gives_the_applicant_back() {
     let mut h = harness(NewCheckScreen::default());
+    supervisor_by_command(&mut h);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("Closing registry", "https://closing.example.org"),
@@ -531,4 +576,233 @@ fn a_check_the_engine_refuses_gives_the_applicant_back() {
         Some("4567890123")
     );
     wait_for_text(&mut h, "No registry is set up yet");
+}
+
+#[test]
+fn an_officer_is_told_why_a_source_cannot_be_saved_and_switches_at_hand() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    set_supervisor_pin(&mut h);
+    assert!(
+        h.query_by_label_contains("Switch to supervisor to change data sources and trusted senders.")
+            .is_some()
+    );
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "National IBR");
+    set_field(&mut h, "Base URL", "https://ibr.example.org");
+    assert!(
+        h.query_by_label_contains("Saving would add the data source “National IBR”.")
+            .is_some(),
+        "what saving would change"
+    );
+    assert!(is_disabled(&h, "Save"));
+    assert!(
+        h.query_by_label("Only a supervisor can do this: switch with the PIN above.")
+            .is_some(),
+        "never a silently disabled button"
+    );
+
+    // The switch is right there: a wrong PIN is refused, the right one works.
+    set_field(&mut h, "Supervisor PIN", "1111");
+    click(&mut h, "Switch with this PIN");
+    wait_for_text(&mut h, "The PIN is not right.");
+    assert_eq!(h.state().data.role, Role::Officer);
+    set_field(&mut h, "Supervisor PIN", PIN);
+    click(&mut h, "Switch with this PIN");
+    wait_until(&mut h, "the supervisor role", |h| {
+        h.state().data.role == Role::Supervisor
+    });
+    h.run();
+    assert!(h.query_by_label_contains("Switch to supervisor to change").is_none());
+    assert_eq!(
+        h.get_by_label("Name").value().as_deref(),
+        Some("National IBR"),
+        "nothing typed is lost"
+    );
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+    wait_for_label(&mut h, "Edit National IBR");
+}
+
+#[test]
+fn a_save_the_engine_refuses_says_why_in_the_form() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "National IBR");
+    set_field(&mut h, "Base URL", "https://ibr.example.org");
+
+    // The engine goes back to officer (another part of the window asked)
+    // before this window hears of it, and the save reaches it as an officer's.
+    h.state_mut().paused = true;
+    h.state().cmds.send(Command::SwitchRole {
+        role: Role::Officer,
+        pin: None,
+    });
+    wait_until(&mut h, "the engine to act as an officer", |h| {
+        h.state()
+            .store
+            .audit_page(0, 1)
+            .unwrap()
+            .first()
+            .is_some_and(|a| a.action == "role_changed" && a.details.contains("Officer"))
+    });
+    click(&mut h, "Save");
+    h.state_mut().paused = false;
+    wait_for_text(&mut h, "Only a supervisor can change data sources and trusted senders.");
+    assert!(h.state().store.data_sources().unwrap().is_empty(), "nothing was saved");
+    assert!(
+        h.query_by_label_contains("Switch to supervisor to change data sources and trusted senders.")
+            .is_some()
+    );
+    assert_eq!(
+        h.get_by_label("Name").value().as_deref(),
+        Some("National IBR"),
+        "the form is kept"
+    );
+}
+
+#[test]
+fn unencrypted_http_only_when_ticked_and_reply_limits_under_advanced() {
+    let mut h = harness(SourcesScreen::default());
+    wait_for_text(&mut h, "No data source yet");
+    switch_to_supervisor(&mut h);
+    click(&mut h, "New data source");
+    set_field(&mut h, "Name", "Lab IBR");
+    set_field(&mut h, "Base URL", "http://ibr.lab.example.org");
+    assert!(
+        h.query_by_label_contains("uses http:// to another computer").is_some(),
+        "the domain's words beside the URL"
+    );
+    assert!(is_disabled(&h, "Save"));
+    click(&mut h, "Allow unencrypted http:// (test lab only)");
+    assert!(
+        h.query_by_label_contains("Client secrets and applicants' data will travel unencrypted")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("uses http:// to another computer").is_none());
+    assert!(!is_disabled(&h, "Save"));
+
+    click(&mut h, "Advanced");
+    assert!(
+        h.query_by_label_contains("Default 32 MiB").is_some(),
+        "the defaults are shown"
+    );
+    assert_eq!(
+        h.get_by_label("Most records fetched per check").value().as_deref(),
+        Some("500")
+    );
+    set_field(&mut h, "Most records fetched per check", "0");
+    assert!(
+        h.query_by_label_contains("The records fetched per check must be between 1 and 100,000, not 0.")
+            .is_some()
+    );
+    assert!(is_disabled(&h, "Save"));
+    set_field(&mut h, "Most records fetched per check", "many");
+    assert!(h.query_by_label_contains("as a whole number").is_some());
+    set_field(&mut h, "Most records fetched per check", "40");
+    set_field(&mut h, "Largest reply (MiB)", "2");
+    set_field(&mut h, "Longest signature validity (minutes)", "10");
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+
+    wait_for_label(&mut h, "Edit Lab IBR");
+    let s = &h.state().store.data_sources().unwrap()[0];
+    assert!(s.insecure_http);
+    assert_eq!(
+        s.limits,
+        ibr_desk::domain::ReplyLimits {
+            max_reply_bytes: 2 * 1024 * 1024,
+            max_records_per_check: 40,
+            max_signature_lifetime_secs: 600,
+        }
+    );
+    assert!(h.query_by_label("⚠ unencrypted").is_some(), "the list says so");
+    assert!(
+        h.query_by_label_contains("Trusted senders: none. Its replies cannot be verified")
+            .is_some()
+    );
+}
+
+#[test]
+fn a_sender_is_trusted_for_the_data_sources_ticked() {
+    let mut h = harness(SendersScreen::default());
+    wait_for_text(&mut h, "No trusted sender yet");
+    switch_to_supervisor(&mut h);
+    h.state().cmds.send(Command::SaveDataSource {
+        id: None,
+        source: NewDataSource::ibr("National IBR", "https://ibr.example.org"),
+        secret: SecretChange::Keep,
+    });
+    h.state().cmds.send(Command::EnsureDemoRegistry);
+    wait_until(&mut h, "both data sources", |h| h.state().data.sources().len() == 2);
+    wait_for_label(&mut h, "Demo registry (built in)");
+
+    click(&mut h, "New sender");
+    set_field(&mut h, "Name", "National registry");
+    set_field(&mut h, "Sender ID", "ibr.national.gov");
+    set_field(
+        &mut h,
+        "Public key (PEM)",
+        include_str!("fixtures/vectors/sender_ed25519.pem"),
+    );
+    set_field(&mut h, "JWKS URL", "http://ibr.national.gov/.well-known/jwks.json");
+    assert!(h.query_by_label_contains("uses http:// to another computer").is_some());
+    click(&mut h, "Allow unencrypted http:// (test lab only)");
+    assert!(h.query_by_label_contains("uses http:// to another computer").is_none());
+    set_field(&mut h, "JWKS URL", "");
+
+    // One box per data source, the demo marked; none ticked: trusted nowhere.
+    assert!(h.query_by_label("Demo registry (built in) (demo data)").is_some());
+    assert!(
+        h.query_by_label_contains("Linked to no data source: this sender's signatures will not be trusted anywhere")
+            .is_some()
+    );
+    click(&mut h, "National IBR");
+    assert!(h.query_by_label_contains("Linked to no data source").is_none());
+    assert!(!is_disabled(&h, "Save"));
+    click(&mut h, "Save");
+
+    wait_for_label(&mut h, "Edit National registry");
+    let store = &h.state().store;
+    let sender = store.sender_by_sender_id("ibr.national.gov").unwrap().unwrap();
+    let national = store.data_source_by_name("National IBR").unwrap().unwrap();
+    assert_eq!(store.sender_sources(sender.id).unwrap(), [national.id]);
+    assert!(h.query_by_label("Trusted for: National IBR.").is_some());
+    assert!(
+        h.query_by_label("Trusted for: Demo registry (built in) (demo data).")
+            .is_some(),
+        "the demo's own sender, for the demo only"
+    );
+
+    // Unticked again: the engine saves it, and says it is trusted nowhere.
+    click(&mut h, "Edit National registry");
+    click(&mut h, "National IBR");
+    click(&mut h, "Save");
+    wait_for_text(&mut h, "Trusted for no data source");
+    assert!(
+        h.state().seen.iter().any(|e| matches!(e, Event::Notice { message }
+            if message.contains("its signatures are not trusted anywhere"))),
+        "the warning when saved"
+    );
+    assert!(store_links_of(&h, "ibr.national.gov").is_empty());
+}
+
+fn store_links_of<S: View>(h: &Harness<'_, Shell<S>>, sender_id: &str) -> Vec<i64> {
+    let store = &h.state().store;
+    let s = store.sender_by_sender_id(sender_id).unwrap().unwrap();
+    store.sender_sources(s.id).unwrap()
+}
+
+#[test]
+fn a_data_source_shows_the_senders_it_trusts() {
+    let mut h = harness(SourcesScreen::default());
+    switch_to_supervisor(&mut h);
+    h.state().cmds.send(Command::EnsureDemoRegistry);
+    wait_for_label(&mut h, "(demo data — synthetic people)");
+    wait_for_text(
+        &mut h,
+        "Trusted senders: Demo registry (built in) (sandbox.ibr-desk.local).",
+    );
 }

@@ -142,15 +142,19 @@ fn bench_checks(count: usize, population: usize, batch: usize, in_flight: usize)
     })?;
     secrets.set(&source.secret_key(&store.installation_id()?), DEMO_CLIENT_SECRET)?;
     let sandbox_key = crate::dci::PublicKey::from_jwk(&handle.jwks().keys[0])?.to_pem();
-    store.insert_sender(&NewIbrSender {
-        name: "Bench sandbox".into(),
-        sender_id: handle.sender_id().to_string(),
-        public_key_pem: Some(sandbox_key),
-        jwks_url: None,
-        algorithm: Algorithm::Ed25519,
-        active: true,
-        insecure_http: false,
-    })?;
+    store.insert_sender(
+        &NewIbrSender {
+            name: "Bench sandbox".into(),
+            sender_id: handle.sender_id().to_string(),
+            public_key_pem: Some(sandbox_key),
+            jwks_url: None,
+            algorithm: Algorithm::Ed25519,
+            active: true,
+            insecure_http: false,
+        },
+        &[source.id],
+        "bench",
+    )?;
 
     // Applicants: a mix of what an office meets. 60 % are people the
     // registry holds (their UIN, name and birth date), 20 % a new UIN with

@@ -1,5 +1,10 @@
 //! `ibr-desk source …`, `sender …`, `registrant …` and `office …`: the
 //! configuration a duplication check needs, from the command line.
+//!
+//! Every change of trust (a data source, a sender, a link between them, a
+//! key) is written with its audit line in one transaction, naming the
+//! operating-system user who ran the command (`olga (command line)`): the
+//! command line has no supervisor role, so the log says who it was.
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -12,7 +17,8 @@ use clap::{Args, Subcommand};
 use super::context::Context;
 use crate::dci::Jwks;
 use crate::domain::{
-    Algorithm, IdType, Identifier, NewDataSource, NewIbrSender, NewRegistrant, REGISTRY_TYPE_IBR, Sex, SourceMode,
+    Algorithm, IdType, Identifier, NewDataSource, NewIbrSender, NewRegistrant, REGISTRY_TYPE_IBR, ReplyLimits, Sex,
+    SourceMode,
 };
 use crate::engine::{Command, Event, trust};
 
@@ -51,6 +57,44 @@ pub struct SourceAddArgs {
     /// Accept unsigned replies (test servers only).
     #[arg(long)]
     pub allow_unsigned: bool,
+    /// Allow plain http:// to another computer (a test lab only: the client
+    /// secret and applicants' data travel unencrypted). http:// to this
+    /// computer needs no flag.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Largest reply accepted, in MiB (default 32).
+    #[arg(long, value_name = "N")]
+    pub max_reply_mib: Option<u64>,
+    /// Most records fetched for one check, all its searches together (default 500).
+    #[arg(long, value_name = "N")]
+    pub max_records_per_check: Option<u32>,
+    /// Longest signature validity accepted, in minutes (default 60).
+    #[arg(long, value_name = "N")]
+    pub max_signature_lifetime_mins: Option<u32>,
+}
+
+impl SourceAddArgs {
+    /// The reply limits asked for, the defaults for the rest.
+    fn limits(&self) -> anyhow::Result<ReplyLimits> {
+        let d = ReplyLimits::default();
+        let max_reply_bytes = match self.max_reply_mib {
+            Some(mib) => mib
+                .checked_mul(1024 * 1024)
+                .ok_or_else(|| anyhow::anyhow!("--max-reply-mib {mib} is far too large"))?,
+            None => d.max_reply_bytes,
+        };
+        let max_signature_lifetime_secs = match self.max_signature_lifetime_mins {
+            Some(m) => m
+                .checked_mul(60)
+                .ok_or_else(|| anyhow::anyhow!("--max-signature-lifetime-mins {m} is far too large"))?,
+            None => d.max_signature_lifetime_secs,
+        };
+        Ok(ReplyLimits {
+            max_reply_bytes,
+            max_records_per_check: self.max_records_per_check.unwrap_or(d.max_records_per_check),
+            max_signature_lifetime_secs,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +108,21 @@ pub enum SenderCommand {
     },
     /// Fetch the sender's public keys from its JWKS URL.
     FetchKey { name: String },
+    /// Trust a sender's signatures for more data sources.
+    Link(SenderLinkArgs),
+    /// Stop trusting a sender's signatures for some data sources.
+    Unlink(SenderLinkArgs),
+    /// Stop trusting a sender (its keys are removed).
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct SenderLinkArgs {
+    /// The sender's name.
+    pub name: String,
+    /// A data source (by name); repeat for several.
+    #[arg(long = "source", value_name = "NAME", required = true)]
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +140,13 @@ pub struct SenderAddArgs {
     pub public_key_file: Option<PathBuf>,
     #[arg(long, default_value = "ed25519")]
     pub algorithm: Algorithm,
+    /// A data source (by name) whose replies this sender signs; repeat for
+    /// several. Its signatures are trusted for these sources only.
+    #[arg(long = "source", value_name = "NAME")]
+    pub sources: Vec<String>,
+    /// Allow a plain http:// JWKS URL to another computer (a test lab only).
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,43 +234,64 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
                 allow_unsigned: a.allow_unsigned,
                 active: true,
                 is_demo: false,
-                insecure_http: false,
-                limits: crate::domain::ReplyLimits::default(),
+                insecure_http: a.insecure_http,
+                limits: a.limits()?,
             };
-            new.validate().map_err(anyhow::Error::msg)?;
+            new.validate().map_err(|e| anyhow::Error::msg(with_flag_hint(e)))?;
             if secret.is_some() && new.auth_url.is_none() {
                 bail!("a client secret is only used with --auth-url (the OAuth2 token URL)");
             }
-            let source = ctx.store.insert_data_source(&new)?;
+            let actor = os_user_actor();
+            let source = ctx.store.add_data_source(&new, &actor)?;
             if let Some(secret) = secret
                 && let Err(e) = ctx.secrets.set(&source.secret_key(&ctx.installation), &secret)
             {
                 // Keep nothing half-done: no source without its secret.
-                let _ = ctx.store.delete_data_source(source.id);
+                let _ = ctx.store.delete_data_source(source.id, &actor);
                 bail!("the data source was not added: {e}");
             }
-            ctx.store.append_audit(
-                "cli",
-                "source_added",
-                None,
-                &serde_json::json!({ "name": source.name, "base_url": source.base_url }),
-            )?;
             println!("Added data source {:?} ({}).", source.name, source.base_url);
             if source.allow_unsigned {
                 println!("Warning: unsigned replies are accepted from it; use this for test servers only.");
             }
+            if source.insecure_http && crate::domain::is_unencrypted_url(&source.base_url) {
+                println!(
+                    "Warning: requests go over unencrypted http://; the client secret and applicants' data travel in clear."
+                );
+            }
+            println!(
+                "No sender is trusted for it yet: link the registry's sender with `ibr-desk sender add … --source {:?}` \
+                 or `ibr-desk sender link NAME --source {:?}`.",
+                source.name, source.name
+            );
             Ok(super::EXIT_OK)
         }
         SourceCommand::List { json } => {
             let sources = ctx.store.data_sources()?;
+            let senders = ctx.store.senders()?;
+            let links = ctx.store.sender_links()?;
+            let trusted = |source_id: i64| -> Vec<String> {
+                senders
+                    .iter()
+                    .filter(|s| links.contains(&(s.id, source_id)))
+                    .map(|s| s.sender_id.clone())
+                    .collect()
+            };
             if json {
-                println!("{}", serde_json::to_string_pretty(&sources)?);
+                let mut out = Vec::new();
+                for s in &sources {
+                    let mut v = serde_json::to_value(s)?;
+                    v["trusted_senders"] = serde_json::json!(trusted(s.id));
+                    out.push(v);
+                }
+                println!("{}", serde_json::to_string_pretty(&out)?);
             } else if sources.is_empty() {
                 println!("No data sources. Add one with `ibr-desk source add`.");
             } else {
                 for s in sources {
+                    let senders = trusted(s.id);
                     println!(
-                        "{}{}  {}  prefix {}{}{}{}",
+                        "{}{}  {}  prefix {}{}{}{}{}  trusts {}",
                         s.name,
                         if s.is_demo { " (demo data)" } else { "" },
                         s.base_url,
@@ -218,7 +305,17 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
                         } else {
                             ""
                         },
+                        if s.insecure_http && crate::domain::is_unencrypted_url(&s.base_url) {
+                            "  unencrypted"
+                        } else {
+                            ""
+                        },
                         if s.active { "" } else { "  inactive" },
+                        if senders.is_empty() {
+                            "no sender".to_string()
+                        } else {
+                            senders.join(", ")
+                        },
                     );
                 }
             }
@@ -226,22 +323,27 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
         }
         SourceCommand::Remove { name } => {
             let s = ctx.source_by_name(&name)?;
-            let failed = ctx
-                .store
-                .fail_queued_checks_of_source(s.id, "the data source was removed", "cli")?;
-            ctx.store.delete_data_source(s.id)?;
+            let removal = ctx.store.delete_data_source(s.id, &os_user_actor())?;
+            if s.is_demo {
+                ctx.store
+                    .set_setting(crate::engine::demo::SETTING_DEMO_REMOVED, "true")?;
+                crate::engine::demo::forget_key(&ctx.store);
+            }
             if s.auth_url.is_some()
                 && let Err(e) = ctx.secrets.delete(&s.secret_key(&ctx.installation))
             {
                 eprintln!("warning: the client secret could not be removed from the keyring: {e}");
             }
-            ctx.store
-                .append_audit("cli", "source_removed", None, &serde_json::json!({ "name": s.name }))?;
             println!(
-                "Removed data source {:?}{}.",
+                "Removed data source {:?}{}{}.",
                 s.name,
-                if failed > 0 {
-                    format!("; {failed} queued check(s) failed")
+                if removal.removed_senders.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and its sender {}", removal.removed_senders.join(", "))
+                },
+                if removal.failed_checks > 0 {
+                    format!("; {} queued check(s) failed", removal.failed_checks)
                 } else {
                     String::new()
                 }
@@ -298,17 +400,25 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 jwks_url: a.jwks_url.clone(),
                 algorithm: a.algorithm,
                 active: true,
-                insecure_http: false,
+                insecure_http: a.insecure_http,
             };
-            new.validate().map_err(anyhow::Error::msg)?;
-            let s = ctx.store.insert_sender(&new)?;
-            ctx.store.append_audit(
-                "cli",
-                "sender_added",
-                None,
-                &serde_json::json!({ "name": s.name, "sender_id": s.sender_id }),
-            )?;
-            println!("Trusting sender {:?} ({}).", s.name, s.sender_id);
+            new.validate().map_err(|e| anyhow::Error::msg(with_flag_hint(e)))?;
+            if a.sources.is_empty() {
+                bail!(
+                    "name the data sources this sender signs for with --source NAME (repeat for several): a sender \
+                     is trusted only for the data sources it is linked to"
+                );
+            }
+            let sources = sources_by_name(ctx, &a.sources)?;
+            let ids: Vec<i64> = sources.iter().map(|d| d.id).collect();
+            let s = ctx.store.insert_sender(&new, &ids, &os_user_actor())?;
+            let names: Vec<&str> = sources.iter().map(|d| d.name.as_str()).collect();
+            println!(
+                "Trusting sender {:?} ({}) for {}.",
+                s.name,
+                s.sender_id,
+                names.join(", ")
+            );
             if s.jwks_url.is_some() && s.public_key_pem.is_none() {
                 println!("Fetch its key with `ibr-desk sender fetch-key {:?}`.", s.name);
             }
@@ -320,7 +430,8 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 let mut out = Vec::new();
                 for s in senders {
                     let keys = ctx.store.sender_keys(s.id)?;
-                    out.push(serde_json::json!({ "sender": s, "keys": keys }));
+                    let sources = source_names(ctx, s.id)?;
+                    out.push(serde_json::json!({ "sender": s, "keys": keys, "data_sources": sources }));
                 }
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else if senders.is_empty() {
@@ -328,8 +439,9 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
             } else {
                 for s in senders {
                     let keys = ctx.store.sender_keys(s.id)?;
+                    let sources = source_names(ctx, s.id)?;
                     println!(
-                        "{}  {}  {}  {} key(s){}{}",
+                        "{}  {}  {}  {} key(s){}{}  trusted for {}",
                         s.name,
                         s.sender_id,
                         s.algorithm,
@@ -337,21 +449,24 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                         s.key_fetched_at
                             .map(|t| format!(", fetched {}", t.format("%Y-%m-%d %H:%M")))
                             .unwrap_or_default(),
-                        if s.active { "" } else { "  inactive" }
+                        if s.active { "" } else { "  inactive" },
+                        if sources.is_empty() {
+                            "no data source (its signatures are trusted nowhere)".to_string()
+                        } else {
+                            sources.join(", ")
+                        }
                     );
                 }
             }
             Ok(super::EXIT_OK)
         }
         SenderCommand::FetchKey { name } => {
-            let s = ctx
-                .store
-                .sender_by_name(&name)?
-                .ok_or_else(|| anyhow::anyhow!("there is no sender named {name:?}"))?;
+            let s = sender_by_name(ctx, &name)?;
             let rt = super::runtime()?;
             let store = ctx.store.clone();
+            let actor = os_user_actor();
             let n = rt
-                .block_on(trust::fetch_sender_keys(&store, s.id, Duration::from_secs(30)))
+                .block_on(trust::fetch_sender_keys(&store, s.id, Duration::from_secs(30), &actor))
                 .map_err(anyhow::Error::msg)?;
             println!(
                 "Stored {n} key(s) of {} from {}.",
@@ -360,7 +475,120 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
             );
             Ok(super::EXIT_OK)
         }
+        SenderCommand::Link(a) => link(ctx, &a, true),
+        SenderCommand::Unlink(a) => link(ctx, &a, false),
+        SenderCommand::Remove { name } => {
+            let s = sender_by_name(ctx, &name)?;
+            ctx.store.delete_sender(s.id, &os_user_actor())?;
+            println!(
+                "Removed sender {:?} ({}): its replies are no longer trusted.",
+                s.name, s.sender_id
+            );
+            Ok(super::EXIT_OK)
+        }
     }
+}
+
+/// `sender link` / `sender unlink`.
+fn link(ctx: &Context, a: &SenderLinkArgs, linked: bool) -> anyhow::Result<u8> {
+    let s = sender_by_name(ctx, &a.name)?;
+    let sources = sources_by_name(ctx, &a.sources)?;
+    let actor = os_user_actor();
+    for d in &sources {
+        let changed = ctx.store.set_sender_link(s.id, d.id, linked, &actor)?;
+        println!(
+            "{} {:?} for {:?}{}.",
+            if linked { "Trusting" } else { "No longer trusting" },
+            s.name,
+            d.name,
+            if changed { "" } else { " (no change)" }
+        );
+    }
+    if source_names(ctx, s.id)?.is_empty() {
+        println!(
+            "Warning: {:?} is now linked to no data source: its signatures are trusted nowhere.",
+            s.name
+        );
+    }
+    Ok(super::EXIT_OK)
+}
+
+/// A sender by name, or an error that lists the names there are.
+fn sender_by_name(ctx: &Context, name: &str) -> anyhow::Result<crate::domain::IbrSender> {
+    if let Some(s) = ctx.store.sender_by_name(name)? {
+        return Ok(s);
+    }
+    let names: Vec<String> = ctx.store.senders()?.into_iter().map(|s| s.name).collect();
+    bail!(
+        "there is no sender named {name:?}{}",
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" (there are: {})", names.join(", "))
+        }
+    )
+}
+
+/// The data sources named, each of which must exist.
+fn sources_by_name(ctx: &Context, names: &[String]) -> anyhow::Result<Vec<crate::domain::DataSource>> {
+    names.iter().map(|n| ctx.source_by_name(n)).collect()
+}
+
+/// The names of the data sources a sender is trusted for.
+fn source_names(ctx: &Context, sender_row_id: i64) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for id in ctx.store.sender_sources(sender_row_id)? {
+        if let Some(d) = ctx.store.data_source(id)? {
+            names.push(d.name);
+        }
+    }
+    Ok(names)
+}
+
+/// The domain's words about unencrypted http, with the flag that allows it.
+fn with_flag_hint(error: String) -> String {
+    if error.contains("allow unencrypted http explicitly") {
+        format!("{error} (--insecure-http)")
+    } else {
+        error
+    }
+}
+
+/// Who runs this command, for the audit log: the operating-system user
+/// (`$USER`, `$USERNAME` on Windows, or the numeric uid when neither is
+/// set), marked as the command line — `olga (command line)`.
+pub fn os_user_actor() -> String {
+    actor_from(
+        std::env::var("USER").ok().as_deref(),
+        std::env::var("USERNAME").ok().as_deref(),
+        current_uid(),
+    )
+}
+
+fn actor_from(user: Option<&str>, username: Option<&str>, uid: Option<u32>) -> String {
+    let named = [user, username]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|u| !u.is_empty())
+        .map(str::to_string);
+    let who = named.unwrap_or_else(|| match uid {
+        Some(uid) => format!("uid {uid}"),
+        None => "unknown user".to_string(),
+    });
+    format!("{who} (command line)")
+}
+
+/// The real user ID of this process (Linux: the owner of `/proc/self`).
+#[cfg(target_os = "linux")]
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_uid() -> Option<u32> {
+    None
 }
 
 pub fn registrant(ctx: &Context, cmd: RegistrantCommand) -> anyhow::Result<u8> {
@@ -421,4 +649,48 @@ pub fn office(ctx: &Context, cmd: OfficeCommand) -> anyhow::Result<u8> {
         }
     }
     Ok(super::EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_actor_is_the_os_user_or_the_uid() {
+        assert_eq!(actor_from(Some("olga"), None, Some(1000)), "olga (command line)");
+        assert_eq!(actor_from(None, Some("Awa"), Some(1000)), "Awa (command line)");
+        assert_eq!(actor_from(Some(" "), None, Some(1000)), "uid 1000 (command line)");
+        assert_eq!(actor_from(None, None, None), "unknown user (command line)");
+    }
+
+    #[test]
+    fn limits_are_read_in_their_units() {
+        let a = SourceAddArgs {
+            name: "X".into(),
+            base_url: "https://x.example.org".into(),
+            auth_url: None,
+            client_id: None,
+            client_secret_stdin: false,
+            path_prefix: "registry".into(),
+            allow_unsigned: false,
+            insecure_http: false,
+            max_reply_mib: Some(2),
+            max_records_per_check: Some(40),
+            max_signature_lifetime_mins: Some(10),
+        };
+        let l = a.limits().expect("limits");
+        assert_eq!(
+            (
+                l.max_reply_bytes,
+                l.max_records_per_check,
+                l.max_signature_lifetime_secs
+            ),
+            (2 << 20, 40, 600)
+        );
+        let huge = SourceAddArgs {
+            max_reply_mib: Some(u64::MAX),
+            ..a
+        };
+        assert!(huge.limits().is_err());
+    }
 }

@@ -1,5 +1,10 @@
 //! `ibr-desk sandbox`: serve the sandbox IBR until interrupted, or print
 //! sample identifiers of its population.
+//!
+//! Each run signs with a fresh random key unless `--key-file` names where
+//! to keep one (made 0600 on first use, reused after), so that a restarted
+//! sandbox keeps the identity its clients trust. The key is never derived
+//! from the seed: the seed is public, the key must not be.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -49,9 +54,14 @@ pub struct ServeArgs {
     /// Number of synthetic beneficiaries.
     #[arg(long, default_value_t = 100_000)]
     pub population: usize,
-    /// Seed of the population (and of the sandbox's signing key).
+    /// Seed of the population (not of the signing key, which is random).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Keep the signing key in this PEM file: created (0600) if missing,
+    /// reused if present, so a restarted sandbox keeps its identity.
+    /// Without it every run has a new random key.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
     /// OAuth2 client ID the token endpoint accepts.
     #[arg(long, default_value = DEMO_CLIENT_ID)]
     pub client_id: String,
@@ -125,6 +135,18 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         }
         None => Jwks::default(),
     };
+    let (signing_key, key_note) = match &args.key_file {
+        Some(path) => {
+            let file = sandbox::signing_key::load_or_create(path)?;
+            let note = if file.created {
+                format!("new, kept in {}", path.display())
+            } else {
+                format!("from {}", path.display())
+            };
+            (Some(file.key), note)
+        }
+        None => (None, "new for this run (--key-file FILE keeps one)".to_string()),
+    };
     let config = SandboxConfig {
         bind: SocketAddr::from(([127, 0, 0, 1], args.port)),
         population: PopulationConfig {
@@ -147,6 +169,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
             unsigned: args.unsigned,
             record_shape: args.record_shape,
         },
+        signing_key,
     };
     let rt = super::runtime()?;
     rt.block_on(async move {
@@ -154,6 +177,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         println!("Sandbox IBR listening on {}", handle.base_url());
         println!("  sender ID   {}", handle.sender_id());
         println!("  JWKS        {}", handle.jwks_url());
+        println!("  key         {key_note}");
         println!("  token URL   {}", handle.token_url());
         println!("  people      {}", handle.population().len());
         println!("  faults      {}/sandbox/faults (GET, PUT)", handle.base_url());

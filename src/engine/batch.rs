@@ -56,7 +56,7 @@ async fn service(shared: &Arc<Shared>, source: &DataSource, fresh: bool) -> Resu
     let svc = IbrService::new(SourceConnection {
         source: source.clone(),
         client_secret: secret,
-        trusted_keys: shared.trust.clone(),
+        trusted_keys: shared.trust.for_source(source.id),
         office_sender_id,
         office_signer: signer,
         timeout: shared.config.request_timeout,

@@ -29,7 +29,7 @@ pub enum Command {
     TestSource {
         data_source_id: i64,
     },
-    /// Fetch a sender's public keys from its JWKS URL and store them.
+    /// Fetch a sender's public keys from its JWKS URL and store them (supervisor only).
     FetchSenderKeys {
         sender_row_id: i64,
         reply: Reply<usize>,
@@ -50,7 +50,8 @@ pub enum Command {
     },
     /// Read the configuration (`Event::Config`).
     LoadConfig,
-    /// Add (`id: None`) or change a data source; the secret goes to the keyring only.
+    /// Add (`id: None`) or change a data source; the secret goes to the
+    /// keyring only. Supervisor only, like every change of trust below.
     SaveDataSource {
         id: Option<i64>,
         source: NewDataSource,
@@ -59,18 +60,22 @@ pub enum Command {
     DeleteDataSource {
         id: i64,
     },
-    /// Add (`id: None`) or change a trusted sender.
+    /// Add (`id: None`) or change a trusted sender, trusted for exactly the
+    /// data sources `sources` (supervisor only).
     SaveSender {
         id: Option<i64>,
         sender: NewIbrSender,
+        sources: Vec<i64>,
     },
     DeleteSender {
         id: i64,
     },
-    /// Fetch a JWKS for a sender form that is not saved yet (`Event::JwksFetched`).
+    /// Fetch a JWKS for a sender form that is not saved yet (`Event::JwksFetched`;
+    /// supervisor only). A plain http:// URL to another computer only with `insecure_http`.
     FetchJwks {
         url: String,
         sender_id: String,
+        insecure_http: bool,
     },
     /// Officer name (for the audit log) and the office's DCI sender ID.
     SaveSettings {

@@ -5,16 +5,26 @@
 //!
 //! It is created on a first run (no data source yet) and started again at
 //! every start while its data source exists. Removing the data source
-//! removes it for good. It needs no credentials: it holds synthetic people
-//! only, and a first run should not depend on the OS keyring.
+//! removes it for good, with its sender and its key. It needs no
+//! credentials: it holds synthetic people only, and a first run should not
+//! depend on the OS keyring.
+//!
+//! Its signing key is random, made at the first run and kept in the data
+//! directory ([`DEMO_KEY_FILE`], owner-only) — never derived from its
+//! population seed, which anyone can read, so nobody can forge its replies.
+//! Its sender trusts exactly that key, for the demo data source only; keys
+//! an older version trusted (derived from the seed) are removed at start.
+//! This setup is the system's own and needs no supervisor.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::event::Event;
 use super::{Shared, requests, scheduler};
-use crate::dci::PublicKey;
-use crate::domain::{Algorithm, KeyOrigin, NewDataSource, NewIbrSender};
-use crate::sandbox::{self, SandboxConfig};
+use crate::dci::PrivateKey;
+use crate::domain::{Algorithm, NewDataSource, NewIbrSender};
+use crate::sandbox::{self, SANDBOX_SENDER_ID, SandboxConfig, signing_key};
+use crate::store::Store;
 
 /// The demo data source's name, shown everywhere it appears.
 pub const DEMO_SOURCE_NAME: &str = "Demo registry (built in)";
@@ -22,6 +32,42 @@ pub const DEMO_SOURCE_NAME: &str = "Demo registry (built in)";
 pub const DEMO_SENDER_NAME: &str = "Demo registry (built in)";
 /// Set when the user removed the demo registry: it is not created again.
 pub const SETTING_DEMO_REMOVED: &str = "demo.removed";
+/// The demo registry's private signing key (PKCS#8 PEM, 0600), beside the database.
+pub const DEMO_KEY_FILE: &str = "demo-registry-key.pem";
+/// Who sets the demo registry up, in the audit log.
+const SYSTEM: &str = "system";
+
+/// Where the demo registry's key is kept (`None` for a database in memory,
+/// whose demo gets a new key at every start).
+fn key_path(store: &Store) -> Option<PathBuf> {
+    store.path().and_then(|p| p.parent()).map(|dir| dir.join(DEMO_KEY_FILE))
+}
+
+/// The demo registry's key: read from its file, or made (and kept) now.
+fn demo_key(store: &Store) -> Result<PrivateKey, String> {
+    let key = match key_path(store) {
+        Some(path) => {
+            let file = signing_key::load_or_create(&path).map_err(|e| e.to_string())?;
+            if file.created {
+                tracing::info!(path = %path.display(), "made the demo registry's signing key");
+            }
+            file.key
+        }
+        None => signing_key::random_key().map_err(|e| e.to_string())?,
+    };
+    Ok(key)
+}
+
+/// Deletes the demo registry's key file (it was removed: nothing may sign
+/// as it again). Best effort: a key left behind is trusted by no one.
+pub fn forget_key(store: &Store) {
+    if let Some(path) = key_path(store)
+        && let Err(e) = std::fs::remove_file(&path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %path.display(), "the removed demo registry's key file could not be deleted: {e}");
+    }
+}
 
 /// Starts the demo registry when it should run; see the module docs.
 pub(super) async fn ensure(shared: &Arc<Shared>) {
@@ -54,10 +100,13 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
     if existing.is_none() && !first_run {
         return Ok(None);
     }
+    let key = shared.blocking(|s| demo_key(&s.store)).await?;
+    let pem = key.public_key().to_pem();
     let mut demo = shared.demo.lock().await;
     if demo.is_none() {
         let handle = sandbox::start(SandboxConfig {
             require_token: false,
+            signing_key: Some(key),
             ..SandboxConfig::default()
         })
         .await
@@ -68,79 +117,71 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
         return Err("the demo registry could not start".into());
     };
     let base_url = handle.base_url();
-    let jwks_url = handle.jwks_url();
-    let sender_id = handle.sender_id().to_string();
-    let pem = handle
-        .jwks()
-        .keys
-        .first()
-        .ok_or("the demo registry has no key")
-        .and_then(|k| PublicKey::from_jwk(k).map_err(|_| "the demo registry's key cannot be read"))?
-        .to_pem();
-    let kid = handle.jwks().keys.first().and_then(|k| k.kid.clone());
-    let actor = shared.actor();
     let id = shared
         .blocking(move |s| {
-            let source = match existing {
+            let (source, created) = match existing {
                 Some(mut d) => {
                     d.base_url = base_url;
                     d.auth_url = None;
                     d.client_id = None;
                     s.store.update_data_source(&d).map_err(|e| e.to_string())?;
-                    d
+                    (d, false)
                 }
                 None => {
-                    let d = s
-                        .store
-                        .insert_data_source(&NewDataSource {
-                            is_demo: true,
-                            ..NewDataSource::ibr(DEMO_SOURCE_NAME, &base_url)
-                        })
-                        .map_err(|e| e.to_string())?;
-                    s.store
-                        .append_audit(
-                            &actor,
-                            "demo_registry_created",
-                            None,
-                            &serde_json::json!({ "name": d.name }),
-                        )
-                        .map_err(|e| e.to_string())?;
-                    d
+                    let new = NewDataSource {
+                        is_demo: true,
+                        ..NewDataSource::ibr(DEMO_SOURCE_NAME, &base_url)
+                    };
+                    (s.store.add_data_source(&new, SYSTEM).map_err(|e| e.to_string())?, true)
                 }
             };
-            let sender = match s.store.sender_by_sender_id(&sender_id).map_err(|e| e.to_string())? {
-                Some(mut sender) => {
-                    sender.jwks_url = Some(jwks_url);
-                    s.store.update_sender(&sender).map_err(|e| e.to_string())?;
-                    sender
-                }
-                None => s
-                    .store
-                    .insert_sender(&NewIbrSender {
-                        name: DEMO_SENDER_NAME.to_string(),
-                        sender_id: sender_id.clone(),
-                        public_key_pem: None,
-                        jwks_url: Some(jwks_url),
-                        algorithm: Algorithm::Ed25519,
-                        active: true,
-                        insecure_http: false,
-                    })
-                    .map_err(|e| e.to_string())?,
-            };
-            s.store
-                .add_sender_key(
-                    sender.id,
-                    kid.as_deref(),
-                    Algorithm::Ed25519,
-                    &pem,
-                    KeyOrigin::Jwks,
-                    chrono::Utc::now(),
-                )
-                .map_err(|e| e.to_string())?;
+            trust_demo_key(&s.store, source.id, created, &pem)?;
             Ok(source.id)
         })
         .await?;
     Ok(Some(id))
+}
+
+/// The demo's sender trusts exactly the demo's key: created with it (for the
+/// demo source only), or left with it alone — keys it had before, derived
+/// from a public seed by older versions, are removed.
+fn trust_demo_key(store: &Store, source_id: i64, source_created: bool, pem: &str) -> Result<(), String> {
+    match store
+        .sender_by_sender_id(SANDBOX_SENDER_ID)
+        .map_err(|e| e.to_string())?
+    {
+        None => {
+            store
+                .insert_sender(
+                    &NewIbrSender {
+                        name: DEMO_SENDER_NAME.to_string(),
+                        sender_id: SANDBOX_SENDER_ID.to_string(),
+                        public_key_pem: Some(pem.to_string()),
+                        jwks_url: None,
+                        algorithm: Algorithm::Ed25519,
+                        active: true,
+                        insecure_http: false,
+                    },
+                    &[source_id],
+                    SYSTEM,
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        Some(sender) => {
+            if store
+                .replace_sender_keys(sender.id, pem, Algorithm::Ed25519, SYSTEM)
+                .map_err(|e| e.to_string())?
+            {
+                tracing::info!("the demo registry's sender now trusts only the demo registry's own key");
+            }
+            if source_created {
+                store
+                    .set_sender_link(sender.id, source_id, true, SYSTEM)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Submits sample applicants of each kind against the demo registry: some

@@ -126,6 +126,8 @@ pub struct ConfigSnapshot {
     pub revision: u64,
     pub sources: Vec<SourceInfo>,
     pub senders: Vec<(IbrSender, Vec<SenderKey>)>,
+    /// `(sender row ID, data source ID)`: which senders each source trusts.
+    pub sender_links: Vec<(i64, i64)>,
     pub officer_name: String,
     pub office_sender_id: String,
     /// `sender|key|ed25519` of the office key, when there is one.
@@ -136,6 +138,26 @@ pub struct ConfigSnapshot {
     pub keyring: Result<String, String>,
     /// Whether a supervisor PIN is set.
     pub supervisor_pin_set: bool,
+}
+
+impl ConfigSnapshot {
+    /// The senders a data source trusts (its replies verify with their keys), by name.
+    pub fn senders_of_source(&self, data_source_id: i64) -> Vec<&IbrSender> {
+        self.senders
+            .iter()
+            .map(|(s, _)| s)
+            .filter(|s| self.sender_links.contains(&(s.id, data_source_id)))
+            .collect()
+    }
+
+    /// The data sources a sender is trusted for, by name.
+    pub fn sources_of_sender(&self, sender_row_id: i64) -> Vec<&DataSource> {
+        self.sources
+            .iter()
+            .map(|i| &i.source)
+            .filter(|d| self.sender_links.contains(&(sender_row_id, d.id)))
+            .collect()
+    }
 }
 
 /// A data source and whether its secret is in the keyring.

@@ -37,8 +37,7 @@ pub use command::{CheckSubject, Command};
 pub use event::Event;
 pub use retry::RetryPolicy;
 
-use crate::dci::keys::KeyError;
-use crate::dci::{KeyLookup, PublicKey, Signer, TrustedKeys};
+use crate::dci::Signer;
 use crate::ibr::IbrService;
 use crate::secrets::SecretStore;
 use crate::store::Store;
@@ -100,24 +99,6 @@ impl EventHub {
     }
 }
 
-/// The trusted senders' keys, replaceable while services hold them.
-#[derive(Default)]
-pub(crate) struct LiveTrust(RwLock<TrustedKeys>);
-
-impl LiveTrust {
-    pub(crate) fn replace(&self, keys: TrustedKeys) {
-        if let Ok(mut k) = self.0.write() {
-            *k = keys;
-        }
-    }
-}
-
-impl KeyLookup for LiveTrust {
-    fn lookup(&self, kid_id: &str, sender_id: &str) -> Vec<(String, Result<PublicKey, KeyError>)> {
-        self.0.read().map(|k| k.lookup(kid_id, sender_id)).unwrap_or_default()
-    }
-}
-
 /// What the engine's tasks share.
 pub(crate) struct Shared {
     pub store: Arc<Store>,
@@ -126,7 +107,8 @@ pub(crate) struct Shared {
     pub installation: crate::domain::InstallationId,
     pub config: EngineConfig,
     pub hub: Arc<EventHub>,
-    pub trust: Arc<LiveTrust>,
+    /// The trusted senders' keys, per data source.
+    pub trust: Arc<trust::LiveTrust>,
     pub office_signer: RwLock<Option<Signer>>,
     /// Who acts, for the audit log: the officer named in Settings.
     pub actor: RwLock<String>,
@@ -226,7 +208,7 @@ impl Engine {
             .unwrap_or_else(|| config.actor.clone());
         let installation = store.installation_id().map_err(|e| EngineError::Store(e.to_string()))?;
         let hub = Arc::new(EventHub::default());
-        let trust = Arc::new(LiveTrust::default());
+        let trust = Arc::new(trust::LiveTrust::default());
         trust.replace(trust::trusted_keys(&store).map_err(EngineError::Store)?);
         let shared = Arc::new(Shared {
             store: store.clone(),

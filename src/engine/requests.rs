@@ -1,6 +1,11 @@
 //! The window's requests: reading pages and details, saving configuration.
 //! Every one runs off the window's thread (the store on blocking threads,
 //! the keyring on its own), and answers with an [`Event`].
+//!
+//! Saving or removing a data source or a trusted sender, and fetching a
+//! sender's key, change whose answers the office believes: the engine
+//! refuses them unless it acts as a supervisor (`supervisor`), and the store
+//! writes each with its audit line in one transaction.
 
 use std::sync::Arc;
 
@@ -8,7 +13,7 @@ use chrono::Utc;
 
 use super::command::SecretChange;
 use super::event::{CheckDetail, ConfigSnapshot, Event, FetchedKey, SourceInfo};
-use super::{Shared, scheduler, trust};
+use super::{Shared, scheduler, supervisor, trust};
 use crate::dci::client::fetch_jwks;
 use crate::dci::{Jwks, Kid, PublicKey};
 use crate::domain::{CheckFilter, NewDataSource, NewIbrSender};
@@ -98,6 +103,7 @@ pub(super) async fn load_config(shared: &Arc<Shared>) {
                 let keys = s.store.sender_keys(sender.id).map_err(|e| e.to_string())?;
                 senders.push((sender, keys));
             }
+            let sender_links = s.store.sender_links().map_err(|e| e.to_string())?;
             let signer = s.office_signer.read().ok().and_then(|o| o.clone());
             let office_jwks = signer.as_ref().and_then(|sg| {
                 serde_json::to_string_pretty(&Jwks {
@@ -109,6 +115,7 @@ pub(super) async fn load_config(shared: &Arc<Shared>) {
                 revision,
                 sources,
                 senders,
+                sender_links,
                 officer_name: s.actor(),
                 office_sender_id: trust::office_sender_id(&s.store),
                 office_kid: signer.map(|sg| sg.kid()),
@@ -129,14 +136,21 @@ pub(super) async fn load_config(shared: &Arc<Shared>) {
 }
 
 pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new: NewDataSource, secret: SecretChange) {
+    if supervisor::refuse_trust_change(shared) {
+        return;
+    }
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
             new.validate()?;
             let source = match id {
-                None => s.store.insert_data_source(&new).map_err(|e| e.to_string())?,
+                None => s.store.add_data_source(&new, &actor).map_err(|e| e.to_string())?,
                 Some(id) => {
-                    let old = s.store.data_source(id).map_err(|e| e.to_string())?.ok_or("that data source no longer exists")?;
+                    let old = s
+                        .store
+                        .data_source(id)
+                        .map_err(|e| e.to_string())?
+                        .ok_or("that data source no longer exists")?;
                     let updated = crate::domain::DataSource {
                         name: new.name.clone(),
                         registry_type: new.registry_type.clone(),
@@ -151,7 +165,9 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
                         limits: new.limits,
                         ..old
                     };
-                    s.store.update_data_source(&updated).map_err(|e| e.to_string())?;
+                    s.store
+                        .change_data_source(&updated, &actor)
+                        .map_err(|e| e.to_string())?;
                     updated
                 }
             };
@@ -160,18 +176,10 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
                 SecretChange::Set(v) => s.secrets.set(&source.secret_key(&s.installation), v),
                 SecretChange::Clear => s.secrets.delete(&source.secret_key(&s.installation)),
             };
-            s.store
-                .append_audit(
-                    &actor,
-                    if id.is_some() { "source_changed" } else { "source_added" },
-                    None,
-                    &serde_json::json!({ "name": source.name, "base_url": source.base_url, "allow_unsigned": source.allow_unsigned }),
-                )
-                .map_err(|e| e.to_string())?;
             if let Err(e) = secret_result {
                 if id.is_none() {
                     // Nothing half-done: a new source is not kept without its secret.
-                    let _ = s.store.delete_data_source(source.id);
+                    let _ = s.store.delete_data_source(source.id, &actor);
                     return Err(format!("the data source was not saved: {e}"));
                 }
                 return Err(format!("the data source was saved, but not its client secret: {e}"));
@@ -193,6 +201,9 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
 }
 
 pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
+    if supervisor::refuse_trust_change(shared) {
+        return;
+    }
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
@@ -201,47 +212,46 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
                 .data_source(id)
                 .map_err(|e| e.to_string())?
                 .ok_or("that data source no longer exists")?;
-            let failed = s
-                .store
-                .fail_queued_checks_of_source(id, "the data source was removed", &actor)
-                .map_err(|e| e.to_string())?;
-            s.store.delete_data_source(id).map_err(|e| e.to_string())?;
+            let removal = s.store.delete_data_source(id, &actor).map_err(|e| e.to_string())?;
             if source.is_demo {
                 s.store
                     .set_setting(super::demo::SETTING_DEMO_REMOVED, "true")
                     .map_err(|e| e.to_string())?;
+                super::demo::forget_key(&s.store);
             }
             if source.auth_url.is_some() {
                 let _ = s.secrets.delete(&source.secret_key(&s.installation));
             }
-            s.store
-                .append_audit(
-                    &actor,
-                    "source_removed",
-                    None,
-                    &serde_json::json!({ "name": source.name }),
-                )
-                .map_err(|e| e.to_string())?;
-            Ok((source.name, failed))
+            Ok((source, removal))
         })
         .await;
     match r {
-        Ok((name, failed)) => {
-            shared.hub.emit(Event::Notice {
-                message: if failed > 0 {
-                    format!("Removed “{name}”; {failed} queued check(s) failed.")
-                } else {
-                    format!("Removed “{name}”.")
-                },
-            });
+        Ok((source, removal)) => {
+            if source.is_demo {
+                super::demo::stop(shared).await;
+            }
+            let mut message = format!("Removed “{}”", source.name);
+            if !removal.removed_senders.is_empty() {
+                message.push_str(" and its trusted sender");
+            }
+            if removal.failed_checks > 0 {
+                message.push_str(&format!("; {} queued check(s) failed", removal.failed_checks));
+            }
+            message.push('.');
+            shared.hub.emit(Event::Notice { message });
+            scheduler::reload_config(shared).await;
             load_config(shared).await;
         }
         Err(e) => report(shared, "The data source was not removed.", Err(e)),
     }
 }
 
-pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewIbrSender) {
+pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewIbrSender, sources: Vec<i64>) {
+    if supervisor::refuse_trust_change(shared) {
+        return;
+    }
     let actor = shared.actor();
+    let linked = !sources.is_empty();
     let r = shared
         .blocking(move |s| {
             new.validate()?;
@@ -252,7 +262,12 @@ pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewI
                 }
             }
             let name = match id {
-                None => s.store.insert_sender(&new).map_err(|e| e.to_string())?.name,
+                None => {
+                    s.store
+                        .insert_sender(&new, &sources, &actor)
+                        .map_err(|e| e.to_string())?
+                        .name
+                }
                 Some(id) => {
                     let old = s
                         .store
@@ -266,27 +281,29 @@ pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewI
                         jwks_url: new.jwks_url.clone().filter(|u| !u.trim().is_empty()),
                         algorithm: new.algorithm,
                         active: new.active,
+                        insecure_http: new.insecure_http,
                         ..old
                     };
-                    s.store.update_sender(&updated).map_err(|e| e.to_string())?;
+                    s.store
+                        .update_sender(&updated, &sources, &actor)
+                        .map_err(|e| e.to_string())?;
                     updated.name
                 }
             };
-            s.store
-                .append_audit(
-                    &actor,
-                    if id.is_some() { "sender_changed" } else { "sender_added" },
-                    None,
-                    &serde_json::json!({ "name": name, "sender_id": new.sender_id, "active": new.active }),
-                )
-                .map_err(|e| e.to_string())?;
             Ok(name)
         })
         .await;
     match r {
         Ok(name) => {
             shared.hub.emit(Event::Notice {
-                message: format!("Saved trusted sender “{name}”."),
+                message: if linked {
+                    format!("Saved trusted sender “{name}”.")
+                } else {
+                    format!(
+                        "Saved trusted sender “{name}”. It is linked to no data source: its signatures are not trusted \
+                         anywhere."
+                    )
+                },
             });
             scheduler::reload_config(shared).await;
             load_config(shared).await;
@@ -296,6 +313,9 @@ pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewI
 }
 
 pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
+    if supervisor::refuse_trust_change(shared) {
+        return;
+    }
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
@@ -304,15 +324,7 @@ pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
                 .sender(id)
                 .map_err(|e| e.to_string())?
                 .ok_or("that sender no longer exists")?;
-            s.store.delete_sender(id).map_err(|e| e.to_string())?;
-            s.store
-                .append_audit(
-                    &actor,
-                    "sender_removed",
-                    None,
-                    &serde_json::json!({ "sender_id": sender.sender_id }),
-                )
-                .map_err(|e| e.to_string())?;
+            s.store.delete_sender(id, &actor).map_err(|e| e.to_string())?;
             Ok(sender.name)
         })
         .await;
@@ -330,9 +342,22 @@ pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
 
 /// Fetches a JWKS and picks the first signing key whose kid names the sender
 /// (as the seed's "Fetch public key" does), reporting how many there are.
-pub(super) async fn fetch_jwks_for_form(shared: &Arc<Shared>, url: String, sender_id: String) {
+/// Supervisor only; a plain http:// URL to another computer only when the
+/// form allows unencrypted http.
+pub(super) async fn fetch_jwks_for_form(shared: &Arc<Shared>, url: String, sender_id: String, insecure_http: bool) {
     let outcome = async {
+        supervisor::may_change_trust(shared)?;
         crate::domain::validate_sender_id(&sender_id)?;
+        NewIbrSender {
+            name: "JWKS".into(),
+            sender_id: sender_id.clone(),
+            public_key_pem: None,
+            jwks_url: Some(url.clone()),
+            algorithm: crate::domain::Algorithm::Ed25519,
+            active: true,
+            insecure_http,
+        }
+        .validate()?;
         let jwks = fetch_jwks(&url, shared.config.request_timeout)
             .await
             .map_err(|e| e.to_string())?;

@@ -262,7 +262,10 @@ async fn handle(shared: &Arc<Shared>, cmd: Command) {
             tokio::spawn(async move {
                 let timeout = s.config.request_timeout;
                 let store = s.store.clone();
-                let outcome = trust::fetch_sender_keys(&store, sender_row_id, timeout).await;
+                let outcome = match super::supervisor::may_change_trust(&s) {
+                    Ok(()) => trust::fetch_sender_keys(&store, sender_row_id, timeout, &s.actor()).await,
+                    Err(e) => Err(e),
+                };
                 if outcome.is_ok() {
                     reload_config(&s).await;
                 }
@@ -299,9 +302,13 @@ async fn window_request(shared: &Arc<Shared>, cmd: Command) {
         Command::LoadConfig => r::load_config(shared).await,
         Command::SaveDataSource { id, source, secret } => r::save_data_source(shared, id, source, secret).await,
         Command::DeleteDataSource { id } => r::delete_data_source(shared, id).await,
-        Command::SaveSender { id, sender } => r::save_sender(shared, id, sender).await,
+        Command::SaveSender { id, sender, sources } => r::save_sender(shared, id, sender, sources).await,
         Command::DeleteSender { id } => r::delete_sender(shared, id).await,
-        Command::FetchJwks { url, sender_id } => r::fetch_jwks_for_form(shared, url, sender_id).await,
+        Command::FetchJwks {
+            url,
+            sender_id,
+            insecure_http,
+        } => r::fetch_jwks_for_form(shared, url, sender_id, insecure_http).await,
         Command::SaveSettings {
             officer_name,
             office_sender_id,

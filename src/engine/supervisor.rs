@@ -1,8 +1,12 @@
 //! Roles and the supervisor's review: switching to supervisor with the PIN
-//! set in Settings, and the decisions only a supervisor may take.
+//! set in Settings, and the decisions only a supervisor may take — review
+//! decisions, and every change of trust (data sources, trusted senders and
+//! their keys, unsigned replies, unencrypted http).
 //!
-//! The role lives in the engine, not in the window: a decision that arrives
-//! while the engine's role is "officer" is refused whoever sent it. The PIN
+//! The role lives in the engine, not in the window: a decision or a change
+//! of trust that arrives while the engine's role is "officer" is refused
+//! whoever sent it. The demo registry's own setup is the system's, not a
+//! person's, and needs no role. The PIN
 //! is kept as a salted PBKDF2-HMAC-SHA256 hash in the settings (it protects a
 //! role on a shared office laptop, not data); a wrong PIN costs a second.
 
@@ -66,6 +70,33 @@ fn emit_error(shared: &Shared, message: &str, detail: impl Into<String>) {
 /// The role the engine acts under now.
 pub(super) fn role(shared: &Shared) -> Role {
     shared.role.read().map(|r| *r).unwrap_or_default()
+}
+
+/// What an officer is told when the engine refuses a change of trust.
+pub const TRUST_NEEDS_SUPERVISOR: &str = "Only a supervisor can change data sources and trusted senders.";
+/// The detail beside it: what to do.
+pub const SWITCH_TO_SUPERVISOR: &str = "switch to the supervisor role with the PIN first";
+
+/// `Ok` when the engine acts as a supervisor, who may change which
+/// registries are asked and whose signatures are believed; the reason
+/// otherwise.
+pub(super) fn may_change_trust(shared: &Shared) -> Result<(), String> {
+    match role(shared) {
+        Role::Supervisor => Ok(()),
+        Role::Officer => Err(format!(
+            "only a supervisor can change data sources and trusted senders: {SWITCH_TO_SUPERVISOR}"
+        )),
+    }
+}
+
+/// Refuses a change of trust unless the engine acts as a supervisor, with
+/// an error event; returns whether it refused.
+pub(super) fn refuse_trust_change(shared: &Shared) -> bool {
+    if may_change_trust(shared).is_ok() {
+        return false;
+    }
+    emit_error(shared, TRUST_NEEDS_SUPERVISOR, SWITCH_TO_SUPERVISOR);
+    true
 }
 
 pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: String) {

@@ -1,16 +1,23 @@
 //! The keys the engine signs and verifies with: the trusted senders' public
 //! keys (from the store), the office's own signing key (from the OS
 //! keyring), and fetching a sender's keys from its JWKS URL.
+//!
+//! Trust is per data source: a reply from a source is verified only with the
+//! keys of the active senders linked to that source. A sender trusted for
+//! one registry cannot vouch, signed, for another registry's answers.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::Utc;
 
 use crate::dci::client::fetch_jwks;
-use crate::dci::{Kid, PrivateKey, PublicKey, Signer, TrustedKeys};
-use crate::domain::{Algorithm, KeyOrigin, SecretEntry, secret_key_for};
+use crate::dci::keys::KeyError;
+use crate::dci::{KeyLookup, Kid, PrivateKey, PublicKey, Signer, TrustedKeys};
+use crate::domain::{Algorithm, SecretEntry, secret_key_for};
 use crate::secrets::SecretStore;
-use crate::store::Store;
+use crate::store::{FetchedSenderKey, Store};
 
 /// Settings key of our DCI sender ID.
 pub const SETTING_OFFICE_SENDER_ID: &str = "office.sender_id";
@@ -28,16 +35,74 @@ fn office_key_name(store: &Store) -> Result<String, String> {
     Ok(secret_key_for(&installation, SECRET_OFFICE_KEY))
 }
 
-/// The public keys of every active trusted sender.
-pub fn trusted_keys(store: &Store) -> Result<TrustedKeys, String> {
-    let mut t = TrustedKeys::new();
-    for (sender_id, key) in store.trusted_keys().map_err(|e| e.to_string())? {
-        match PublicKey::from_pem(&key.public_key_pem) {
-            Ok(pk) => t.add(&sender_id, key.kid.as_deref(), pk),
-            Err(e) => tracing::warn!(sender_id, "a stored key of this sender cannot be read: {e}"),
+/// The trusted keys of each data source: those of the active senders linked to it.
+#[derive(Default)]
+pub struct SourceKeys(HashMap<i64, TrustedKeys>);
+
+impl SourceKeys {
+    /// The keys a reply of this data source may be verified with (none when
+    /// no active sender is linked to it).
+    pub fn of_source(&self, data_source_id: i64) -> Option<&TrustedKeys> {
+        self.0.get(&data_source_id)
+    }
+}
+
+/// The public keys of the active trusted senders, by the data sources they
+/// are linked to.
+pub fn trusted_keys(store: &Store) -> Result<SourceKeys, String> {
+    let mut by_source: HashMap<i64, TrustedKeys> = HashMap::new();
+    for t in store.trusted_keys().map_err(|e| e.to_string())? {
+        match PublicKey::from_pem(&t.key.public_key_pem) {
+            Ok(pk) => by_source
+                .entry(t.data_source_id)
+                .or_default()
+                .add(&t.sender_id, t.key.kid.as_deref(), pk),
+            Err(e) => tracing::warn!(
+                sender_id = t.sender_id,
+                "a stored key of this sender cannot be read: {e}"
+            ),
         }
     }
-    Ok(t)
+    Ok(SourceKeys(by_source))
+}
+
+/// The trusted keys of every data source, replaceable while services hold
+/// them: a service built for a source sees a sender linked, unlinked or
+/// given a new key at the next reply.
+#[derive(Default)]
+pub(crate) struct LiveTrust(RwLock<SourceKeys>);
+
+impl LiveTrust {
+    pub(crate) fn replace(&self, keys: SourceKeys) {
+        if let Ok(mut k) = self.0.write() {
+            *k = keys;
+        }
+    }
+
+    /// What a service of this data source verifies replies with.
+    pub(crate) fn for_source(self: &Arc<Self>, data_source_id: i64) -> Arc<dyn KeyLookup + Send + Sync> {
+        Arc::new(SourceTrust {
+            live: self.clone(),
+            data_source_id,
+        })
+    }
+}
+
+/// The live trusted keys of one data source.
+struct SourceTrust {
+    live: Arc<LiveTrust>,
+    data_source_id: i64,
+}
+
+impl KeyLookup for SourceTrust {
+    fn lookup(&self, kid_id: &str, sender_id: &str) -> Vec<(String, Result<PublicKey, KeyError>)> {
+        self.live
+            .0
+            .read()
+            .ok()
+            .and_then(|k| k.of_source(self.data_source_id).map(|t| t.lookup(kid_id, sender_id)))
+            .unwrap_or_default()
+    }
 }
 
 /// Our sender ID.
@@ -90,8 +155,15 @@ pub fn generate_office_key(store: &Store, secrets: &dyn SecretStore) -> Result<S
 }
 
 /// Fetches a sender's JWKS and stores every signing key whose `kid` names
-/// that sender (several during a key rotation). Returns how many were stored.
-pub async fn fetch_sender_keys(store: &Store, sender_row_id: i64, timeout: Duration) -> Result<usize, String> {
+/// that sender (several during a key rotation), with one audit line naming
+/// `actor`. Returns how many were stored. A plain http:// URL to another
+/// computer is fetched only when the sender allows it.
+pub async fn fetch_sender_keys(
+    store: &Store,
+    sender_row_id: i64,
+    timeout: Duration,
+    actor: &str,
+) -> Result<usize, String> {
     let sender = store
         .sender(sender_row_id)
         .map_err(|e| e.to_string())?
@@ -101,9 +173,15 @@ pub async fn fetch_sender_keys(store: &Store, sender_row_id: i64, timeout: Durat
         .clone()
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| format!("sender {:?} has no JWKS URL", sender.name))?;
+    if crate::domain::is_unencrypted_url(&url) && !sender.insecure_http {
+        return Err(format!(
+            "the JWKS URL {url} uses http:// to another computer; allow unencrypted http for sender {:?} first",
+            sender.name
+        ));
+    }
     let jwks = fetch_jwks(&url, timeout).await.map_err(|e| e.to_string())?;
     let prefix = format!("{}|", sender.sender_id);
-    let mut stored = 0;
+    let mut found = Vec::new();
     let mut problems = Vec::new();
     for jwk in &jwks.keys {
         let kid = jwk.kid.clone().unwrap_or_default();
@@ -121,19 +199,13 @@ pub async fn fetch_sender_keys(store: &Store, sender_row_id: i64, timeout: Durat
             .ok()
             .and_then(|k| k.algorithm.parse().ok())
             .unwrap_or(key.algorithm());
-        store
-            .add_sender_key(
-                sender_row_id,
-                Some(&kid),
-                algorithm,
-                &key.to_pem(),
-                KeyOrigin::Jwks,
-                Utc::now(),
-            )
-            .map_err(|e| e.to_string())?;
-        stored += 1;
+        found.push(FetchedSenderKey {
+            kid,
+            algorithm,
+            pem: key.to_pem(),
+        });
     }
-    if stored == 0 {
+    if found.is_empty() {
         return Err(if problems.is_empty() {
             format!(
                 "the JWKS at {url} has no signing key whose kid starts with {prefix:?} ({} key(s) in it)",
@@ -148,12 +220,47 @@ pub async fn fetch_sender_keys(store: &Store, sender_row_id: i64, timeout: Durat
         });
     }
     store
-        .append_audit(
-            "system",
-            "sender_keys_fetched",
-            None,
-            &serde_json::json!({ "sender_id": sender.sender_id, "keys": stored, "url": url }),
-        )
-        .map_err(|e| e.to_string())?;
-    Ok(stored)
+        .store_fetched_keys(sender_row_id, &found, &url, Utc::now(), actor)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{NewDataSource, NewIbrSender};
+
+    #[test]
+    fn a_source_trusts_only_the_senders_linked_to_it() {
+        let store = Store::open_in_memory().expect("store");
+        let a = store
+            .insert_data_source(&NewDataSource::ibr("A", "https://a.example.org"))
+            .expect("a");
+        let b = store
+            .insert_data_source(&NewDataSource::ibr("B", "https://b.example.org"))
+            .expect("b");
+        let key = PrivateKey::ed25519_from_bytes([7; 32]).public_key();
+        store
+            .insert_sender(
+                &NewIbrSender {
+                    name: "Registry A".into(),
+                    sender_id: "ibr.a".into(),
+                    public_key_pem: Some(key.to_pem()),
+                    jwks_url: None,
+                    algorithm: Algorithm::Ed25519,
+                    active: true,
+                    insecure_http: false,
+                },
+                &[a.id],
+                "test",
+            )
+            .expect("sender");
+        let live = Arc::new(LiveTrust::default());
+        live.replace(trusted_keys(&store).expect("keys"));
+        let kid = "ibr.a|k1|ed25519";
+        assert_eq!(live.for_source(a.id).lookup(kid, "ibr.a").len(), 1);
+        assert!(
+            live.for_source(b.id).lookup(kid, "ibr.a").is_empty(),
+            "sender A is not trusted for source B"
+        );
+    }
 }

@@ -21,6 +21,7 @@ mod names;
 pub mod population;
 pub mod query;
 pub mod records;
+pub mod signing_key;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -29,7 +30,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post, put};
-use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -67,6 +67,10 @@ pub struct SandboxConfig {
     /// Client keys whose signatures are verified.
     pub client_keys: Jwks,
     pub faults: FaultConfig,
+    /// The key replies are signed with; `None` makes a fresh random one, so
+    /// a sandbox keeps its identity across restarts only when given the
+    /// same key (see [`signing_key::load_or_create`]).
+    pub signing_key: Option<PrivateKey>,
 }
 
 impl Default for SandboxConfig {
@@ -81,6 +85,7 @@ impl Default for SandboxConfig {
             require_signed_requests: false,
             client_keys: Jwks::default(),
             faults: FaultConfig::default(),
+            signing_key: None,
         }
     }
 }
@@ -92,16 +97,6 @@ pub enum SandboxError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("invalid sandbox setting: {0}")]
     Config(String),
-}
-
-/// The sandbox's signing key, derived from the population seed so that a
-/// restarted sandbox keeps the identity a data source already trusts.
-/// A demo key: anyone who knows the seed can derive it.
-pub fn sandbox_key(seed: u64) -> PrivateKey {
-    let mut h = Sha256::new();
-    h.update(b"ibr-desk sandbox signing key v1");
-    h.update(seed.to_le_bytes());
-    PrivateKey::ed25519_from_bytes(h.finalize().into())
 }
 
 /// A running sandbox. Dropping it does not stop the server; call [`SandboxHandle::shutdown`].
@@ -209,9 +204,14 @@ pub async fn start_with_population(
     population: Arc<Population>,
 ) -> Result<SandboxHandle, SandboxError> {
     config.faults.validate().map_err(SandboxError::Config)?;
-    let seed = population.seed();
-    let signer = Signer::new(sandbox_key(seed), SANDBOX_SENDER_ID, SANDBOX_KEY_ID);
-    let impostor = Signer::new(sandbox_key(seed ^ 0x5EED_BAD0), SANDBOX_SENDER_ID, SANDBOX_KEY_ID);
+    let key = match &config.signing_key {
+        Some(k) => k.clone(),
+        None => signing_key::random_key().map_err(|e| SandboxError::Config(e.to_string()))?,
+    };
+    let signer = Signer::new(key, SANDBOX_SENDER_ID, SANDBOX_KEY_ID);
+    // The bad-signature fault signs with a key nobody trusts, random too.
+    let impostor_key = signing_key::random_key().map_err(|e| SandboxError::Config(e.to_string()))?;
+    let impostor = Signer::new(impostor_key, SANDBOX_SENDER_ID, SANDBOX_KEY_ID);
     let mut client_keys = TrustedKeys::new();
     for jwk in &config.client_keys.keys {
         let kid = jwk.kid.clone().unwrap_or_default();

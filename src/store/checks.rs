@@ -1148,7 +1148,7 @@ mod tests {
         );
         assert_eq!(state(&store, ids[0]), Some(CheckState::Checking));
         assert_eq!(state(&store, ids[1]), Some(CheckState::Failed));
-        store.delete_data_source(source.id).expect("delete");
+        store.delete_data_source(source.id, "officer").expect("delete");
         let c = store.check(ids[0]).ok().flatten().expect("kept");
         assert_eq!((c.data_source_id, c.data_source_name.as_str()), (None, "National IBR"));
         assert!(

@@ -50,6 +50,8 @@ pub use installation::{SETTING_INSTALLATION_ID, SETTING_LEGACY_KEYRING_MOVED};
 pub use paths::{DATA_DIR_ENV, DATABASE_FILE, data_dir, database_path};
 pub use reviews::{BulkReview, ReviewCounts};
 pub use rosters::{EntryOutcome, IdentifierOwner, NewRoster, Roster, RosterCheckCounts, RosterEntry, RosterStatus};
+pub use senders::{FetchedSenderKey, TrustedSourceKey};
+pub use sources::SourceRemoval;
 
 /// The result of every store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

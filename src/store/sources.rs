@@ -3,87 +3,68 @@
 //! There is deliberately no secret column: a source's client secret lives in
 //! the OS keyring under [`DataSource::secret_key`], so a copied database file
 //! never carries a credential.
+//!
+//! A new data source trusts no sender: its replies verify only once a person
+//! links a sender to it (see `senders`). A person's change of a source goes
+//! through [`Store::add_data_source`] / [`Store::change_data_source`] /
+//! [`Store::delete_data_source`], which write the audit line in the same
+//! transaction.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{Ts, parsed, source_mode_from_text, sql_int, unsigned};
-use super::{Result, Store, StoreError, is_unique_violation};
+use super::codec::{Ts, parsed, source_mode_from_text, sql_int, to_json, unsigned};
+use super::{Result, Store, StoreError, audit, is_unique_violation};
 use crate::domain::{DataSource, NewDataSource, ReplyLimits};
 
 const COLUMNS: &str = "id, name, registry_type, base_url, auth_url, client_id, path_prefix, mode, allow_unsigned, \
                        active, is_demo, insecure_http, max_reply_bytes, max_records_per_check, \
                        max_signature_lifetime_secs, created_at";
 
+/// What removing a data source did besides removing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceRemoval {
+    /// Checks still queued for it, failed since nothing could run them.
+    pub failed_checks: usize,
+    /// Senders removed with it (the built-in demo registry's own sender).
+    pub removed_senders: Vec<String>,
+}
+
 impl Store {
     /// Adds a data source after checking it ([`NewDataSource::validate`]).
-    /// Names are unique regardless of case.
+    /// Names are unique regardless of case. Writes no audit line: for the
+    /// system's own setup, tests and benchmarks; a person's change goes
+    /// through [`Store::add_data_source`].
     pub fn insert_data_source(&self, new: &NewDataSource) -> Result<DataSource> {
         new.validate().map_err(StoreError::Invalid)?;
-        let created_at = super::codec::now();
+        self.write(|tx| insert(tx, new))
+    }
+
+    /// A person adds a data source: the source and its audit line
+    /// (`source_added`, with how far its replies are trusted) in one transaction.
+    pub fn add_data_source(&self, new: &NewDataSource, actor: &str) -> Result<DataSource> {
+        new.validate().map_err(StoreError::Invalid)?;
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO data_sources (name, registry_type, base_url, auth_url, client_id, path_prefix, mode, \
-                 allow_unsigned, active, is_demo, created_at, insecure_http, max_reply_bytes, max_records_per_check, \
-                 max_signature_lifetime_secs) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                params![
-                    new.name.trim(),
-                    new.registry_type,
-                    new.base_url.trim(),
-                    new.auth_url.as_deref().map(str::trim),
-                    new.client_id.as_deref().map(str::trim),
-                    new.path_prefix,
-                    new.mode.as_str(),
-                    new.allow_unsigned,
-                    new.active,
-                    new.is_demo,
-                    Ts(created_at),
-                    new.insecure_http,
-                    sql_int(new.limits.max_reply_bytes),
-                    new.limits.max_records_per_check,
-                    new.limits.max_signature_lifetime_secs,
-                ],
-            )
-            .map_err(|e| name_taken(e, &new.name))?;
-            let id = tx.last_insert_rowid();
-            by_id(tx, id)?.ok_or(StoreError::NotFound {
-                what: "data source",
-                id,
-            })
+            let source = insert(tx, new)?;
+            audit_source(tx, actor, "source_added", &source)?;
+            Ok(source)
         })
     }
 
-    /// Saves a changed data source (same checks as when adding it).
-    pub fn update_data_source(&self, source: &DataSource) -> Result<()> {
+    /// A person changes a data source: the change and its audit line
+    /// (`source_changed`) in one transaction.
+    pub fn change_data_source(&self, source: &DataSource, actor: &str) -> Result<()> {
         as_new(source).validate().map_err(StoreError::Invalid)?;
         self.write(|tx| {
-            let n = tx
-                .execute(
-                    "UPDATE data_sources SET name = ?2, registry_type = ?3, base_url = ?4, auth_url = ?5, \
-                     client_id = ?6, path_prefix = ?7, mode = ?8, allow_unsigned = ?9, active = ?10, is_demo = ?11, \
-                     insecure_http = ?12, max_reply_bytes = ?13, max_records_per_check = ?14, \
-                     max_signature_lifetime_secs = ?15 WHERE id = ?1",
-                    params![
-                        source.id,
-                        source.name.trim(),
-                        source.registry_type,
-                        source.base_url.trim(),
-                        source.auth_url.as_deref().map(str::trim),
-                        source.client_id.as_deref().map(str::trim),
-                        source.path_prefix,
-                        source.mode.as_str(),
-                        source.allow_unsigned,
-                        source.active,
-                        source.is_demo,
-                        source.insecure_http,
-                        sql_int(source.limits.max_reply_bytes),
-                        source.limits.max_records_per_check,
-                        source.limits.max_signature_lifetime_secs,
-                    ],
-                )
-                .map_err(|e| name_taken(e, &source.name))?;
-            found(n, source.id)
+            update(tx, source)?;
+            audit_source(tx, actor, "source_changed", source)
         })
+    }
+
+    /// Saves a changed data source (same checks as when adding it), without
+    /// an audit line (the demo registry's new address at each start).
+    pub fn update_data_source(&self, source: &DataSource) -> Result<()> {
+        as_new(source).validate().map_err(StoreError::Invalid)?;
+        self.write(|tx| update(tx, source))
     }
 
     /// Every data source, by name.
@@ -108,18 +89,131 @@ impl Store {
         })
     }
 
-    /// Removes a data source. Its past checks keep their results and the
-    /// source's name (`data_source_id` becomes NULL). Checks still waiting
-    /// for it are failed first, in the same transaction, since nothing could
-    /// ever run them (call [`Store::fail_queued_checks_of_source`] before to
-    /// choose the message and actor).
-    pub fn delete_data_source(&self, id: i64) -> Result<()> {
+    /// Removes a data source, with its audit line, in one transaction. Its
+    /// past checks keep their results and the source's name
+    /// (`data_source_id` becomes NULL); checks still waiting for it are
+    /// failed, since nothing could ever run them; its links to senders go.
+    /// Removing the built-in demo registry also removes its own sender (one
+    /// linked to no other source) and so its keys: nothing is left trusting
+    /// a registry that no longer exists.
+    pub fn delete_data_source(&self, id: i64, actor: &str) -> Result<SourceRemoval> {
         self.write(|tx| {
-            super::checks::fail_queued_of_source(tx, id, "the data source was removed before the check ran", "system")?;
+            let source = by_id(tx, id)?.ok_or(StoreError::NotFound {
+                what: "data source",
+                id,
+            })?;
+            let failed_checks = super::checks::fail_queued_of_source(tx, id, "the data source was removed", actor)?;
+            let removed_senders = if source.is_demo {
+                own_senders(tx, id)?
+            } else {
+                Vec::new()
+            };
+            for (row_id, _) in &removed_senders {
+                tx.execute("DELETE FROM ibr_senders WHERE id = ?1", [row_id])?;
+            }
             let n = tx.execute("DELETE FROM data_sources WHERE id = ?1", [id])?;
-            found(n, id)
+            found(n, id)?;
+            let removed_senders: Vec<String> = removed_senders.into_iter().map(|(_, s)| s).collect();
+            let details = to_json(&serde_json::json!({
+                "name": source.name,
+                "failed_checks": failed_checks,
+                "senders_removed": removed_senders,
+            }))?;
+            audit::append(tx, super::codec::now(), actor, "source_removed", None, &details)?;
+            Ok(SourceRemoval {
+                failed_checks,
+                removed_senders,
+            })
         })
     }
+}
+
+/// The senders linked to this data source and to no other: `(row ID, sender ID)`.
+fn own_senders(c: &Connection, data_source_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT s.id, s.sender_id FROM ibr_senders s JOIN sender_sources l ON l.sender_row_id = s.id \
+         WHERE l.data_source_id = ?1 AND NOT EXISTS \
+         (SELECT 1 FROM sender_sources o WHERE o.sender_row_id = s.id AND o.data_source_id <> ?1) ORDER BY s.id",
+    )?;
+    let rows = stmt.query_map([data_source_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn insert(tx: &Connection, new: &NewDataSource) -> Result<DataSource> {
+    let created_at = super::codec::now();
+    tx.execute(
+        "INSERT INTO data_sources (name, registry_type, base_url, auth_url, client_id, path_prefix, mode, \
+             allow_unsigned, active, is_demo, created_at, insecure_http, max_reply_bytes, max_records_per_check, \
+             max_signature_lifetime_secs) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            new.name.trim(),
+            new.registry_type,
+            new.base_url.trim(),
+            new.auth_url.as_deref().map(str::trim),
+            new.client_id.as_deref().map(str::trim),
+            new.path_prefix,
+            new.mode.as_str(),
+            new.allow_unsigned,
+            new.active,
+            new.is_demo,
+            Ts(created_at),
+            new.insecure_http,
+            sql_int(new.limits.max_reply_bytes),
+            new.limits.max_records_per_check,
+            new.limits.max_signature_lifetime_secs,
+        ],
+    )
+    .map_err(|e| name_taken(e, &new.name))?;
+    let id = tx.last_insert_rowid();
+    by_id(tx, id)?.ok_or(StoreError::NotFound {
+        what: "data source",
+        id,
+    })
+}
+
+fn update(tx: &Connection, source: &DataSource) -> Result<()> {
+    let n = tx
+        .execute(
+            "UPDATE data_sources SET name = ?2, registry_type = ?3, base_url = ?4, auth_url = ?5, \
+                 client_id = ?6, path_prefix = ?7, mode = ?8, allow_unsigned = ?9, active = ?10, is_demo = ?11, \
+                 insecure_http = ?12, max_reply_bytes = ?13, max_records_per_check = ?14, \
+                 max_signature_lifetime_secs = ?15 WHERE id = ?1",
+            params![
+                source.id,
+                source.name.trim(),
+                source.registry_type,
+                source.base_url.trim(),
+                source.auth_url.as_deref().map(str::trim),
+                source.client_id.as_deref().map(str::trim),
+                source.path_prefix,
+                source.mode.as_str(),
+                source.allow_unsigned,
+                source.active,
+                source.is_demo,
+                source.insecure_http,
+                sql_int(source.limits.max_reply_bytes),
+                source.limits.max_records_per_check,
+                source.limits.max_signature_lifetime_secs,
+            ],
+        )
+        .map_err(|e| name_taken(e, &source.name))?;
+    found(n, source.id)
+}
+
+/// The audit line of a source added or changed: where it is, and how far
+/// its replies are trusted.
+fn audit_source(c: &Connection, actor: &str, action: &str, s: &DataSource) -> Result<()> {
+    let details = to_json(&serde_json::json!({
+        "name": s.name,
+        "base_url": s.base_url,
+        "allow_unsigned": s.allow_unsigned,
+        "insecure_http": s.insecure_http,
+        "active": s.active,
+        "limits": s.limits,
+    }))?;
+    audit::append(c, super::codec::now(), actor, action, None, &details)?;
+    Ok(())
 }
 
 fn by_id(c: &Connection, id: i64) -> Result<Option<DataSource>> {
@@ -233,12 +327,93 @@ mod tests {
         changed.active = false;
         store.update_data_source(&changed).expect("update");
         assert_eq!(store.data_source(s.id).ok().flatten(), Some(changed));
-        store.delete_data_source(s.id).expect("delete");
+        store.delete_data_source(s.id, "test").expect("delete");
         assert_eq!(store.data_source(s.id).ok().flatten(), None);
         assert!(matches!(
-            store.delete_data_source(s.id),
+            store.delete_data_source(s.id, "test"),
             Err(StoreError::NotFound { .. })
         ));
+    }
+
+    fn sender(name: &str, sender_id: &str) -> crate::domain::NewIbrSender {
+        crate::domain::NewIbrSender {
+            name: name.into(),
+            sender_id: sender_id.into(),
+            public_key_pem: Some("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAAAAA\n-----END PUBLIC KEY-----".into()),
+            jwks_url: None,
+            algorithm: crate::domain::Algorithm::Ed25519,
+            active: true,
+            insecure_http: false,
+        }
+    }
+
+    #[test]
+    fn a_persons_change_is_written_with_its_audit_line() {
+        let store = testutil::store();
+        let mut new = NewDataSource::ibr("Lab IBR", "http://lab.example.org");
+        new.insecure_http = true;
+        let s = store.add_data_source(&new, "olga (command line)").expect("add");
+        let line = store.audit_page(0, 1).expect("audit")[0].clone();
+        assert_eq!(
+            (line.action.as_str(), line.actor.as_str()),
+            ("source_added", "olga (command line)")
+        );
+        assert!(line.details.contains("\"insecure_http\":true"), "{}", line.details);
+        let mut changed = s.clone();
+        changed.allow_unsigned = true;
+        store
+            .change_data_source(&changed, "olga (command line)")
+            .expect("change");
+        let line = store.audit_page(0, 1).expect("audit")[0].clone();
+        assert_eq!(line.action, "source_changed");
+        assert!(line.details.contains("\"allow_unsigned\":true"), "{}", line.details);
+        // An invalid change writes neither the change nor an audit line.
+        changed.base_url = "not a url".into();
+        assert!(store.change_data_source(&changed, "x").is_err());
+        assert_eq!(store.audit_page(0, 10).map(|p| p.len()).ok(), Some(2));
+    }
+
+    #[test]
+    fn removing_the_demo_registry_removes_its_own_sender() {
+        let store = testutil::store();
+        let demo = store
+            .insert_data_source(&NewDataSource {
+                is_demo: true,
+                ..NewDataSource::ibr("Demo registry (built in)", "http://127.0.0.1:9")
+            })
+            .expect("demo");
+        let other = testutil::source(&store, "National IBR");
+        let demo_sender = store
+            .insert_sender(&sender("Demo", "sandbox.ibr-desk.local"), &[demo.id], "system")
+            .expect("demo sender");
+        let shared = store
+            .insert_sender(&sender("Shared", "ibr.shared"), &[demo.id, other.id], "test")
+            .expect("shared sender");
+        let removal = store.delete_data_source(demo.id, "awa").expect("remove");
+        assert_eq!(removal.removed_senders, ["sandbox.ibr-desk.local"]);
+        assert_eq!(
+            store.sender(demo_sender.id).ok().flatten(),
+            None,
+            "the demo's sender is gone"
+        );
+        assert_eq!(
+            store.sender_keys(demo_sender.id).map(|k| k.len()).ok(),
+            Some(0),
+            "and its keys"
+        );
+        assert!(
+            store.sender(shared.id).ok().flatten().is_some(),
+            "a sender trusted for another source stays"
+        );
+        assert_eq!(store.sender_sources(shared.id).ok(), Some(vec![other.id]));
+        let line = store.audit_page(0, 1).expect("audit")[0].clone();
+        assert_eq!((line.action.as_str(), line.actor.as_str()), ("source_removed", "awa"));
+        assert!(line.details.contains("sandbox.ibr-desk.local"), "{}", line.details);
+
+        // Removing another source leaves its senders (linked to nothing).
+        let removal = store.delete_data_source(other.id, "awa").expect("remove");
+        assert!(removal.removed_senders.is_empty());
+        assert!(store.sender(shared.id).ok().flatten().is_some());
     }
 
     #[test]

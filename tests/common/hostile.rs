@@ -325,17 +325,22 @@ impl super::Office {
             Some(s) => s,
             None => self
                 .store
-                .insert_sender(&ibr_desk::domain::NewIbrSender {
-                    name: "Hostile registry".into(),
-                    sender_id: HOSTILE_SENDER_ID.into(),
-                    public_key_pem: None,
-                    jwks_url: Some(format!("{}/.well-known/jwks.json", h.base_url())),
-                    algorithm: ibr_desk::domain::Algorithm::Ed25519,
-                    active: true,
-                    insecure_http: false,
-                })
+                .insert_sender(
+                    &ibr_desk::domain::NewIbrSender {
+                        name: "Hostile registry".into(),
+                        sender_id: HOSTILE_SENDER_ID.into(),
+                        public_key_pem: None,
+                        jwks_url: Some(format!("{}/.well-known/jwks.json", h.base_url())),
+                        algorithm: ibr_desk::domain::Algorithm::Ed25519,
+                        active: true,
+                        insecure_http: false,
+                    },
+                    &[],
+                    "test",
+                )
                 .unwrap(),
         };
+        self.store.set_sender_link(sender.id, source.id, true, "test").unwrap();
         self.store
             .add_sender_key(
                 sender.id,
@@ -344,6 +349,7 @@ impl super::Office {
                 &hostile_key().public_key().to_pem(),
                 ibr_desk::domain::KeyOrigin::Jwks,
                 chrono::Utc::now(),
+                "test",
             )
             .unwrap();
         self.engine().send(ibr_desk::engine::Command::ReloadConfig);

@@ -187,24 +187,46 @@ impl Office {
                 DEMO_CLIENT_SECRET,
             )
             .unwrap();
-        self.trust_sandbox(h);
+        self.trust_sandbox(h, source.id);
         source
     }
 
-    pub fn trust_sandbox(&self, h: &SandboxHandle) {
+    /// Trusts the sandbox's key for the data source `source_id` (a sender is
+    /// trusted only for the sources it is linked to).
+    pub fn trust_sandbox(&self, h: &SandboxHandle, source_id: i64) {
         let pem = ibr_desk::dci::PublicKey::from_jwk(&h.jwks().keys[0]).unwrap().to_pem();
-        if self.store.sender_by_sender_id(h.sender_id()).unwrap().is_none() {
-            self.store
-                .insert_sender(&ibr_desk::domain::NewIbrSender {
-                    name: "Sandbox".into(),
-                    sender_id: h.sender_id().into(),
-                    public_key_pem: Some(pem),
-                    jwks_url: None,
-                    algorithm: ibr_desk::domain::Algorithm::Ed25519,
-                    active: true,
-                    insecure_http: false,
-                })
-                .unwrap();
+        match self.store.sender_by_sender_id(h.sender_id()).unwrap() {
+            None => {
+                self.store
+                    .insert_sender(
+                        &ibr_desk::domain::NewIbrSender {
+                            name: "Sandbox".into(),
+                            sender_id: h.sender_id().into(),
+                            public_key_pem: Some(pem),
+                            jwks_url: None,
+                            algorithm: ibr_desk::domain::Algorithm::Ed25519,
+                            active: true,
+                            insecure_http: false,
+                        },
+                        &[source_id],
+                        "test",
+                    )
+                    .unwrap();
+            }
+            Some(sender) => {
+                self.store
+                    .add_sender_key(
+                        sender.id,
+                        None,
+                        ibr_desk::domain::Algorithm::Ed25519,
+                        &pem,
+                        ibr_desk::domain::KeyOrigin::Pem,
+                        Utc::now(),
+                        "test",
+                    )
+                    .unwrap();
+                self.store.set_sender_link(sender.id, source_id, true, "test").unwrap();
+            }
         }
         self.engine().send(ibr_desk::engine::Command::ReloadConfig);
     }

@@ -6,21 +6,36 @@
 //! The public key can be pasted (PEM) or fetched from the registry's JWKS
 //! URL: "Fetch public key" asks the engine (`Command::FetchJwks`) and fills
 //! the form from its answer (`Event::JwksFetched`); saving stores it.
+//!
+//! A sender is trusted only for the data sources ticked under "Trusted for
+//! these data sources": its signature on another registry's reply counts
+//! for nothing. Saving one linked to none says its signatures will be
+//! trusted nowhere. Changing a sender needs the supervisor role: an officer
+//! sees the form, what saving would change, and the switch.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 
 use crate::dci::PublicKey;
-use crate::domain::{Algorithm, IbrSender, KeyOrigin, NewIbrSender, SenderKey, validate_sender_id};
+use crate::domain::{
+    Algorithm, IbrSender, KeyOrigin, NewIbrSender, Role, SenderKey, is_unencrypted_url, validate_sender_id,
+};
 use crate::engine::event::FetchedKey;
 use crate::engine::{Command, Event};
 use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Answer, FormAction, Problem, confirm_dialog, entered, field_note, field_problem, form_row, problem_text,
-    save_cancel_row, section_heading, sentence, text_field, under_field, warning,
+    Answer, FormAction, Problem, SUPERVISOR_ONLY, SupervisorSwitch, confirm_dialog, entered, field_note, field_problem,
+    field_warning, form_row, insecure_http_box, problem_text, save_cancel_row, section_heading, sentence, text_field,
+    under_field, warning,
 };
+
+/// What the form says when no data source is ticked.
+const TRUSTED_NOWHERE: &str = "Linked to no data source: this sender's signatures will not be trusted anywhere. Tick the data sources whose \
+     replies it signs.";
 
 /// The form as typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +46,10 @@ struct SenderForm {
     jwks_url: String,
     algorithm: Algorithm,
     active: bool,
+    /// A plain http:// JWKS URL to another computer, chosen explicitly.
+    insecure_http: bool,
+    /// The data sources whose replies this sender's signatures are trusted for.
+    sources: BTreeSet<i64>,
 }
 
 impl Default for SenderForm {
@@ -42,6 +61,8 @@ impl Default for SenderForm {
             jwks_url: String::new(),
             algorithm: Algorithm::Ed25519,
             active: true,
+            insecure_http: false,
+            sources: BTreeSet::new(),
         }
     }
 }
@@ -68,7 +89,7 @@ struct Others<'a> {
 }
 
 impl SenderForm {
-    fn from_sender(s: &IbrSender) -> SenderForm {
+    fn from_sender(s: &IbrSender, sources: impl IntoIterator<Item = i64>) -> SenderForm {
         SenderForm {
             name: s.name.clone(),
             sender_id: s.sender_id.clone(),
@@ -76,6 +97,40 @@ impl SenderForm {
             jwks_url: s.jwks_url.clone().unwrap_or_default(),
             algorithm: s.algorithm,
             active: s.active,
+            insecure_http: s.insecure_http,
+            sources: sources.into_iter().collect(),
+        }
+    }
+
+    /// What saving would do to `stored` (a new sender when none), in words;
+    /// `linked` are the sources it is trusted for now.
+    fn would_change(&self, stored: Option<&IbrSender>, linked: &BTreeSet<i64>) -> String {
+        let new = self.to_new();
+        let Some(old) = stored else {
+            return if new.name.is_empty() {
+                "add a new trusted sender.".to_string()
+            } else {
+                format!("trust the sender “{}”.", new.name)
+            };
+        };
+        let checks: [(&str, bool); 8] = [
+            ("the name", new.name != old.name),
+            ("the sender ID", new.sender_id != old.sender_id),
+            (
+                "the public key",
+                new.public_key_pem.as_deref() != old.public_key_pem.as_deref().map(str::trim),
+            ),
+            ("the JWKS URL", new.jwks_url != old.jwks_url),
+            ("the algorithm", new.algorithm != old.algorithm),
+            ("whether it is active", new.active != old.active),
+            ("unencrypted http", new.insecure_http != old.insecure_http),
+            ("the data sources it is trusted for", &self.sources != linked),
+        ];
+        let changed: Vec<&str> = checks.iter().filter(|(_, d)| *d).map(|(w, _)| *w).collect();
+        if changed.is_empty() {
+            format!("change nothing in “{}” yet.", old.name)
+        } else {
+            format!("change {} of “{}”.", join_words(&changed), old.name)
         }
     }
 
@@ -89,7 +144,7 @@ impl SenderForm {
             jwks_url: optional(&self.jwks_url),
             algorithm: self.algorithm,
             active: self.active,
-            insecure_http: false,
+            insecure_http: self.insecure_http,
         }
     }
 
@@ -108,7 +163,7 @@ impl SenderForm {
             missing.push("the sender ID");
         }
         if let Some(url) = &new.jwks_url {
-            r.jwks_url = jwks_url_problem(url);
+            r.jwks_url = jwks_url_problem(url, new.insecure_http);
         }
         match (pem, new.public_key_pem.is_some()) {
             (Some(Err(e)), true) => {
@@ -156,7 +211,7 @@ fn sender_id_problem(id: &str, others: &[&str]) -> Option<Problem> {
 }
 
 /// The domain's check of a JWKS URL, with an example when it is no URL at all.
-fn jwks_url_problem(url: &str) -> Option<Problem> {
+fn jwks_url_problem(url: &str, insecure_http: bool) -> Option<Problem> {
     let probe = NewIbrSender {
         name: "probe".into(),
         sender_id: "probe".into(),
@@ -164,7 +219,7 @@ fn jwks_url_problem(url: &str) -> Option<Problem> {
         jwks_url: Some(url.to_string()),
         algorithm: Algorithm::Ed25519,
         active: true,
-        insecure_http: false,
+        insecure_http,
     };
     probe.validate().err().map(|e| {
         if e.contains("is not a URL") {
@@ -244,8 +299,8 @@ struct Editor {
     /// The pasted key and what it was read as, re-read only when it changes.
     pem_read: Option<(String, Result<Algorithm, String>)>,
     fetch: Option<Fetch>,
-    /// What was sent to the engine, until it answers.
-    saving: Option<NewIbrSender>,
+    /// What was sent to the engine (with its data sources), until it answers.
+    saving: Option<(NewIbrSender, BTreeSet<i64>)>,
     save_error: Option<Problem>,
 }
 
@@ -307,6 +362,8 @@ struct Removal {
 pub struct SendersScreen {
     editor: Option<Editor>,
     removing: Option<Removal>,
+    /// An officer's way to the supervisor role.
+    switch: SupervisorSwitch,
 }
 
 impl View for SendersScreen {
@@ -314,7 +371,8 @@ impl View for SendersScreen {
         cmds.send(Command::LoadConfig);
     }
 
-    fn on_event(&mut self, event: &Event, data: &AppData, _cmds: &Commands) {
+    fn on_event(&mut self, event: &Event, _data: &AppData, _cmds: &Commands) {
+        self.switch.on_event(event);
         let Some(ed) = self.editor.as_mut() else { return };
         match event {
             Event::JwksFetched { url, outcome } => {
@@ -334,12 +392,14 @@ impl View for SendersScreen {
                     outcome: outcome.clone(),
                 });
             }
-            Event::Config(_) => {
-                let senders = data.config.as_ref().map(|c| c.senders.as_slice()).unwrap_or_default();
-                let saved = ed.saving.as_ref().is_some_and(|new| {
-                    senders
-                        .iter()
-                        .any(|(s, _)| ed.id.is_none_or(|id| id == s.id) && stored_as(new, s))
+            Event::Config(c) => {
+                let senders = c.senders.as_slice();
+                let saved = ed.saving.as_ref().is_some_and(|(new, sources)| {
+                    senders.iter().any(|(s, _)| {
+                        ed.id.is_none_or(|id| id == s.id)
+                            && stored_as(new, s)
+                            && c.sources_of_sender(s.id).iter().map(|d| d.id).collect::<BTreeSet<_>>() == *sources
+                    })
                 });
                 let vanished = ed.id.is_some_and(|id| !senders.iter().any(|(s, _)| s.id == id));
                 if saved || vanished {
@@ -360,6 +420,19 @@ impl View for SendersScreen {
             ui.label(
                 RichText::new("Registries whose signed replies this office trusts, with their public keys.").weak(),
             );
+            ui.add_space(theme::SPACING);
+            let would_change = self.editor.as_ref().map(|ed| {
+                let stored = ed.id.and_then(|id| {
+                    cx.data
+                        .config
+                        .as_ref()
+                        .and_then(|c| c.senders.iter().find(|(s, _)| s.id == id))
+                        .map(|(s, _)| s)
+                });
+                ed.form.would_change(stored, &linked_sources(cx.data, ed.id))
+            });
+            self.switch
+                .ui(ui, cx.data, cx.cmds, cx.navigate, would_change.as_deref());
             ui.add_space(theme::SPACING);
             if self.editor.is_some() {
                 self.editor_ui(ui, cx);
@@ -385,12 +458,12 @@ impl SendersScreen {
             ui.label("No trusted sender yet. Add the registry that signs the replies with “New sender”.");
         }
         for (sender, keys) in &config.senders {
-            self.sender_card(ui, sender, keys);
+            self.sender_card(ui, data, sender, keys);
             ui.add_space(theme::SPACING / 2.0);
         }
     }
 
-    fn sender_card(&mut self, ui: &mut Ui, s: &IbrSender, keys: &[SenderKey]) {
+    fn sender_card(&mut self, ui: &mut Ui, data: &AppData, s: &IbrSender, keys: &[SenderKey]) {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.horizontal_wrapped(|ui| {
@@ -425,17 +498,27 @@ impl SendersScreen {
                 ui.horizontal_wrapped(|ui| {
                     ui.label("JWKS URL:");
                     ui.label(RichText::new(u).monospace());
+                    if s.insecure_http && is_unencrypted_url(u) {
+                        ui.label(
+                            RichText::new("⚠ unencrypted")
+                                .strong()
+                                .color(theme::error_text(ui.visuals().dark_mode)),
+                        );
+                    }
                 });
             }
+            trusted_for_line(ui, data, s.id);
+            let supervisor = data.role == Role::Supervisor;
             ui.horizontal(|ui| {
                 if ui.button("Edit").accessible_name(format!("Edit {}", s.name)).clicked() {
-                    self.editor = Some(Editor::new(Some(s.id), SenderForm::from_sender(s)));
+                    let form = SenderForm::from_sender(s, linked_sources(data, Some(s.id)));
+                    self.editor = Some(Editor::new(Some(s.id), form));
                 }
-                if ui
-                    .button("Remove")
+                let remove = ui
+                    .add_enabled(supervisor, egui::Button::new("Remove"))
                     .accessible_name(format!("Remove {}", s.name))
-                    .clicked()
-                {
+                    .on_disabled_hover_text(SUPERVISOR_ONLY);
+                if remove.clicked() {
                     self.removing = Some(Removal {
                         id: s.id,
                         name: s.name.clone(),
@@ -456,24 +539,38 @@ impl SendersScreen {
         });
         let mut enter = identity_fields(ui, &mut ed.form, &review, &mut ed.focus_name);
         enter |= key_fields(ui, ed, &review, cx);
+        source_links(ui, &mut ed.form, data);
         if let Some(p) = &review.other {
             field_problem(ui, "sender-form", p);
         }
         ui.add_space(theme::SPACING);
-        let action = save_row(ui, ed, &review);
+        let supervisor = data.role == Role::Supervisor;
+        let action = save_row(ui, ed, &review, supervisor);
         if let Some(p) = &ed.save_error {
             field_problem(ui, "sender-save", p);
         }
-        let save = matches!(action, Some(FormAction::Save)) || (enter && ed.saving.is_none());
+        let save = matches!(action, Some(FormAction::Save)) || (enter && supervisor && ed.saving.is_none());
         if matches!(action, Some(FormAction::Cancel)) {
             self.editor = None;
             return;
         }
         // Reviewed again: a key typed in this frame belongs to the sender.
         if save && let Some(sender) = ed.review(data).sender {
-            ed.saving = Some(sender.clone());
+            // Only sources that still exist: one removed meanwhile links nothing.
+            let sources: BTreeSet<i64> = ed
+                .form
+                .sources
+                .iter()
+                .copied()
+                .filter(|id| data.sources().iter().any(|s| s.source.id == *id))
+                .collect();
+            ed.saving = Some((sender.clone(), sources.clone()));
             ed.save_error = None;
-            cx.cmds.send(Command::SaveSender { id: ed.id, sender });
+            cx.cmds.send(Command::SaveSender {
+                id: ed.id,
+                sender,
+                sources: sources.into_iter().collect(),
+            });
         }
         if let Some(id) = ed.id {
             stored_keys(ui, data, id);
@@ -556,9 +653,13 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
         "https://ibr.example.org/.well-known/jwks.json",
     );
     show(ui, "sender-jwks-url", &review.jwks_url);
+    insecure_http_box(ui, &mut f.insecure_http);
     let url = f.jwks_url.trim().to_string();
     let sender_id = f.sender_id.trim().to_string();
-    let why_not = if url.is_empty() {
+    let insecure_http = f.insecure_http;
+    let why_not = if cx.data.role != Role::Supervisor {
+        Some(SUPERVISOR_ONLY)
+    } else if url.is_empty() {
         Some("Type the JWKS URL first.")
     } else if review.jwks_url.is_some() {
         Some("Correct the JWKS URL first.")
@@ -578,6 +679,7 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
                 cx.cmds.send(Command::FetchJwks {
                     url: url.clone(),
                     sender_id: sender_id.clone(),
+                    insecure_http,
                 });
                 ed.fetch = Some(Fetch::Running { url, sender_id });
             }
@@ -626,9 +728,11 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
 }
 
 /// What stops saving, beside "Save" and "Cancel".
-fn save_row(ui: &mut Ui, ed: &Editor, review: &Review) -> Option<FormAction> {
+fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, supervisor: bool) -> Option<FormAction> {
     let why_not = if ed.saving.is_some() {
         Some("Saving…".to_string())
+    } else if !supervisor {
+        Some(SUPERVISOR_ONLY.to_string())
     } else if let Some(m) = &review.missing {
         Some(m.clone())
     } else if review.sender.is_none() {
@@ -637,6 +741,69 @@ fn save_row(ui: &mut Ui, ed: &Editor, review: &Review) -> Option<FormAction> {
         None
     };
     save_cancel_row(ui, why_not.as_deref())
+}
+
+/// The data sources a sender is trusted for now (none for a new sender).
+fn linked_sources(data: &AppData, sender_row_id: Option<i64>) -> BTreeSet<i64> {
+    match (sender_row_id, &data.config) {
+        (Some(id), Some(c)) => c.sources_of_sender(id).iter().map(|d| d.id).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// "Trusted for: …" on a sender's card, or a warning when it is linked to none.
+fn trusted_for_line(ui: &mut Ui, data: &AppData, sender_row_id: i64) {
+    let Some(c) = &data.config else { return };
+    let sources = c.sources_of_sender(sender_row_id);
+    if sources.is_empty() {
+        warning(
+            ui,
+            "Trusted for no data source: its signatures count nowhere. Edit it to tick the data sources it signs for.",
+        );
+    } else {
+        let names: Vec<String> = sources.iter().map(|d| source_label(d)).collect();
+        ui.label(format!("Trusted for: {}.", names.join(", ")));
+    }
+}
+
+/// A data source's name, marked when it is the demo registry.
+fn source_label(d: &crate::domain::DataSource) -> String {
+    if d.is_demo {
+        format!("{} (demo data)", d.name)
+    } else {
+        d.name.clone()
+    }
+}
+
+/// "Trusted for these data sources": a box per data source.
+fn source_links(ui: &mut Ui, f: &mut SenderForm, data: &AppData) {
+    section_heading(ui, "Trusted for these data sources");
+    field_note(
+        ui,
+        "Replies of a ticked data source are trusted when this sender signs them; a signature on any other \
+         registry's reply counts for nothing.",
+    );
+    let sources = data.sources();
+    if sources.is_empty() {
+        field_note(ui, "No data source yet: add one under Data sources, then tick it here.");
+    }
+    under_field(ui, |ui| {
+        for info in sources {
+            let d = &info.source;
+            let mut ticked = f.sources.contains(&d.id);
+            if ui.checkbox(&mut ticked, source_label(d)).changed() {
+                if ticked {
+                    f.sources.insert(d.id);
+                } else {
+                    f.sources.remove(&d.id);
+                }
+            }
+        }
+    });
+    let linked_to_existing = f.sources.iter().any(|id| sources.iter().any(|s| s.source.id == *id));
+    if !linked_to_existing {
+        field_warning(ui, TRUSTED_NOWHERE);
+    }
 }
 
 /// The keys stored for a sender; several mean the registry is rotating keys.
@@ -689,6 +856,7 @@ fn stored_as(new: &NewIbrSender, s: &IbrSender) -> bool {
         && new.jwks_url == s.jwks_url
         && new.algorithm == s.algorithm
         && new.active == s.active
+        && new.insecure_http == s.insecure_http
 }
 
 #[cfg(test)]

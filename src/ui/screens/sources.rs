@@ -7,12 +7,18 @@
 //! text replaces it, and "Remove the stored secret" deletes it
 //! ([`SecretChange`]). "Test connection" asks the engine to sign in and make
 //! a harmless search; the answer is shown under the source.
+//!
+//! Each source shows the senders it trusts (linked on the Trusted senders
+//! screen) and "unencrypted" when it talks plain http:// to another
+//! computer, which the form allows only when ticked, in red. "Advanced"
+//! holds the bounds of its replies. Changing a source needs the supervisor
+//! role: an officer sees the form, what saving would change, and the switch.
 
 use std::collections::HashMap;
 
 use egui::{RichText, Ui};
 
-use crate::domain::{DataSource, NewDataSource, REGISTRY_TYPE_IBR, ReplyLimits, SourceMode};
+use crate::domain::{DataSource, NewDataSource, REGISTRY_TYPE_IBR, ReplyLimits, SourceMode, is_unencrypted_url};
 use crate::engine::command::SecretChange;
 use crate::engine::event::SourceInfo;
 use crate::engine::{Command, Event};
@@ -21,8 +27,9 @@ use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
-    Answer, FormAction, Problem, confirm_dialog, entered, field_note, field_problem, field_warning, form_row,
-    problem_text, save_cancel_row, section_heading, sentence, technical_detail, text_field, under_field, warning,
+    Answer, CLEAR_TEXT_WARNING, FormAction, Problem, SUPERVISOR_ONLY, SupervisorSwitch, confirm_dialog, entered,
+    field_note, field_problem, field_warning, form_row, insecure_http_box, problem_text, save_cancel_row,
+    section_heading, sentence, technical_detail, text_field, under_field, warning,
 };
 
 /// The path prefixes registries use: the standard's, and the SPDCI mock's.
@@ -30,6 +37,10 @@ const PATH_PREFIXES: [(&str, &str); 2] = [("registry", "registry (the DCI standa
 /// A valid data source the field checks start from, so each check tells
 /// about its own field only.
 const PROBE_URL: &str = "https://registry.example";
+/// Bytes in a MiB, the unit the form shows reply sizes in.
+const MIB: f64 = 1024.0 * 1024.0;
+/// Seconds in a minute, the unit the form shows signature validity in.
+const MINUTE: f64 = 60.0;
 
 /// The form as typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +61,8 @@ struct SourceForm {
     active: bool,
     /// Plain http:// to another computer, chosen explicitly.
     insecure_http: bool,
-    limits: ReplyLimits,
+    /// The reply limits as typed (MiB, records, minutes).
+    limits: LimitsForm,
     /// Kept as stored; not edited here.
     mode: SourceMode,
     is_demo: bool,
@@ -71,11 +83,67 @@ impl Default for SourceForm {
             allow_unsigned: false,
             active: true,
             insecure_http: false,
-            limits: ReplyLimits::default(),
+            limits: LimitsForm::from_limits(&ReplyLimits::default()),
             mode: SourceMode::Sync,
             is_demo: false,
         }
     }
+}
+
+/// [`ReplyLimits`] in the units a person thinks in, as typed.
+#[derive(Debug, Clone, PartialEq)]
+struct LimitsForm {
+    max_reply_mib: String,
+    max_records_per_check: String,
+    max_signature_lifetime_mins: String,
+}
+
+impl LimitsForm {
+    fn from_limits(l: &ReplyLimits) -> LimitsForm {
+        LimitsForm {
+            max_reply_mib: number(l.max_reply_bytes as f64 / MIB),
+            max_records_per_check: l.max_records_per_check.to_string(),
+            max_signature_lifetime_mins: number(f64::from(l.max_signature_lifetime_secs) / MINUTE),
+        }
+    }
+
+    /// The limits typed, or what is wrong with the first field that is not a number.
+    fn to_limits(&self) -> Result<ReplyLimits, Problem> {
+        let positive = |what: &str, typed: &str| -> Result<f64, Problem> {
+            typed
+                .trim()
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .ok_or_else(|| {
+                    Problem::new(format!(
+                        "type the {what} as a number greater than 0, not “{}”",
+                        typed.trim()
+                    ))
+                })
+        };
+        let mib = positive("largest reply", &self.max_reply_mib)?;
+        let minutes = positive("longest signature validity", &self.max_signature_lifetime_mins)?;
+        let records: u32 = self.max_records_per_check.trim().parse().map_err(|_| {
+            Problem::new(format!(
+                "type the records fetched per check as a whole number, not “{}”",
+                self.max_records_per_check.trim()
+            ))
+        })?;
+        // Out-of-range values saturate and are then refused by the domain's check.
+        Ok(ReplyLimits {
+            max_reply_bytes: (mib * MIB).round() as u64,
+            max_records_per_check: records,
+            max_signature_lifetime_secs: (minutes * MINUTE).round() as u32,
+        })
+    }
+}
+
+/// A number as a person writes it: no trailing zeros.
+fn number(v: f64) -> String {
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// What stops the form from being saved.
@@ -85,6 +153,8 @@ struct Review {
     base_url: Option<Problem>,
     auth_url: Option<Problem>,
     path_prefix: Option<Problem>,
+    /// The Advanced section's limits.
+    limits: Option<Problem>,
     /// Required fields still empty, said next to "Save".
     missing: Option<String>,
     /// A rule of the domain that no single field shows.
@@ -107,13 +177,14 @@ impl SourceForm {
             allow_unsigned: s.allow_unsigned,
             active: s.active,
             insecure_http: s.insecure_http,
-            limits: s.limits,
+            limits: LimitsForm::from_limits(&s.limits),
             mode: s.mode,
             is_demo: s.is_demo,
         }
     }
 
-    /// The data source the form describes, trimmed.
+    /// The data source the form describes, trimmed (limits that are not
+    /// numbers stay as stored; [`SourceForm::review`] says so).
     fn to_new(&self) -> NewDataSource {
         let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         NewDataSource {
@@ -128,7 +199,43 @@ impl SourceForm {
             active: self.active,
             is_demo: self.is_demo,
             insecure_http: self.insecure_http,
-            limits: self.limits,
+            limits: self.limits.to_limits().unwrap_or_default(),
+        }
+    }
+
+    /// What saving would do to `stored` (a new source when none), in words.
+    fn would_change(&self, stored: Option<&DataSource>) -> String {
+        let new = self.to_new();
+        let Some(old) = stored else {
+            return if new.name.is_empty() {
+                "add a new data source.".to_string()
+            } else {
+                format!("add the data source “{}”.", new.name)
+            };
+        };
+        let mut changed = Vec::new();
+        let checks: [(&str, bool); 11] = [
+            ("the name", new.name != old.name),
+            ("the registry type", new.registry_type != old.registry_type),
+            ("the base URL", new.base_url != old.base_url),
+            ("the OAuth token URL", new.auth_url != old.auth_url),
+            ("the client ID", new.client_id != old.client_id),
+            ("the path prefix", new.path_prefix != old.path_prefix),
+            ("unsigned replies", new.allow_unsigned != old.allow_unsigned),
+            ("unencrypted http", new.insecure_http != old.insecure_http),
+            ("whether it is active", new.active != old.active),
+            ("the reply limits", new.limits != old.limits),
+            ("the client secret", !self.secret.trim().is_empty() || self.clear_secret),
+        ];
+        for (what, differs) in checks {
+            if differs {
+                changed.push(what);
+            }
+        }
+        if changed.is_empty() {
+            format!("change nothing in “{}” yet.", old.name)
+        } else {
+            format!("change {} of “{}”.", join_words(&changed), old.name)
         }
     }
 
@@ -149,12 +256,16 @@ impl SourceForm {
         if new.base_url.is_empty() {
             missing.push("the base URL");
         } else {
-            r.base_url = probe("base URL", |p| p.base_url = new.base_url.clone());
+            r.base_url = probe("base URL", |p| {
+                p.base_url = new.base_url.clone();
+                p.insecure_http = new.insecure_http;
+            });
         }
         if let Some(auth) = &new.auth_url {
             r.auth_url = probe("OAuth token URL", |p| {
                 p.auth_url = Some(auth.clone());
                 p.client_id = Some("probe".into());
+                p.insecure_http = new.insecure_http;
             });
             if new.client_id.is_none() {
                 missing.push("the client ID (the OAuth token URL needs one)");
@@ -165,10 +276,14 @@ impl SourceForm {
         } else {
             r.path_prefix = probe("path prefix", |p| p.path_prefix = new.path_prefix.clone());
         }
+        r.limits = match self.limits.to_limits() {
+            Ok(l) => l.validate().err().map(Problem::new),
+            Err(p) => Some(p),
+        };
         if !missing.is_empty() {
             r.missing = Some(sentence(&format!("type {}", join_words(&missing))));
         }
-        let fields_ok = [&r.name, &r.base_url, &r.auth_url, &r.path_prefix]
+        let fields_ok = [&r.name, &r.base_url, &r.auth_url, &r.path_prefix, &r.limits]
             .iter()
             .all(|p| p.is_none());
         if fields_ok && r.missing.is_none() {
@@ -252,7 +367,7 @@ fn test_failure(error: &str) -> Problem {
     } else if what.contains("refused our credentials") {
         "Check the client ID and the client secret."
     } else if what.contains("not signed by a trusted sender") {
-        "Add the registry under Trusted senders, or fetch its current public key."
+        "Link the registry's sender to this data source under Trusted senders, or fetch its current public key."
     } else if what.contains("not configured correctly") {
         "Edit the data source and check its settings."
     } else {
@@ -307,6 +422,8 @@ pub struct SourcesScreen {
     editor: Option<Editor>,
     removing: Option<Removal>,
     tests: HashMap<i64, TestState>,
+    /// An officer's way to the supervisor role.
+    switch: SupervisorSwitch,
 }
 
 impl View for SourcesScreen {
@@ -315,6 +432,7 @@ impl View for SourcesScreen {
     }
 
     fn on_event(&mut self, event: &Event, data: &AppData, _cmds: &Commands) {
+        self.switch.on_event(event);
         match event {
             Event::SourceTested {
                 data_source_id,
@@ -338,6 +456,16 @@ impl View for SourcesScreen {
             ui.heading("Data sources");
             ui.label(RichText::new("The registries this office asks about applicants.").weak());
             keyring_status(ui, cx.data);
+            ui.add_space(theme::SPACING);
+            let would_change = self.editor.as_ref().map(|ed| {
+                let stored = ed
+                    .id
+                    .and_then(|id| cx.data.sources().iter().find(|s| s.source.id == id))
+                    .map(|s| &s.source);
+                ed.form.would_change(stored)
+            });
+            self.switch
+                .ui(ui, cx.data, cx.cmds, cx.navigate, would_change.as_deref());
             ui.add_space(theme::SPACING);
             if self.editor.is_some() {
                 self.editor_ui(ui, cx);
@@ -405,22 +533,32 @@ impl SourcesScreen {
             ui.horizontal_wrapped(|ui| {
                 ui.label("Address:");
                 ui.label(RichText::new(format!("{}/{}", s.base_url.trim_end_matches('/'), s.path_prefix)).monospace());
+                if sends_in_clear(s) {
+                    ui.label(
+                        RichText::new("⚠ unencrypted")
+                            .strong()
+                            .color(theme::error_text(ui.visuals().dark_mode)),
+                    )
+                    .on_hover_text(CLEAR_TEXT_WARNING);
+                }
             });
             online_line(ui, cx.data, s.id);
             ui.label(secret_line(s, info.secret_stored));
+            trusted_senders_line(ui, cx.data, s);
             if s.allow_unsigned {
                 warning(ui, "Accepts unsigned replies: only for test servers.");
             }
+            let supervisor = cx.data.role == crate::domain::Role::Supervisor;
             ui.horizontal(|ui| {
                 if ui.button("Edit").accessible_name(format!("Edit {}", s.name)).clicked() {
                     self.edit(info);
                 }
                 self.test_button(ui, cx, s);
-                if ui
-                    .button("Remove")
+                let remove = ui
+                    .add_enabled(supervisor, egui::Button::new("Remove"))
                     .accessible_name(format!("Remove {}", s.name))
-                    .clicked()
-                {
+                    .on_disabled_hover_text(SUPERVISOR_ONLY);
+                if remove.clicked() {
                     self.removing = Some(Removal {
                         id: s.id,
                         name: s.name.clone(),
@@ -491,13 +629,18 @@ impl SourcesScreen {
         let mut enter = connection_fields(ui, &mut ed.form, &review, &mut ed.focus_name);
         enter |= sign_in_fields(ui, ed, &review, data);
         reply_fields(ui, &mut ed.form);
+        if let Some(s) = ed.id.and_then(|id| data.sources().iter().find(|s| s.source.id == id)) {
+            under_field(ui, |ui| trusted_senders_line(ui, data, &s.source));
+        }
+        enter |= advanced_fields(ui, &mut ed.form, &review);
         let keyring_ok = data.config.as_ref().is_some_and(|c| c.keyring.is_ok());
         let secret_blocked = !keyring_ok && !ed.form.secret.trim().is_empty();
         if let Some(p) = &review.other {
             field_problem(ui, "source-form", p);
         }
         ui.add_space(theme::SPACING);
-        let action = save_row(ui, ed, &review, secret_blocked);
+        let supervisor = data.role == crate::domain::Role::Supervisor;
+        let action = save_row(ui, ed, &review, secret_blocked, supervisor);
         let test = ed.id;
         if let Some(p) = &ed.save_error {
             field_problem(ui, "source-save", p);
@@ -508,7 +651,9 @@ impl SourcesScreen {
                 return;
             }
             Some(FormAction::Save) => self.save(cx),
-            None if enter && !secret_blocked && ed.saving.is_none() && review.source.is_some() => self.save(cx),
+            None if enter && supervisor && !secret_blocked && ed.saving.is_none() && review.source.is_some() => {
+                self.save(cx)
+            }
             None => {}
         }
         ui.add_space(theme::SPACING);
@@ -579,6 +724,7 @@ impl SourcesScreen {
                         ui,
                         "This is the built-in demo registry. Once removed, it will not come back, even after a restart.",
                     );
+                    ui.label("Its trusted sender and signing key are removed with it.");
                 }
             },
             "Remove",
@@ -611,6 +757,7 @@ fn connection_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review, focus: &m
     field_note(ui, "IBR for an Integrated Beneficiary Registry.");
     enter |= line(ui, "Base URL", &mut f.base_url, "https://ibr.example.org");
     show(ui, "source-base-url", &review.base_url);
+    insecure_http_box(ui, &mut f.insecure_http);
     path_prefix_field(ui, f);
     if f.custom_prefix {
         enter |= line(ui, "Other path prefix", &mut f.path_prefix, "registry");
@@ -718,9 +865,11 @@ fn reply_fields(ui: &mut Ui, f: &mut SourceForm) {
 }
 
 /// What stops saving, beside "Save" and "Cancel".
-fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, secret_blocked: bool) -> Option<FormAction> {
+fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, secret_blocked: bool, supervisor: bool) -> Option<FormAction> {
     let why_not = if ed.saving.is_some() {
         Some("Saving…".to_string())
+    } else if !supervisor {
+        Some(SUPERVISOR_ONLY.to_string())
     } else if let Some(m) = &review.missing {
         Some(m.clone())
     } else if secret_blocked {
@@ -731,6 +880,95 @@ fn save_row(ui: &mut Ui, ed: &Editor, review: &Review, secret_blocked: bool) -> 
         None
     };
     save_cancel_row(ui, why_not.as_deref())
+}
+
+/// Whether requests to this source travel unencrypted over a network.
+fn sends_in_clear(s: &DataSource) -> bool {
+    s.insecure_http && (is_unencrypted_url(&s.base_url) || s.auth_url.as_deref().is_some_and(is_unencrypted_url))
+}
+
+/// The senders whose signatures this source's replies are verified with.
+fn trusted_senders_line(ui: &mut Ui, data: &AppData, s: &DataSource) {
+    let Some(config) = &data.config else { return };
+    let senders = config.senders_of_source(s.id);
+    if senders.is_empty() {
+        if s.allow_unsigned {
+            ui.label("Trusted senders: none (replies are accepted unsigned).");
+        } else {
+            warning(
+                ui,
+                "Trusted senders: none. Its replies cannot be verified: link the registry's sender under Trusted \
+                 senders.",
+            );
+        }
+        return;
+    }
+    let names: Vec<String> = senders
+        .iter()
+        .map(|x| {
+            if x.active {
+                format!("{} ({})", x.name, x.sender_id)
+            } else {
+                format!("{} ({}, inactive)", x.name, x.sender_id)
+            }
+        })
+        .collect();
+    ui.label(format!("Trusted senders: {}.", names.join(", ")));
+}
+
+/// The bounds of the source's replies, folded away: their defaults suit
+/// most registries.
+fn advanced_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) -> bool {
+    let mut enter = false;
+    let d = ReplyLimits::default();
+    egui::CollapsingHeader::new("Advanced")
+        .id_salt("source-advanced")
+        .default_open(review.limits.is_some())
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new("What this registry's replies may hold; a reply beyond them fails its checks.").weak(),
+            );
+            enter |= line(ui, "Largest reply (MiB)", &mut f.limits.max_reply_mib, "32");
+            field_note(
+                ui,
+                &format!(
+                    "Default {} MiB; from 0.0625 (64 KiB) to 1024.",
+                    number(d.max_reply_bytes as f64 / MIB)
+                ),
+            );
+            enter |= line(
+                ui,
+                "Most records fetched per check",
+                &mut f.limits.max_records_per_check,
+                "500",
+            );
+            field_note(
+                ui,
+                &format!(
+                    "Default {}; a registry holding more makes the check a possible match.",
+                    d.max_records_per_check
+                ),
+            );
+            enter |= line(
+                ui,
+                "Longest signature validity (minutes)",
+                &mut f.limits.max_signature_lifetime_mins,
+                "60",
+            );
+            field_note(
+                ui,
+                &format!(
+                    "Default {} minutes; from 1 to 10,080 (7 days).",
+                    number(f64::from(d.max_signature_lifetime_secs) / MINUTE)
+                ),
+            );
+            if ui.button("Restore the defaults").clicked() {
+                f.limits = LimitsForm::from_limits(&d);
+            }
+        });
+    // Beside the section, open or folded: a problem is never hidden.
+    show(ui, "source-limits", &review.limits);
+    enter
 }
 
 /// A one-line text field in a form row; returns whether Enter was pressed in it.
@@ -755,6 +993,8 @@ fn stored_as(new: &NewDataSource, s: &DataSource) -> bool {
         && new.path_prefix == s.path_prefix
         && new.allow_unsigned == s.allow_unsigned
         && new.active == s.active
+        && new.insecure_http == s.insecure_http
+        && new.limits == s.limits
 }
 
 /// The dot and words for whether the source answered last time.

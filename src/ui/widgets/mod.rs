@@ -7,6 +7,8 @@ mod date;
 mod feedback;
 mod form;
 mod masked;
+mod supervisor;
+mod transport;
 
 pub use badge::{badge, check_badge};
 pub use comparison::{comparison_grid, hide_ids};
@@ -18,3 +20,5 @@ pub use feedback::{
 };
 pub use form::{FormAction, form_row, save_cancel_row, section_heading, text_field};
 pub use masked::{mask, masked_value};
+pub use supervisor::{SUPERVISOR_ONLY, SWITCH_PROMPT, SupervisorSwitch};
+pub use transport::{CLEAR_TEXT_WARNING, insecure_http_box};
