@@ -127,7 +127,11 @@ pub async fn continue_from(
         .flat_map(|(c, list)| list.iter().map(move |s| (c, s)))
         .collect();
     ours(&reply, transaction_id)?;
-    let mut progress: Vec<Progress> = searches.iter().map(|(_, s)| first_page(&reply.outcome, s)).collect();
+    let mut reply = reply;
+    let mut progress: Vec<Progress> = searches
+        .iter()
+        .map(|(_, s)| first_page(&mut reply.outcome, s))
+        .collect();
     let mut replies = vec![reply];
 
     let rounds = max_records_per_check
@@ -157,10 +161,15 @@ pub async fn continue_from(
             break;
         }
         let items: Vec<SearchRequestItem> = wanted.iter().map(|(_, item)| item.clone()).collect();
-        let reply = client.search(transaction_id, items).await?;
+        let mut reply = client.search(transaction_id, items).await?;
         ours(&reply, transaction_id)?;
         for (i, item) in &wanted {
-            later_page(&reply.outcome, searches[*i].1, &item.reference_id, &mut progress[*i]);
+            later_page(
+                &mut reply.outcome,
+                searches[*i].1,
+                &item.reference_id,
+                &mut progress[*i],
+            );
         }
         replies.push(reply);
     }
@@ -207,15 +216,17 @@ fn ours(reply: &Reply<SearchOutcome>, transaction_id: &str) -> Result<(), DciErr
     }
 }
 
-/// The one item answering `reference_id`, or why there is none.
-fn the_item<'a>(
-    outcome: &'a SearchOutcome,
-    search: &Search,
-    reference_id: &str,
-) -> Result<&'a SearchItemOutcome, CheckFailure> {
+/// The place in `outcome.items` of the one item answering `reference_id`,
+/// or why there is none.
+fn the_item(outcome: &SearchOutcome, search: &Search, reference_id: &str) -> Result<usize, CheckFailure> {
     let what = &search.what;
-    let items = outcome.items_for(reference_id);
-    let item = match items.as_slice() {
+    let items: Vec<(usize, &SearchItemOutcome)> = outcome
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.reference_id.as_deref() == Some(reference_id))
+        .collect();
+    let (at, item) = match items.as_slice() {
         [] => {
             return Err(CheckFailure::new(
                 "incomplete",
@@ -224,7 +235,7 @@ fn the_item<'a>(
         }
         [one] => *one,
         several => {
-            let statuses: Vec<&str> = several.iter().map(|i| i.status.as_str()).collect();
+            let statuses: Vec<&str> = several.iter().map(|(_, i)| i.status.as_str()).collect();
             return Err(CheckFailure::new(
                 "ambiguous",
                 format!(
@@ -264,10 +275,10 @@ fn the_item<'a>(
             ),
         ));
     }
-    Ok(item)
+    Ok(at)
 }
 
-fn first_page(outcome: &SearchOutcome, search: &Search) -> Progress {
+fn first_page(outcome: &mut SearchOutcome, search: &Search) -> Progress {
     let mut p = Progress {
         records: Vec::new(),
         total: None,
@@ -277,7 +288,8 @@ fn first_page(outcome: &SearchOutcome, search: &Search) -> Progress {
         state: State::Waiting,
     };
     match the_item(outcome, search, &search.item.reference_id) {
-        Ok(item) => {
+        Ok(at) => {
+            let item = &mut outcome.items[at];
             p.total = item.total_count;
             if let Some(size) = item.page_size.and_then(|s| u32::try_from(s).ok()).filter(|s| *s > 0) {
                 p.page_size = size;
@@ -289,9 +301,10 @@ fn first_page(outcome: &SearchOutcome, search: &Search) -> Progress {
     p
 }
 
-fn later_page(outcome: &SearchOutcome, search: &Search, reference_id: &str, p: &mut Progress) {
+fn later_page(outcome: &mut SearchOutcome, search: &Search, reference_id: &str, p: &mut Progress) {
     match the_item(outcome, search, reference_id) {
-        Ok(item) => {
+        Ok(at) => {
+            let item = &mut outcome.items[at];
             if let (Some(before), Some(now)) = (p.total, item.total_count)
                 && before != now
             {
@@ -312,10 +325,12 @@ fn later_page(outcome: &SearchOutcome, search: &Search, reference_id: &str, p: &
     }
 }
 
-fn take(p: &mut Progress, item: &SearchItemOutcome) {
+/// Moves a page's records into the search's (the reply keeps its text and
+/// JSON for the excerpt; the records read from it are needed once).
+fn take(p: &mut Progress, item: &mut SearchItemOutcome) {
     p.pages = p.pages.saturating_add(1);
     p.last_page_records = item.records.len();
-    p.records.extend(item.records.iter().cloned());
+    p.records.append(&mut item.records);
 }
 
 /// Decides, after a round, which searches are done: every record fetched,
