@@ -45,7 +45,10 @@ fn no_hostile_body_panics_the_reader() {
             Err(_) => panic!("the reader panicked on {name}"),
         }
     }
-    assert!(read > 10, "only {read} inputs were read as replies: the corpus no longer reaches the readers");
+    assert!(
+        read > 10,
+        "only {read} inputs were read as replies: the corpus no longer reaches the readers"
+    );
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn what_the_reader_refuses_it_refuses_with_a_reason() {
         ("bom", "\u{feff}{\"header\":{\"status\":\"succ\"}}"),
         ("lone surrogate", r#"{"header":{"status":"succ","sender_id":"\ud800"}}"#),
         ("too deep", &format!("{{\"message\":{}}}", "[".repeat(200))),
-        ("out of range", r#"{"header":{"status":"succ"},"message":{"search_response":[],"n":-1e400}}"#),
+        (
+            "out of range",
+            r#"{"header":{"status":"succ"},"message":{"search_response":[],"n":-1e400}}"#,
+        ),
     ] {
         let err = parse_reply(text, &["search_response"]).expect_err(name);
         let msg = err.to_string();
@@ -66,7 +72,8 @@ fn what_the_reader_refuses_it_refuses_with_a_reason() {
 
 #[test]
 fn a_reply_with_many_keys_and_records_is_read_whole() {
-    let records = vec![r#"{"identifier_type":"UIN","identifier_value":"1","name":{"given_name":"A"}}"#; 20_000].join(",");
+    let records =
+        vec![r#"{"identifier_type":"UIN","identifier_value":"1","name":{"given_name":"A"}}"#; 20_000].join(",");
     let text = format!(
         r#"{{"header":{{"status":"succ"}},"message":{{"search_response":[{{"reference_id":"r","status":"succ","data":{{"reg_records":[{records}]}}}}]}}}}"#
     );

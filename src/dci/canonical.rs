@@ -367,7 +367,10 @@ impl Parser<'_> {
             self.digits();
         }
         // Both ends sit next to ASCII bytes, so this is always a char boundary.
-        let text = self.text.get(start..self.pos).ok_or_else(|| self.err("number cut inside a character"))?;
+        let text = self
+            .text
+            .get(start..self.pos)
+            .ok_or_else(|| self.err("number cut inside a character"))?;
         Ok(RawJson::Number(text.to_string()))
     }
 
@@ -577,6 +580,7 @@ pub fn python_float_repr(x: f64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)] // test arithmetic on small known numbers
 mod tests {
     use super::*;
 
@@ -645,9 +649,18 @@ mod tests {
     #[test]
     fn a_unicode_escape_takes_exactly_four_hex_digits() {
         // `u16::from_str_radix` alone reads "+041" as 0x41.
-        for bad in [r#""\u+041""#, r#""\u-041""#, r#""\u 041""#, r#""\u04""#, r#""\ud83d\u+e00""#] {
+        for bad in [
+            r#""\u+041""#,
+            r#""\u-041""#,
+            r#""\u 041""#,
+            r#""\u04""#,
+            r#""\ud83d\u+e00""#,
+        ] {
             assert!(parse(bad).is_err(), "{bad} should be rejected");
-            assert!(serde_json::from_str::<serde_json::Value>(bad).is_err(), "serde_json agrees on {bad}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(bad).is_err(),
+                "serde_json agrees on {bad}"
+            );
         }
         assert_eq!(parse(r#""\u0041\u00E9""#).unwrap(), RawJson::String("Aé".into()));
     }
@@ -726,13 +739,22 @@ mod tests {
         let small = probes_for_keys(10_000);
         let large = probes_for_keys(100_000);
         // Linear: ten times the keys, about ten times the work. Quadratic would be a hundred.
-        assert!(large <= small * 12, "10k keys: {small} probes, 100k keys: {large} probes");
+        assert!(
+            large <= small * 12,
+            "10k keys: {small} probes, 100k keys: {large} probes"
+        );
         assert!(large <= 100_000 * 2, "{large} probes for 100,000 keys");
     }
 
     #[test]
     fn nesting_is_bounded_where_serde_json_bounds_it() {
-        for depth in [1, MAX_NESTING_DEPTH - 1, MAX_NESTING_DEPTH, MAX_NESTING_DEPTH + 1, 5_000] {
+        for depth in [
+            1,
+            MAX_NESTING_DEPTH - 1,
+            MAX_NESTING_DEPTH,
+            MAX_NESTING_DEPTH + 1,
+            5_000,
+        ] {
             let arrays = "[".repeat(depth) + &"]".repeat(depth);
             let objects = "{\"a\":".repeat(depth) + "1" + &"}".repeat(depth);
             for text in [arrays, objects] {
@@ -753,7 +775,16 @@ mod tests {
         // -0 is the integer 0, as Python and the canonical form ("0") read it.
         assert_eq!(v("-0").unwrap(), json!(0));
         assert!(v("-0").unwrap().is_u64());
-        for t in ["18446744073709551616", "-9223372036854775809", "1.5", "-0.0", "1e-400", "1E16", "0.1", "123456789012345678901234567890"] {
+        for t in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1.5",
+            "-0.0",
+            "1e-400",
+            "1E16",
+            "0.1",
+            "123456789012345678901234567890",
+        ] {
             let theirs: serde_json::Value = serde_json::from_str(t).unwrap();
             assert_eq!(v(t).unwrap(), theirs, "{t}");
         }

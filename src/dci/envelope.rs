@@ -305,7 +305,10 @@ mod tests {
         // The same body with a repeated key, the first value "rjct", the last "succ",
         // in the header and in an item.
         let doubled = signed
-            .replace(r#""status":"succ"},"message""#, r#""status":"rjct","status":"succ"},"message""#)
+            .replace(
+                r#""status":"succ"},"message""#,
+                r#""status":"rjct","status":"succ"},"message""#,
+            )
             .replace(r#""status":"succ"}]"#, r#""status":"rjct","status":"succ"}]"#);
         assert_eq!(doubled.matches(r#""status":"rjct""#).count(), 2, "{doubled}");
 
@@ -325,7 +328,10 @@ mod tests {
         let first = signer
             .envelope_text(&json!({"sender_id": "ibr.example", "status": "rjct"}), &message, now)
             .unwrap()
-            .replace(r#""status":"rjct"},"message""#, r#""status":"rjct","status":"succ"},"message""#);
+            .replace(
+                r#""status":"rjct"},"message""#,
+                r#""status":"rjct","status":"succ"},"message""#,
+            );
         assert!(first.contains(r#""status":"rjct","status":"succ""#), "{first}");
         let reply = parse_reply(&first, &["search_response"]).unwrap();
         assert!(verify_envelope(&reply.raw, &keys, now).is_err());

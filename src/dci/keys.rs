@@ -386,7 +386,10 @@ mod tests {
         // A kid of another sender is not this sender's key.
         assert!(jwks.keys_for("other|k1|ed25519", "s").is_empty());
         let kidless = Jwks {
-            keys: vec![Jwk { kid: None, ..a.to_jwk("") }],
+            keys: vec![Jwk {
+                kid: None,
+                ..a.to_jwk("")
+            }],
         };
         assert!(kidless.keys_for("s|k1|ed25519", "s").is_empty());
     }

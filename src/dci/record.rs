@@ -36,7 +36,11 @@ pub fn parse_records(reg_records: Option<&Value>) -> Result<Vec<BeneficiaryRecor
                 if r.is_object() {
                     Ok(parse_record(r))
                 } else {
-                    Err(format!("record {} is not an object but {}", i.saturating_add(1), kind(r)))
+                    Err(format!(
+                        "record {} is not an object but {}",
+                        i.saturating_add(1),
+                        kind(r)
+                    ))
                 }
             })
             .collect(),
@@ -393,7 +397,11 @@ mod tests {
             "name": {"given_name": "Mei"}, "birth_date": "1990年03月14日"}));
         assert_eq!(rec.birth_date.as_deref(), Some("1990年03月14日"));
         assert!(rec.birth_date_parsed().is_none());
-        assert!(rec.parse_notes.iter().any(|n| n.contains("1990年03月14日")), "{:?}", rec.parse_notes);
+        assert!(
+            rec.parse_notes.iter().any(|n| n.contains("1990年03月14日")),
+            "{:?}",
+            rec.parse_notes
+        );
     }
 
     #[test]

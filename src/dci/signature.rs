@@ -821,7 +821,10 @@ mod tests {
                 headers: "digest".into()
             }
         );
-        assert!(err.to_string().contains("does not cover (created) and (expires)"), "{err}");
+        assert!(
+            err.to_string().contains("does not cover (created) and (expires)"),
+            "{err}"
+        );
 
         let no_digest = HandSigned {
             headers: Some("(created) (expires)"),
@@ -961,9 +964,14 @@ mod tests {
             }
         );
         let msg = err.to_string();
-        assert!(msg.contains("valid for 7200 s") && msg.contains("3600 s allowed"), "{msg}");
+        assert!(
+            msg.contains("valid for 7200 s") && msg.contains("3600 s allowed"),
+            "{msg}"
+        );
         let raw = canonical::parse(&text).unwrap();
-        let lenient = VerifyPolicy { max_lifetime_secs: 7_200 };
+        let lenient = VerifyPolicy {
+            max_lifetime_secs: 7_200,
+        };
         assert!(verify_envelope_with(&raw, &trust(&s), 1_100, lenient).is_ok());
         // Exactly the maximum is allowed.
         let hour = HandSigned {
@@ -1016,7 +1024,10 @@ mod tests {
             created: i64::MAX,
             now: i64::MIN,
         };
-        assert!(ahead.to_string().contains("18446744073709551615 s in the future"), "{ahead}");
+        assert!(
+            ahead.to_string().contains("18446744073709551615 s in the future"),
+            "{ahead}"
+        );
         // Our own signer refuses a time it cannot add its validity to.
         assert!(s.sign(&header(), &json!({}), i64::MAX).is_err());
     }

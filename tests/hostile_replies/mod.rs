@@ -16,10 +16,10 @@
 use ibr_desk::dci::canonical::{self, RawJson};
 use ibr_desk::dci::enrolled::EnrolledOutcome;
 use ibr_desk::dci::envelope::parse_reply;
+use ibr_desk::dci::keys::KeyError;
 use ibr_desk::dci::search::SearchOutcome;
 use ibr_desk::dci::signature::{KeyLookup, verify_envelope};
 use ibr_desk::dci::txn_status::TxnStatusOutcome;
-use ibr_desk::dci::keys::KeyError;
 use ibr_desk::dci::{PrivateKey, PublicKey};
 use serde_json::Value;
 
@@ -105,9 +105,13 @@ fn same_reading(ours: &Value, theirs: &Value) -> Reading {
                 Reading::Different
             }
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => combine(a.iter().zip(b).map(|(x, y)| same_reading(x, y))),
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            combine(a.iter().zip(b).map(|(x, y)| same_reading(x, y)))
+        }
         (Value::Object(a), Value::Object(b)) if a.len() == b.len() => {
-            let pairs = a.iter().map(|(k, x)| b.get(k).map_or(Reading::Different, |y| same_reading(x, y)));
+            let pairs = a
+                .iter()
+                .map(|(k, x)| b.get(k).map_or(Reading::Different, |y| same_reading(x, y)));
             combine(pairs)
         }
         _ if ours == theirs => Reading::Same,
@@ -246,7 +250,8 @@ pub fn tricky_inputs() -> Vec<(String, String)> {
     .map(|(n, t)| (n.to_string(), t.to_string()))
     .collect();
 
-    let depth = |n: usize, open: &str, close: &str, inner: &str| format!("{}{inner}{}", open.repeat(n), close.repeat(n));
+    let depth =
+        |n: usize, open: &str, close: &str, inner: &str| format!("{}{inner}{}", open.repeat(n), close.repeat(n));
     for n in [canonical::MAX_NESTING_DEPTH, canonical::MAX_NESTING_DEPTH + 1, 100_000] {
         out.push((format!("{n} nested arrays"), depth(n, "[", "]", "")));
         out.push((format!("{n} nested objects"), depth(n, "{\"a\":", "}", "1")));
@@ -278,7 +283,10 @@ pub fn tricky_inputs() -> Vec<(String, String)> {
     // Every prefix of a real reply: truncated text at every byte that is a char boundary.
     let reply = r#"{"signature":"","header":{"status":"succ","sender_id":"ibr","total_count":"1"},"message":{"transaction_id":1,"search_response":{"reference_id":"r1","status":"succ","data":{"reg_records":{"member":{"member_identifier":[{"identifier_type":"UIN","identifier_value":"4567890123"}],"demographic_info":{"person":{"name":{"given_name":"Zoé"},"birth_date":"1990-03-14"}}}}}}}}"#;
     for (i, _) in reply.char_indices() {
-        out.push((format!("reply cut at byte {i}"), reply.get(..i).unwrap_or_default().to_string()));
+        out.push((
+            format!("reply cut at byte {i}"),
+            reply.get(..i).unwrap_or_default().to_string(),
+        ));
     }
     out
 }
