@@ -319,7 +319,9 @@ impl From<KeyError> for SignatureError {
 /// Where a verifier finds the public keys it trusts.
 pub trait KeyLookup {
     /// Keys that may have made a signature with this `kidId` for this sender,
-    /// each with a name for messages. Empty when the sender is not trusted.
+    /// each with a name for messages: the keys published under exactly that
+    /// kid, and keys of that sender known without a kid — never the sender's
+    /// keys under other kids. Empty when no such key is trusted.
     fn lookup(&self, kid_id: &str, sender_id: &str) -> Vec<(String, Result<PublicKey, KeyError>)>;
 }
 
