@@ -86,9 +86,11 @@ impl RawJson {
     /// what the parser kept (a repeated key's last value). Numbers: an integer
     /// that fits `u64` or `i64` stays exact (`-0` is the integer 0, as Python
     /// and the canonical form read it, where serde_json would make it `-0.0`);
-    /// anything else goes through serde_json's own number parse of the text,
-    /// so a body reads as serde_json would read it, and a number serde_json
-    /// cannot hold is an error, never a made-up value.
+    /// anything else is the nearest `f64`, correctly rounded — what Python's
+    /// `float()` and the canonical writer compute, and what serde_json gives
+    /// with its `float_roundtrip` feature (without it, serde_json may round a
+    /// long decimal one unit off, so it is not asked). A number beyond a
+    /// double is an error, never a made-up value.
     pub fn to_value(&self) -> Result<serde_json::Value, NumberOutOfRange> {
         use serde_json::Value;
         Ok(match self {
@@ -118,7 +120,10 @@ fn number_value(text: &str) -> Result<serde_json::Number, NumberOutOfRange> {
             return Ok(i.into());
         }
     }
-    serde_json::from_str::<serde_json::Number>(text).map_err(|_| NumberOutOfRange(text.to_string()))
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .ok_or_else(|| NumberOutOfRange(text.to_string()))
 }
 
 /// Why a text is not JSON this module can canonicalise.
@@ -789,6 +794,14 @@ mod tests {
             assert_eq!(v(t).unwrap(), theirs, "{t}");
         }
         assert_eq!(v("1e400"), Err(NumberOutOfRange("1e400".into())));
+        // Found by fuzzing: serde_json without `float_roundtrip` (our release
+        // build) reads this one unit off; Python and the canonical form do not.
+        let rounded = v("555585555555555555E5").unwrap();
+        assert_eq!(rounded.as_f64(), Some(5.555855555555555e22));
+        assert_eq!(
+            to_canonical(&parse("555585555555555555E5").unwrap()),
+            "5.555855555555555e+22"
+        );
         assert!(v("[1, {\"a\": -1e400}]").is_err());
         assert_eq!(
             v(r#"{"s":"é\u00e9","n":null,"b":[true,false],"o":{"x":1,"x":2}}"#).unwrap(),
