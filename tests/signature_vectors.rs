@@ -134,3 +134,32 @@ fn signing_with_the_vector_key_reproduces_their_signature() {
     assert_eq!(trace.params.signature, theirs.signature);
     assert_eq!(trace.params.to_string(), envelope["signature"].as_str().unwrap());
 }
+
+#[test]
+fn the_vectors_key_under_another_kid_is_not_tried() {
+    // The same Ed25519 key, published under a kid the signature does not name:
+    // it would verify, but a signature is checked only with the key it names.
+    let mut jwks = Jwks::from_json(JWKS).unwrap();
+    for k in &mut jwks.keys {
+        k.kid = k.kid.as_ref().map(|kid| kid.replace("key-47", "key-48"));
+    }
+    let c = case("ed25519_valid");
+    let err = verify_envelope_text(c["envelope"].as_str().unwrap(), &jwks, c["now"].as_i64().unwrap()).unwrap_err();
+    assert_eq!(
+        err,
+        SignatureError::NoTrustedKey {
+            sender_id: "ibr.shared.example".into(),
+            kid_id: "ibr.shared.example|key-47|ed25519".into()
+        }
+    );
+    let mut keys = TrustedKeys::new();
+    keys.add(
+        "ibr.shared.example",
+        Some("ibr.shared.example|key-48|ed25519"),
+        PublicKey::from_pem(ED25519_PEM).unwrap(),
+    );
+    assert!(matches!(
+        verify_envelope_text(c["envelope"].as_str().unwrap(), &keys, c["now"].as_i64().unwrap()),
+        Err(SignatureError::NoTrustedKey { .. })
+    ));
+}

@@ -13,11 +13,35 @@
 //! canonical writer runs. The same writer serves the signing side, fed with the
 //! text the sender is about to put on the wire, so both sides agree byte for
 //! byte.
+//!
+//! A reply is parsed **once**, here: the `serde_json::Value` the readers use
+//! is derived from the parsed value ([`RawJson::to_value`]), so the message a
+//! signature was checked on is the message that is read, even when the text
+//! holds something two parsers could read differently (a repeated key, an odd
+//! number).
+//!
+//! Bounds, because the text is hostile: nesting is at most
+//! [`MAX_NESTING_DEPTH`] containers deep (serde_json's own limit, so both
+//! accept the same bodies); reading an object is linear in its members (an
+//! index finds repeated keys once an object is larger than
+//! [`INDEXED_OBJECT_MIN_MEMBERS`]); a string is bounded by the body limit the
+//! client applies before parsing. No slice or arithmetic here can panic.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-/// Deepest nesting accepted, so that a hostile body cannot overflow the stack.
-const MAX_NESTING_DEPTH: usize = 128;
+/// Deepest nesting of arrays and objects accepted, so that a hostile body
+/// cannot overflow the stack. 127, as serde_json (whose limit is 128
+/// recursion steps), so that no body is accepted by one parser and refused by
+/// the other for its depth.
+pub const MAX_NESTING_DEPTH: usize = 127;
+
+/// Objects with up to this many members find a repeated key by scanning
+/// them; a larger object builds a hash index (SipHash, keyed at random, so a
+/// registry cannot choose colliding keys), which keeps reading an object of
+/// n members O(n) instead of O(n²).
+pub const INDEXED_OBJECT_MIN_MEMBERS: usize = 8;
 
 /// A JSON value as it was written, numbers kept as text.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,10 +52,18 @@ pub enum RawJson {
     Number(String),
     String(String),
     Array(Vec<RawJson>),
-    /// Members in the order received; a repeated key keeps its last value, as
-    /// Python's `json.loads` does.
+    /// Members in the order received; a repeated key keeps its last value in
+    /// its first position, as Python's `json.loads` does (`dict` assignment
+    /// keeps the insertion position): `{"a":1,"b":2,"a":3}` is `{"a":3,"b":2}`.
     Object(Vec<(String, RawJson)>),
 }
+
+/// A number that `serde_json` cannot hold (beyond the range of an `f64`, such
+/// as `1e400`): the canonical form can still be computed (Python reads it as
+/// `inf`), but there is no value to read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the number {0} is out of range (beyond a 64-bit float)")]
+pub struct NumberOutOfRange(pub String);
 
 impl RawJson {
     /// The member named `key` of an object (the last one, when repeated).
@@ -49,6 +81,49 @@ impl RawJson {
             _ => None,
         }
     }
+
+    /// The same value as a `serde_json::Value`, for the readers. Objects keep
+    /// what the parser kept (a repeated key's last value). Numbers: an integer
+    /// that fits `u64` or `i64` stays exact (`-0` is the integer 0, as Python
+    /// and the canonical form read it, where serde_json would make it `-0.0`);
+    /// anything else is the nearest `f64`, correctly rounded — what Python's
+    /// `float()` and the canonical writer compute, and what serde_json gives
+    /// with its `float_roundtrip` feature (without it, serde_json may round a
+    /// long decimal one unit off, so it is not asked). A number beyond a
+    /// double is an error, never a made-up value.
+    pub fn to_value(&self) -> Result<serde_json::Value, NumberOutOfRange> {
+        use serde_json::Value;
+        Ok(match self {
+            RawJson::Null => Value::Null,
+            RawJson::Bool(b) => Value::Bool(*b),
+            RawJson::Number(text) => Value::Number(number_value(text)?),
+            RawJson::String(s) => Value::String(s.clone()),
+            RawJson::Array(items) => Value::Array(items.iter().map(RawJson::to_value).collect::<Result<_, _>>()?),
+            RawJson::Object(members) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in members {
+                    map.insert(k.clone(), v.to_value()?);
+                }
+                Value::Object(map)
+            }
+        })
+    }
+}
+
+/// A number's text (as the parser accepted it) as a `serde_json::Number`.
+fn number_value(text: &str) -> Result<serde_json::Number, NumberOutOfRange> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(u) = text.parse::<u64>() {
+            return Ok(u.into());
+        }
+        if let Ok(i) = text.parse::<i64>() {
+            return Ok(i.into());
+        }
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .ok_or_else(|| NumberOutOfRange(text.to_string()))
 }
 
 /// Why a text is not JSON this module can canonicalise.
@@ -60,7 +135,7 @@ pub struct CanonicalError {
 }
 
 /// Parses JSON text (RFC 8259, strict: no comments, no trailing commas, no
-/// lone surrogates, no raw control characters in strings).
+/// lone surrogates, no raw control characters in strings, no byte order mark).
 pub fn parse(text: &str) -> Result<RawJson, CanonicalError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
@@ -96,9 +171,68 @@ pub fn signed_content(envelope: &RawJson) -> Option<String> {
     Some(to_canonical(&wrapper))
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Key comparisons and index look-ups made while reading objects on this
+    /// thread: lets a test see that reading an object is linear without
+    /// timing anything.
+    static KEY_PROBES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one key comparison or index look-up (tests only).
+#[inline]
+fn count_key_probe() {
+    #[cfg(test)]
+    KEY_PROBES.with(|c| c.set(c.get().wrapping_add(1)));
+}
+
+/// The members of an object being read, without repeats (see [`RawJson::Object`]).
+#[derive(Default)]
+struct ObjectMembers {
+    members: Vec<(String, RawJson)>,
+    /// Key → position in `members`, once the object is larger than
+    /// [`INDEXED_OBJECT_MIN_MEMBERS`].
+    index: Option<HashMap<String, usize>>,
+}
+
+impl ObjectMembers {
+    /// Adds a member; a repeated key replaces the value in its first position.
+    fn insert(&mut self, key: String, value: RawJson) {
+        if let Some(index) = &mut self.index {
+            count_key_probe();
+            match index.get(&key).and_then(|&i| self.members.get_mut(i)) {
+                Some(slot) => slot.1 = value,
+                None => {
+                    index.insert(key.clone(), self.members.len());
+                    self.members.push((key, value));
+                }
+            }
+            return;
+        }
+        for slot in &mut self.members {
+            count_key_probe();
+            if slot.0 == key {
+                slot.1 = value;
+                return;
+            }
+        }
+        self.members.push((key, value));
+        if self.members.len() > INDEXED_OBJECT_MIN_MEMBERS {
+            let index = self
+                .members
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            self.index = Some(index);
+        }
+    }
+}
+
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
+    /// Always at most `bytes.len()`.
     pos: usize,
 }
 
@@ -110,29 +244,39 @@ impl Parser<'_> {
         }
     }
 
+    /// Moves past `n` bytes that were just looked at. `pos` never passes the
+    /// text's length (at most `isize::MAX`), so the addition cannot saturate.
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n);
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
-            self.pos += 1;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.advance(1);
         }
     }
 
     fn eat(&mut self, literal: &str) -> bool {
-        if self.bytes[self.pos..].starts_with(literal.as_bytes()) {
-            self.pos += literal.len();
-            true
-        } else {
-            false
+        let found = self
+            .bytes
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(literal.as_bytes()));
+        if found {
+            self.advance(literal.len());
         }
+        found
     }
 
+    /// A value at `depth` containers deep.
     fn value(&mut self, depth: usize) -> Result<RawJson, CanonicalError> {
-        if depth > MAX_NESTING_DEPTH {
-            return Err(self.err("nested too deeply"));
-        }
-        match self.bytes.get(self.pos) {
+        match self.peek() {
             None => Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
+            Some(b'{') => self.object(self.deeper(depth)?),
+            Some(b'[') => self.array(self.deeper(depth)?),
             Some(b'"') => Ok(RawJson::String(self.string()?)),
             Some(b't') if self.eat("true") => Ok(RawJson::Bool(true)),
             Some(b'f') if self.eat("false") => Ok(RawJson::Bool(false)),
@@ -142,16 +286,25 @@ impl Parser<'_> {
         }
     }
 
+    /// The depth inside one more container, refused past [`MAX_NESTING_DEPTH`].
+    fn deeper(&self, depth: usize) -> Result<usize, CanonicalError> {
+        let inner = depth.saturating_add(1);
+        if inner > MAX_NESTING_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        Ok(inner)
+    }
+
     fn object(&mut self, depth: usize) -> Result<RawJson, CanonicalError> {
-        self.pos += 1;
-        let mut members: Vec<(String, RawJson)> = Vec::new();
+        self.advance(1);
+        let mut members = ObjectMembers::default();
         self.skip_ws();
         if self.eat("}") {
-            return Ok(RawJson::Object(members));
+            return Ok(RawJson::Object(members.members));
         }
         loop {
             self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
+            if self.peek() != Some(b'"') {
                 return Err(self.err("expected a string key"));
             }
             let key = self.string()?;
@@ -160,25 +313,21 @@ impl Parser<'_> {
                 return Err(self.err("expected ':' after a key"));
             }
             self.skip_ws();
-            let v = self.value(depth + 1)?;
-            if let Some(slot) = members.iter_mut().find(|(k, _)| *k == key) {
-                slot.1 = v;
-            } else {
-                members.push((key, v));
-            }
+            let v = self.value(depth)?;
+            members.insert(key, v);
             self.skip_ws();
             if self.eat(",") {
                 continue;
             }
             if self.eat("}") {
-                return Ok(RawJson::Object(members));
+                return Ok(RawJson::Object(members.members));
             }
             return Err(self.err("expected ',' or '}' in an object"));
         }
     }
 
     fn array(&mut self, depth: usize) -> Result<RawJson, CanonicalError> {
-        self.pos += 1;
+        self.advance(1);
         let mut items = Vec::new();
         self.skip_ws();
         if self.eat("]") {
@@ -186,7 +335,7 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            items.push(self.value(depth)?);
             self.skip_ws();
             if self.eat(",") {
                 continue;
@@ -201,71 +350,82 @@ impl Parser<'_> {
     fn number(&mut self) -> Result<RawJson, CanonicalError> {
         let start = self.pos;
         self.eat("-");
-        match self.bytes.get(self.pos) {
-            Some(b'0') => self.pos += 1,
+        match self.peek() {
+            Some(b'0') => self.advance(1),
             Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.err("expected a digit")),
         }
         if self.eat(".") {
-            if !matches!(self.bytes.get(self.pos), Some(b'0'..=b'9')) {
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
                 return Err(self.err("expected a digit after '.'"));
             }
             self.digits();
         }
-        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
-                self.pos += 1;
+        if let Some(b'e' | b'E') = self.peek() {
+            self.advance(1);
+            if let Some(b'+' | b'-') = self.peek() {
+                self.advance(1);
             }
-            if !matches!(self.bytes.get(self.pos), Some(b'0'..=b'9')) {
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
                 return Err(self.err("expected a digit in the exponent"));
             }
             self.digits();
         }
-        Ok(RawJson::Number(self.text[start..self.pos].to_string()))
+        // Both ends sit next to ASCII bytes, so this is always a char boundary.
+        let text = self
+            .text
+            .get(start..self.pos)
+            .ok_or_else(|| self.err("number cut inside a character"))?;
+        Ok(RawJson::Number(text.to_string()))
     }
 
     fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.bytes.get(self.pos) {
-            self.pos += 1;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.advance(1);
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, CanonicalError> {
+    /// Exactly four hex digits (no sign, no space: `u16::from_str_radix`
+    /// alone would take `+41`).
+    fn hex4(&mut self) -> Result<u16, CanonicalError> {
         let h = self
-            .text
-            .get(self.pos..self.pos + 4)
-            .and_then(|s| u32::from_str_radix(s, 16).ok())
+            .bytes
+            .get(self.pos..self.pos.saturating_add(4))
+            .filter(|d| d.len() == 4 && d.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u16::from_str_radix(d, 16).ok())
             .ok_or_else(|| self.err("expected four hex digits after \\u"))?;
-        self.pos += 4;
+        self.advance(4);
         Ok(h)
     }
 
     fn string(&mut self) -> Result<String, CanonicalError> {
-        self.pos += 1; // opening quote
+        self.advance(1); // opening quote
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
+            while let Some(b) = self.peek() {
                 if b == b'"' || b == b'\\' || b < 0x20 {
                     break;
                 }
-                self.pos += 1;
+                self.advance(1);
             }
-            out.push_str(&self.text[run_start..self.pos]);
-            match self.bytes.get(self.pos) {
+            // The run stops before an ASCII byte or at the end: a char boundary.
+            let run = self
+                .text
+                .get(run_start..self.pos)
+                .ok_or_else(|| self.err("string cut inside a character"))?;
+            out.push_str(run);
+            match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
-                    self.pos += 1;
+                    self.advance(1);
                     return Ok(out);
                 }
                 Some(b'\\') => {
-                    self.pos += 1;
-                    let esc = *self
-                        .bytes
-                        .get(self.pos)
-                        .ok_or_else(|| self.err("unterminated escape"))?;
-                    self.pos += 1;
+                    self.advance(1);
+                    let esc = self.peek().ok_or_else(|| self.err("unterminated escape"))?;
+                    self.advance(1);
                     match esc {
                         b'"' => out.push('"'),
                         b'\\' => out.push('\\'),
@@ -284,23 +444,25 @@ impl Parser<'_> {
         }
     }
 
+    /// `\uXXXX`, or a surrogate pair `\uD8xx\uDCxx`; a lone surrogate is
+    /// refused (Python would keep it, but it is no character and cannot be a
+    /// Rust string).
     fn unicode_escape(&mut self) -> Result<char, CanonicalError> {
         let first = self.hex4()?;
-        let code = match first {
+        match first {
             0xD800..=0xDBFF => {
                 if !self.eat("\\u") {
                     return Err(self.err("lone high surrogate"));
                 }
                 let second = self.hex4()?;
-                if !(0xDC00..=0xDFFF).contains(&second) {
-                    return Err(self.err("high surrogate not followed by a low one"));
+                match char::decode_utf16([first, second]).next() {
+                    Some(Ok(c)) => Ok(c),
+                    _ => Err(self.err("high surrogate not followed by a low one")),
                 }
-                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
             }
-            0xDC00..=0xDFFF => return Err(self.err("lone low surrogate")),
-            c => c,
-        };
-        char::from_u32(code).ok_or_else(|| self.err("invalid code point"))
+            0xDC00..=0xDFFF => Err(self.err("lone low surrogate")),
+            c => char::from_u32(u32::from(c)).ok_or_else(|| self.err("invalid code point")),
+        }
     }
 }
 
@@ -396,31 +558,34 @@ pub fn python_float_repr(x: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
     let sign = if x.is_sign_negative() { "-" } else { "" };
+    // `exp` is within ±400 for any finite double, so these conversions and
+    // additions are exact; saturation only keeps the compiler's proof simple.
+    let magnitude = usize::try_from(exp.unsigned_abs()).unwrap_or(usize::MAX);
     if (-4..16).contains(&exp) {
         let fixed = if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                format!("{digits}{}.0", "0".repeat(int_len - digits.len()))
-            } else {
-                format!("{}.{}", &digits[..int_len], &digits[int_len..])
+            let int_len = magnitude.saturating_add(1);
+            match digits.split_at_checked(int_len) {
+                Some((int_part, frac)) if !frac.is_empty() => format!("{int_part}.{frac}"),
+                _ => format!("{digits}{}.0", "0".repeat(int_len.saturating_sub(digits.len()))),
             }
         } else {
-            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+            format!("0.{}{digits}", "0".repeat(magnitude.saturating_sub(1)))
         };
         format!("{sign}{fixed}")
     } else {
-        let (first, rest) = digits.split_at(1);
+        let (first, rest) = digits.split_at_checked(1).unwrap_or((&digits, ""));
         let frac = if rest.is_empty() {
             String::new()
         } else {
             format!(".{rest}")
         };
         let exp_sign = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{first}{frac}e{exp_sign}{:02}", exp.abs())
+        format!("{sign}{first}{frac}e{exp_sign}{:02}", exp.unsigned_abs())
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)] // test arithmetic on small known numbers
 mod tests {
     use super::*;
 
@@ -484,6 +649,164 @@ mod tests {
         }
         let deep = "[".repeat(MAX_NESTING_DEPTH + 2);
         assert_eq!(parse(&deep).unwrap_err().reason, "nested too deeply");
+    }
+
+    #[test]
+    fn a_unicode_escape_takes_exactly_four_hex_digits() {
+        // `u16::from_str_radix` alone reads "+041" as 0x41.
+        for bad in [
+            r#""\u+041""#,
+            r#""\u-041""#,
+            r#""\u 041""#,
+            r#""\u04""#,
+            r#""\ud83d\u+e00""#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad} should be rejected");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(bad).is_err(),
+                "serde_json agrees on {bad}"
+            );
+        }
+        assert_eq!(parse(r#""\u0041\u00E9""#).unwrap(), RawJson::String("Aé".into()));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value_in_its_first_position() {
+        // Python: json.loads('{"a":1,"b":2,"a":3}') == {'a': 3, 'b': 2}, in that order.
+        let v = parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(
+            v,
+            RawJson::Object(vec![
+                ("a".into(), RawJson::Number("3".into())),
+                ("b".into(), RawJson::Number("2".into())),
+            ])
+        );
+        assert_eq!(v.get("a"), Some(&RawJson::Number("3".into())));
+    }
+
+    /// The naive reading of an object's members: a linear scan per key.
+    fn naive_dedup(pairs: &[(String, u64)]) -> Vec<(String, RawJson)> {
+        let mut out: Vec<(String, RawJson)> = Vec::new();
+        for (k, v) in pairs {
+            let value = RawJson::Number(v.to_string());
+            match out.iter_mut().find(|(ok, _)| ok == k) {
+                Some(slot) => slot.1 = value,
+                None => out.push((k.clone(), value)),
+            }
+        }
+        out
+    }
+
+    fn object_text(pairs: &[(String, u64)]) -> String {
+        let members: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", members.join(","))
+    }
+
+    #[test]
+    fn the_indexed_object_reads_as_the_naive_one() {
+        // Small pseudo-random objects with repeats, below and above the index threshold.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for len in 0..40u64 {
+            for _ in 0..20 {
+                let alphabet = 1 + next() % (len + 1);
+                let pairs: Vec<(String, u64)> = (0..len).map(|i| (format!("k{}", next() % alphabet), i)).collect();
+                let parsed = parse(&object_text(&pairs)).unwrap();
+                assert_eq!(parsed, RawJson::Object(naive_dedup(&pairs)), "{pairs:?}");
+            }
+        }
+    }
+
+    fn probes_for_keys(n: u64) -> u64 {
+        let mut pairs: Vec<(String, u64)> = (0..n).map(|i| (format!("key{i}"), i)).collect();
+        // A few repeats, at the end, of keys far back.
+        pairs.extend((0..10).map(|i| (format!("key{}", i * 7), n + i)));
+        let text = object_text(&pairs);
+        let before = KEY_PROBES.with(|c| c.get());
+        let parsed = parse(&text).unwrap();
+        let probes = KEY_PROBES.with(|c| c.get()) - before;
+        let RawJson::Object(members) = &parsed else {
+            panic!("not an object")
+        };
+        assert_eq!(members.len() as u64, n);
+        assert_eq!(parsed.get("key7"), Some(&RawJson::Number((n + 1).to_string())));
+        assert_eq!(members[7].0, "key7", "a repeated key stays in its first position");
+        probes
+    }
+
+    #[test]
+    fn reading_an_object_is_linear_in_its_keys() {
+        let small = probes_for_keys(10_000);
+        let large = probes_for_keys(100_000);
+        // Linear: ten times the keys, about ten times the work. Quadratic would be a hundred.
+        assert!(
+            large <= small * 12,
+            "10k keys: {small} probes, 100k keys: {large} probes"
+        );
+        assert!(large <= 100_000 * 2, "{large} probes for 100,000 keys");
+    }
+
+    #[test]
+    fn nesting_is_bounded_where_serde_json_bounds_it() {
+        for depth in [
+            1,
+            MAX_NESTING_DEPTH - 1,
+            MAX_NESTING_DEPTH,
+            MAX_NESTING_DEPTH + 1,
+            5_000,
+        ] {
+            let arrays = "[".repeat(depth) + &"]".repeat(depth);
+            let objects = "{\"a\":".repeat(depth) + "1" + &"}".repeat(depth);
+            for text in [arrays, objects] {
+                let ours = parse(&text);
+                let theirs = serde_json::from_str::<serde_json::Value>(&text);
+                assert_eq!(ours.is_ok(), depth <= MAX_NESTING_DEPTH, "depth {depth}");
+                assert_eq!(ours.is_ok(), theirs.is_ok(), "depth {depth}: both parsers agree");
+            }
+        }
+    }
+
+    #[test]
+    fn to_value_reads_numbers_exactly_or_as_serde_json_does() {
+        use serde_json::json;
+        let v = |t: &str| parse(t).unwrap().to_value();
+        assert_eq!(v("18446744073709551615").unwrap(), json!(u64::MAX));
+        assert_eq!(v("-9223372036854775808").unwrap(), json!(i64::MIN));
+        // -0 is the integer 0, as Python and the canonical form ("0") read it.
+        assert_eq!(v("-0").unwrap(), json!(0));
+        assert!(v("-0").unwrap().is_u64());
+        for t in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1.5",
+            "-0.0",
+            "1e-400",
+            "1E16",
+            "0.1",
+            "123456789012345678901234567890",
+        ] {
+            let theirs: serde_json::Value = serde_json::from_str(t).unwrap();
+            assert_eq!(v(t).unwrap(), theirs, "{t}");
+        }
+        assert_eq!(v("1e400"), Err(NumberOutOfRange("1e400".into())));
+        // Found by fuzzing: serde_json without `float_roundtrip` (our release
+        // build) reads this one unit off; Python and the canonical form do not.
+        let rounded = v("555585555555555555E5").unwrap();
+        assert_eq!(rounded.as_f64(), Some(5.555855555555555e22));
+        assert_eq!(
+            to_canonical(&parse("555585555555555555E5").unwrap()),
+            "5.555855555555555e+22"
+        );
+        assert!(v("[1, {\"a\": -1e400}]").is_err());
+        assert_eq!(
+            v(r#"{"s":"é\u00e9","n":null,"b":[true,false],"o":{"x":1,"x":2}}"#).unwrap(),
+            json!({"s": "éé", "n": null, "b": [true, false], "o": {"x": 2}})
+        );
     }
 
     #[test]

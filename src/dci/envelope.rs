@@ -5,6 +5,11 @@
 //! with an offset). What we read goes through [`parse_reply`], which accepts
 //! the variants real registries send (a bare message without envelope, string
 //! counts) but fails with a reason on anything it cannot understand.
+//!
+//! A reply is parsed once, by [`canonical::parse`]; the `serde_json::Value`
+//! the readers use is derived from that (`RawJson::to_value`), so what a
+//! signature is verified on and what is read are the same message.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 use std::fmt;
 
@@ -217,10 +222,15 @@ impl ReceivedReply {
 /// Reads a reply body. Fails when the text is not JSON, is not an object, or
 /// has a header that cannot be read; a body with neither a header nor a
 /// recognisable payload is an error too, never an empty result.
+///
+/// The text is parsed once; `message` and `header` are read from the very
+/// value `raw` holds (a repeated key is its last value in both), so no body
+/// can show the verifier one message and the reader another.
 pub fn parse_reply(text: &str, payload_keys: &[&str]) -> Result<ReceivedReply, DciError> {
     let raw = canonical::parse(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| DciError::Malformed(format!("the reply is not JSON ({e})")))?;
+    let value: Value = raw
+        .to_value()
+        .map_err(|e| DciError::Malformed(format!("the reply cannot be read: {e}")))?;
     let Value::Object(mut obj) = value else {
         return Err(DciError::Malformed("the reply is not a JSON object".into()));
     };
@@ -277,6 +287,60 @@ mod tests {
         assert_eq!(h.status, RequestStatus::Succ);
         assert_eq!(h.total_count, Some(3));
         assert_eq!(h.message_id.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn the_verifier_and_the_reader_see_the_same_repeated_key() {
+        use crate::dci::keys::PrivateKey;
+        use crate::dci::signature::{Signer, TrustedKeys, verify_envelope};
+        use serde_json::json;
+
+        let signer = Signer::new(PrivateKey::ed25519_from_bytes([5; 32]), "ibr.example", "k1");
+        let mut keys = TrustedKeys::new();
+        keys.add("ibr.example", Some(&signer.kid()), signer.public_key());
+        let now = 1_000;
+        let header = json!({"sender_id": "ibr.example", "status": "succ"});
+        let message = json!({"search_response": [{"reference_id": "r1", "status": "succ"}]});
+        let signed = signer.envelope_text(&header, &message, now).unwrap();
+        // The same body with a repeated key, the first value "rjct", the last "succ",
+        // in the header and in an item.
+        let doubled = signed
+            .replace(
+                r#""status":"succ"},"message""#,
+                r#""status":"rjct","status":"succ"},"message""#,
+            )
+            .replace(r#""status":"succ"}]"#, r#""status":"rjct","status":"succ"}]"#);
+        assert_eq!(doubled.matches(r#""status":"rjct""#).count(), 2, "{doubled}");
+
+        let reply = parse_reply(&doubled, &["search_response"]).unwrap();
+        // The verifier checks the last value…
+        verify_envelope(&reply.raw, &keys, now).unwrap();
+        assert_eq!(
+            reply.raw.get("header").and_then(|h| h.get("status")),
+            Some(&RawJson::String("succ".into()))
+        );
+        // …and the reader reads that same value, from that same parse.
+        assert_eq!(reply.header.as_ref().unwrap().status, RequestStatus::Succ);
+        assert_eq!(reply.message["search_response"][0]["status"], "succ");
+        assert_eq!(reply.message, reply.raw.get("message").unwrap().to_value().unwrap());
+
+        // Signed with the first value instead, the body no longer verifies.
+        let first = signer
+            .envelope_text(&json!({"sender_id": "ibr.example", "status": "rjct"}), &message, now)
+            .unwrap()
+            .replace(
+                r#""status":"rjct"},"message""#,
+                r#""status":"rjct","status":"succ"},"message""#,
+            );
+        assert!(first.contains(r#""status":"rjct","status":"succ""#), "{first}");
+        let reply = parse_reply(&first, &["search_response"]).unwrap();
+        assert!(verify_envelope(&reply.raw, &keys, now).is_err());
+    }
+
+    #[test]
+    fn a_number_beyond_a_double_is_a_clear_error() {
+        let err = parse_reply(r#"{"header":{"status":"succ"},"message":{"n":1e400}}"#, &[]).unwrap_err();
+        assert!(err.to_string().contains("1e400"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! also the signature's `kidId`), not by an RFC 7638 thumbprint. Two
 //! algorithms exist: `ed25519` (JWK `OKP`/`Ed25519`, `alg` `EdDSA`) and
 //! `rs256` (JWK `RSA`, RSASSA-PKCS1-v1_5 with SHA-256).
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 use std::fmt;
 
@@ -271,26 +272,22 @@ impl Jwks {
         serde_json::from_str(text).map_err(|e| format!("not a JWKS document: {e}"))
     }
 
-    /// The signing keys that can verify a signature with this `kidId`: the JWK
-    /// whose `kid` equals it; failing that, every key whose `kid` starts with
-    /// `<sender_id>|` (SPEC-NOTES §4.3). Keys marked `use: enc` are skipped.
+    /// The signing keys that can verify a signature with this `kidId`: the
+    /// JWKs whose `kid` is exactly that `kidId` of that sender. There is no
+    /// fall-back to the sender's other keys (SPEC-NOTES §4.3 suggests a
+    /// `<sender_id>|` prefix match; we refuse it): a signature naming a key the
+    /// set does not publish finds nothing, even if another key would verify
+    /// it. A JWK without `kid` names no sender and is never chosen. Keys marked
+    /// `use: enc` are skipped.
     pub fn keys_for(&self, kid_id: &str, sender_id: &str) -> Vec<(String, Result<PublicKey, KeyError>)> {
-        let signing = || {
-            self.keys
-                .iter()
-                .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))
-        };
-        let exact: Vec<&Jwk> = signing().filter(|k| k.kid.as_deref() == Some(kid_id)).collect();
-        let chosen = if exact.is_empty() {
-            let prefix = format!("{sender_id}|");
-            signing()
-                .filter(|k| k.kid.as_deref().is_some_and(|kid| kid.starts_with(&prefix)))
-                .collect()
-        } else {
-            exact
-        };
-        chosen
-            .into_iter()
+        let of_sender = Kid::parse(kid_id).is_ok_and(|k| k.sender_id == sender_id);
+        if !of_sender {
+            return Vec::new();
+        }
+        self.keys
+            .iter()
+            .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))
+            .filter(|k| k.kid.as_deref() == Some(kid_id))
             .map(|k| (k.kid.clone().unwrap_or_default(), PublicKey::from_jwk(k)))
             .collect()
     }
@@ -370,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn jwks_prefers_exact_kid_then_sender_prefix() {
+    fn jwks_matches_the_exact_kid_only() {
         let a = PrivateKey::ed25519_from_bytes([1; 32]).public_key();
         let b = PrivateKey::ed25519_from_bytes([2; 32]).public_key();
         let jwks = Jwks {
@@ -383,8 +380,18 @@ mod tests {
         let exact = jwks.keys_for("s|k2|ed25519", "s");
         assert_eq!(exact.len(), 1);
         assert_eq!(exact[0].1.as_ref().unwrap(), &b);
-        assert_eq!(jwks.keys_for("s|rotated|ed25519", "s").len(), 2);
+        // No fall-back to the sender's other keys for a kid it does not publish.
+        assert!(jwks.keys_for("s|rotated|ed25519", "s").is_empty());
         assert!(jwks.keys_for("x|k|ed25519", "x").is_empty());
+        // A kid of another sender is not this sender's key.
+        assert!(jwks.keys_for("other|k1|ed25519", "s").is_empty());
+        let kidless = Jwks {
+            keys: vec![Jwk {
+                kid: None,
+                ..a.to_jwk("")
+            }],
+        };
+        assert!(kidless.keys_for("s|k1|ed25519", "s").is_empty());
     }
 
     #[test]

@@ -11,6 +11,14 @@
 //! A record is never dropped: what cannot be read is noted in
 //! `parse_notes` and the raw JSON is kept, so a match rule can treat an
 //! unreadable record as something for a person to look at, not as nothing.
+//!
+//! Reading is linear in the record's size: identifiers and enrolments are
+//! de-duplicated through a hash set, because a hostile record may carry
+//! many thousands of them.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
+
+use std::collections::HashSet;
+use std::hash::Hash;
 
 use serde_json::Value;
 
@@ -28,12 +36,42 @@ pub fn parse_records(reg_records: Option<&Value>) -> Result<Vec<BeneficiaryRecor
                 if r.is_object() {
                     Ok(parse_record(r))
                 } else {
-                    Err(format!("record {} is not an object but {}", i + 1, kind(r)))
+                    Err(format!(
+                        "record {} is not an object but {}",
+                        i.saturating_add(1),
+                        kind(r)
+                    ))
                 }
             })
             .collect(),
         Some(r @ Value::Object(_)) => Ok(vec![parse_record(r)]),
         Some(other) => Err(format!("reg_records is {} instead of a list of records", kind(other))),
+    }
+}
+
+/// A list without repeats, in the order first seen, that finds a repeat in
+/// constant time.
+struct Unique<T> {
+    items: Vec<T>,
+    seen: HashSet<T>,
+}
+
+impl<T: Hash + Eq + Clone> Unique<T> {
+    fn new() -> Self {
+        Unique {
+            items: Vec::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        if self.seen.insert(item.clone()) {
+            self.items.push(item);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 }
 
@@ -63,7 +101,7 @@ pub fn parse_record(r: &Value) -> BeneficiaryRecord {
         .filter(|p| p.is_object())
         .unwrap_or(r);
 
-    let mut identifiers = Vec::new();
+    let mut identifiers = Unique::new();
     let mut member_reference = None;
     if let Some(m) = member {
         match m.get("member_identifier") {
@@ -92,7 +130,7 @@ pub fn parse_record(r: &Value) -> BeneficiaryRecord {
         notes.push(format!("birth date {b:?} is not in a known date form"));
     }
 
-    let mut programmes = Vec::new();
+    let mut programmes = Unique::new();
     if let Some(m) = member {
         collect_programmes(m, &mut programmes, &mut notes);
     }
@@ -102,14 +140,14 @@ pub fn parse_record(r: &Value) -> BeneficiaryRecord {
     }
 
     BeneficiaryRecord {
-        identifiers,
+        identifiers: identifiers.items,
         member_reference,
         name,
         sex,
         birth_date,
         death_date: str_at(person, "death_date"),
         assistance_unit: str_at(r, "assistance_unit"),
-        programmes,
+        programmes: programmes.items,
         parse_notes: notes,
         raw: r.clone(),
     }
@@ -119,7 +157,7 @@ pub fn parse_record(r: &Value) -> BeneficiaryRecord {
 /// single object, without repeats. Inside an identifier list (`short_form`)
 /// the `{type, value}` spelling is read too; on a person object it is not,
 /// because there `type` means something else.
-fn collect_identifiers(v: Option<&Value>, short_form: bool, out: &mut Vec<Identifier>) {
+fn collect_identifiers(v: Option<&Value>, short_form: bool, out: &mut Unique<Identifier>) {
     for item in list_of(v) {
         let long = (
             str_at(item, "identifier_type"),
@@ -131,10 +169,7 @@ fn collect_identifiers(v: Option<&Value>, short_form: bool, out: &mut Vec<Identi
             (_, (Some(t), Some(v))) if short_form => (t, v),
             _ => continue,
         };
-        let id = Identifier::new(IdType::from_wire(&t), val.trim());
-        if !out.contains(&id) {
-            out.push(id);
-        }
+        out.push(Identifier::new(IdType::from_wire(&t), val.trim()));
     }
 }
 
@@ -172,7 +207,7 @@ fn date_at(v: &Value, stem: &str) -> Option<String> {
 }
 
 /// Adds the programme enrolments found in `container` (a member or a record).
-fn collect_programmes(container: &Value, out: &mut Vec<ProgrammeEnrolment>, notes: &mut Vec<String>) {
+fn collect_programmes(container: &Value, out: &mut Unique<ProgrammeEnrolment>, notes: &mut Vec<String>) {
     let Some(pi) = container.get("programme_identifier") else {
         return;
     };
@@ -203,9 +238,7 @@ fn collect_programmes(container: &Value, out: &mut Vec<ProgrammeEnrolment>, note
             .collect(),
     };
     for p in found {
-        if !out.contains(&p) {
-            out.push(p);
-        }
+        out.push(p);
     }
 }
 
@@ -337,6 +370,38 @@ mod tests {
         );
         assert!(!rec.has_active_enrolment());
         assert!(rec.parse_notes.iter().any(|n| n.contains("Paused")));
+    }
+
+    #[test]
+    fn many_identifiers_and_enrolments_are_read_once_each_in_order() {
+        // 60,000 identifiers of which 20,000 distinct, and as many enrolments:
+        // a linear scan per identifier made this quadratic.
+        let ids: Vec<Value> = (0..60_000)
+            .map(|i| json!({"identifier_type": "UIN", "identifier_value": (i % 20_000).to_string()}))
+            .collect();
+        let programmes: Vec<Value> = (0..60_000)
+            .map(|i| json!({"programme_identifier": format!("P{}", i % 20_000), "enrolment_status": "1"}))
+            .collect();
+        let r = json!({"member": {"member_identifier": ids, "programme_identifier": programmes}});
+        let rec = parse_record(&r);
+        assert_eq!(rec.identifiers.len(), 20_000);
+        assert_eq!(rec.identifiers[0].value, "0");
+        assert_eq!(rec.identifiers[19_999].value, "19999");
+        assert_eq!(rec.programmes.len(), 20_000);
+        assert_eq!(rec.programmes[1].programme_identifier.as_deref(), Some("P1"));
+    }
+
+    #[test]
+    fn a_birth_date_in_another_script_is_noted_not_read_and_does_not_panic() {
+        let rec = parse_record(&json!({"identifier_type": "UIN", "identifier_value": "1",
+            "name": {"given_name": "Mei"}, "birth_date": "1990年03月14日"}));
+        assert_eq!(rec.birth_date.as_deref(), Some("1990年03月14日"));
+        assert!(rec.birth_date_parsed().is_none());
+        assert!(
+            rec.parse_notes.iter().any(|n| n.contains("1990年03月14日")),
+            "{:?}",
+            rec.parse_notes
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! These helpers widen what is *accepted*; they never invent a value. A field
 //! that is absent or empty reads as `None`, and the caller decides whether
 //! that is acceptable.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

@@ -5,6 +5,7 @@
 //! removing combining marks (NFD decomposition) and collapsing whitespace and
 //! hyphens. Nothing cleverer (phonetics, transliteration) is attempted: a name
 //! that differs after this is a conflict for a person to look at.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;

@@ -4,6 +4,11 @@
 //! (SPEC-NOTES §8.3); `dci::record` reads both into this one form. The raw JSON
 //! is kept beside the parsed fields so that nothing the registry said is lost
 //! and a person can always look at the original.
+//!
+//! Every text here comes from a registry: nothing is cut by byte position
+//! (a multi-byte character at the cut would panic), only with `get` or by
+//! characters.
+#![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 use std::fmt;
 
@@ -153,7 +158,7 @@ impl fmt::Display for EnrolmentStatus {
 }
 
 /// One enrolment of the person in one programme.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ProgrammeEnrolment {
     pub programme_identifier: Option<String>,
     pub programme_name: Option<String>,
@@ -217,8 +222,10 @@ impl BeneficiaryRecord {
     }
 }
 
-/// Reads a date the way registries write them. Returns `None` for anything
-/// else; callers keep the raw text.
+/// Reads a date the way registries write them: `YYYY-MM-DD`, an RFC 3339
+/// date-time, `YYYY-MM-DD` followed by a time (`T…` or ` …`), `DD.MM.YYYY`,
+/// `DD/MM/YYYY`. Returns `None` for anything else (`1990-03-145` is not the
+/// 14th; `1990年03月14日` is not read at all); callers keep the raw text.
 pub fn parse_registry_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     if s.is_empty() {
@@ -230,8 +237,11 @@ pub fn parse_registry_date(s: &str) -> Option<NaiveDate> {
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(dt.date_naive());
     }
-    if s.len() >= 10
-        && let Ok(d) = NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d")
+    // A date followed by a time without an offset. `split_at_checked` refuses
+    // a cut inside a multi-byte character instead of panicking.
+    if let Some((date, time)) = s.split_at_checked(10)
+        && time.starts_with(['T', 't', ' '])
+        && let Ok(d) = NaiveDate::parse_from_str(date, "%Y-%m-%d")
     {
         return Some(d);
     }
@@ -266,6 +276,32 @@ mod tests {
         assert_eq!(parse_registry_date("02.05.2004"), Some(d));
         assert_eq!(parse_registry_date("2004-05-02T00:00:00Z"), Some(d));
         assert_eq!(parse_registry_date("May 2004"), None);
+        assert_eq!(parse_registry_date("2004-05-02T10:00:00"), Some(d));
+        assert_eq!(parse_registry_date("2004-05-02 10:00"), Some(d));
+    }
+
+    #[test]
+    fn multi_byte_text_is_never_cut_and_never_read_as_a_date() {
+        for s in [
+            "1990年03月14日",
+            "1990-03-1é",
+            "1990-03-1😀",
+            "١٩٩٠-٠٣-١٤",
+            "１９９０-03-14",
+            "1990-03-14日",
+            "é",
+            "ééééééééééé",
+        ] {
+            assert_eq!(parse_registry_date(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_date_with_more_after_it_is_not_that_date() {
+        // Before, the first ten bytes were read whatever followed them.
+        assert_eq!(parse_registry_date("1990-03-145"), None);
+        assert_eq!(parse_registry_date("1990-03-14garbage"), None);
+        assert_eq!(parse_registry_date("1990-03-14/15"), None);
     }
 
     #[test]
