@@ -1,16 +1,16 @@
 //! The reply reader against hostile bodies, without the fuzzer: the fixed
-//! corpus of `hostile_replies::tricky_inputs` and every input saved from
+//! corpus of `hostile_bodies::tricky_inputs` and every input saved from
 //! fuzzing (`tests/fixtures/hostile-replies/`) go through the differential
 //! comparison with serde_json and through everything a client does with a
 //! reply, which must never panic.
 
-mod hostile_replies;
+mod hostile_bodies;
 
-use hostile_replies::{Agreement, DOCUMENTED_DIFFERENCES, compare_with_serde_json, read_as_a_client_would};
+use hostile_bodies::{Agreement, DOCUMENTED_DIFFERENCES, compare_with_serde_json, read_as_a_client_would};
 
 fn corpus() -> Vec<(String, String)> {
-    let mut all = hostile_replies::tricky_inputs();
-    all.extend(hostile_replies::saved_inputs());
+    let mut all = hostile_bodies::tricky_inputs();
+    all.extend(hostile_bodies::saved_inputs());
     all
 }
 

@@ -730,12 +730,14 @@ fn a_sender_is_trusted_for_the_data_sources_ticked() {
     let mut h = harness(SendersScreen::default());
     wait_for_text(&mut h, "No trusted sender yet");
     switch_to_supervisor(&mut h);
+    // The demo registry is made only on a first run (no data source yet): first it, then the other.
+    h.state().cmds.send(Command::EnsureDemoRegistry);
+    wait_until(&mut h, "the demo registry", |h| h.state().data.sources().len() == 1);
     h.state().cmds.send(Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("National IBR", "https://ibr.example.org"),
         secret: SecretChange::Keep,
     });
-    h.state().cmds.send(Command::EnsureDemoRegistry);
     wait_until(&mut h, "both data sources", |h| h.state().data.sources().len() == 2);
     wait_for_label(&mut h, "Demo registry (built in)");
 

@@ -5,14 +5,14 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../tests/hostile_replies/mod.rs"]
-mod hostile_replies;
+#[path = "../../tests/hostile_bodies/mod.rs"]
+mod hostile_bodies;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Err(disagreement) = hostile_replies::compare_with_serde_json(text) {
+    if let Err(disagreement) = hostile_bodies::compare_with_serde_json(text) {
         panic!("{disagreement}");
     }
 });

@@ -5,11 +5,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../tests/hostile_replies/mod.rs"]
-mod hostile_replies;
+#[path = "../../tests/hostile_bodies/mod.rs"]
+mod hostile_bodies;
 
 fuzz_target!(|data: &[u8]| {
     // A client decodes the body as text the way reqwest's `text()` does.
     let text = String::from_utf8_lossy(data);
-    let _ = hostile_replies::read_as_a_client_would(&text);
+    let _ = hostile_bodies::read_as_a_client_would(&text);
 });

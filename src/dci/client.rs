@@ -29,7 +29,7 @@ use super::envelope::{MsgHeader, ReceivedReply, RequestStatus, action, parse_rep
 use super::error::DciError;
 use super::keys::Jwks;
 use super::search::{SearchOutcome, SearchRequest, SearchRequestItem};
-use super::signature::{KeyLookup, SignatureError, Signer, VerifiedSignature, verify_envelope};
+use super::signature::{KeyLookup, SignatureError, Signer, VerifiedSignature, VerifyPolicy, verify_envelope_with};
 use super::txn_status::{TxnStatusOutcome, TxnStatusRequest};
 
 /// How long before its stated expiry a token is replaced.
@@ -414,7 +414,10 @@ impl DciClient {
                 Err(DciError::Signature(SignatureError::Missing))
             };
         }
-        match verify_envelope(&received.raw, trust.keys.as_ref(), Utc::now().timestamp()) {
+        let policy = VerifyPolicy {
+            max_lifetime_secs: self.config.max_signature_lifetime_secs,
+        };
+        match verify_envelope_with(&received.raw, trust.keys.as_ref(), Utc::now().timestamp(), policy) {
             Ok(v) => Ok(SignatureCheck::Verified(v)),
             Err(e @ SignatureError::NoTrustedKey { .. }) if trust.allow_unsigned => {
                 Ok(SignatureCheck::Unverified(e.to_string()))
