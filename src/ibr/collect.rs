@@ -102,11 +102,7 @@ pub async fn collect(
     checks: &[Vec<Search>],
     max_records_per_check: u32,
 ) -> Result<Collection, DciError> {
-    let searches: Vec<(usize, &Search)> = checks
-        .iter()
-        .enumerate()
-        .flat_map(|(c, list)| list.iter().map(move |s| (c, s)))
-        .collect();
+    let searches = each_search(checks);
     let first: Vec<SearchRequestItem> = searches.iter().map(|(_, s)| s.item.clone()).collect();
     let reply = client.search(transaction_id, first).await?;
     continue_from(client, transaction_id, checks, reply, max_records_per_check).await
@@ -121,11 +117,7 @@ pub async fn continue_from(
     reply: Reply<SearchOutcome>,
     max_records_per_check: u32,
 ) -> Result<Collection, DciError> {
-    let searches: Vec<(usize, &Search)> = checks
-        .iter()
-        .enumerate()
-        .flat_map(|(c, list)| list.iter().map(move |s| (c, s)))
-        .collect();
+    let searches = each_search(checks);
     ours(&reply, transaction_id)?;
     let mut reply = reply;
     let mut progress: Vec<Progress> = searches
@@ -200,6 +192,15 @@ pub async fn continue_from(
         });
     }
     Ok(Collection { answers, replies })
+}
+
+/// Every search of the batch, with the place of its check.
+fn each_search(checks: &[Vec<Search>]) -> Vec<(usize, &Search)> {
+    checks
+        .iter()
+        .enumerate()
+        .flat_map(|(c, list)| list.iter().map(move |s| (c, s)))
+        .collect()
 }
 
 /// A reply must say it answers our transaction: a validly signed reply to
