@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::dci::client::{ClientConfig, DEFAULT_TIMEOUT_SECS, OAuthConfig, ReplyTrust, Secret, fetch_jwks};
 use crate::dci::search::SearchOutcome;
-use crate::dci::search::{DEFAULT_LOCALE, Query, SearchCriteria, SearchRequestItem};
+use crate::dci::search::{DEFAULT_LOCALE, Query, SearchRequestItem};
 use crate::dci::{DciClient, Jwks, PrivateKey, Reply, Signer};
 use crate::domain::IdType;
 use crate::ibr::collect::{Search, continue_from};
@@ -136,10 +136,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
             config.signer = Some(Signer::new(PrivateKey::from_pem(&pem)?, &args.sender_id, key_id));
         }
         let client = DciClient::new(config)?;
-        let mut criteria = SearchCriteria::ibr(query);
-        if let Some(p) = criteria.pagination.as_mut() {
-            p.page_size = crate::ibr::collect::PAGE_SIZE;
-        }
+        let criteria = crate::ibr::collect::first_page_criteria(query);
         let item = SearchRequestItem {
             reference_id: format!("ref-{}", uuid::Uuid::new_v4().simple()),
             timestamp: crate::dci::envelope::timestamp(Utc::now()),

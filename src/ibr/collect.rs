@@ -29,7 +29,9 @@ use std::collections::HashMap;
 
 use super::rules::CheckFailure;
 use crate::dci::client::Reply;
-use crate::dci::search::{PaginationRequest, RequestStatus, SearchItemOutcome, SearchOutcome, SearchRequestItem};
+use crate::dci::search::{
+    PaginationRequest, Query, RequestStatus, SearchCriteria, SearchItemOutcome, SearchOutcome, SearchRequestItem,
+};
 use crate::dci::{DciClient, DciError};
 use crate::domain::BeneficiaryRecord;
 
@@ -389,6 +391,15 @@ fn next_page(first: &SearchRequestItem, p: &Progress) -> SearchRequestItem {
         page_number,
     });
     item
+}
+
+/// Criteria for page 1 of a search against an IBR, at [`PAGE_SIZE`] records a page.
+pub fn first_page_criteria(query: Query) -> SearchCriteria {
+    let mut c = SearchCriteria::ibr(query);
+    if let Some(p) = c.pagination.as_mut() {
+        p.page_size = PAGE_SIZE;
+    }
+    c
 }
 
 /// `<reference>.p<n>`: page `n` of a search, unique within a message and

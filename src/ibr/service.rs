@@ -13,13 +13,13 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::collect::{self, Collection, PAGE_SIZE, Search, SearchAnswer};
+use super::collect::{self, Collection, Search, SearchAnswer};
 use super::plan;
 use super::rules::{self, CheckFailure, Decision};
 use crate::dci::client::{ClientConfig, OAuthConfig, Reply, ReplyTrust, Secret, SignatureCheck};
 use crate::dci::enrolled::{EnrolledOutcome, EnrolledRequest};
 use crate::dci::envelope::timestamp;
-use crate::dci::search::{DEFAULT_LOCALE, Query, RequestStatus, SearchCriteria, SearchOutcome, SearchRequestItem};
+use crate::dci::search::{DEFAULT_LOCALE, Query, RequestStatus, SearchOutcome, SearchRequestItem};
 use crate::dci::{DciClient, DciError, KeyLookup, Signer};
 use crate::domain::{
     ApplicantSnapshot, BeneficiaryRecord, CheckCompletion, CheckQuery, DataSource, IdType, MatchCandidate, QueryKind,
@@ -405,19 +405,11 @@ pub fn new_transaction_id() -> String {
     format!("txn-{}", uuid::Uuid::new_v4().simple())
 }
 
-fn criteria(query: Query) -> SearchCriteria {
-    let mut c = SearchCriteria::ibr(query);
-    if let Some(p) = c.pagination.as_mut() {
-        p.page_size = PAGE_SIZE;
-    }
-    c
-}
-
 fn search_item(reference_id: String, query: Query) -> SearchRequestItem {
     SearchRequestItem {
         reference_id,
         timestamp: timestamp(Utc::now()),
-        search_criteria: criteria(query),
+        search_criteria: collect::first_page_criteria(query),
         locale: Some(DEFAULT_LOCALE.to_string()),
     }
 }
