@@ -243,7 +243,11 @@ fn an_untrusted_or_inactive_sender_fails_the_check() {
     let mut sender = office.store.sender_by_sender_id(h.sender_id()).unwrap().unwrap();
     sender.active = false;
     office.store.update_sender(&sender, &[source.id], "test").unwrap();
-    office.engine().send(ibr_desk::engine::Command::ReloadConfig);
+    office
+        .engine()
+        .request(|reply| ibr_desk::engine::Command::ReloadConfig { reply })
+        .wait(std::time::Duration::from_secs(30))
+        .ok();
     let p = find_person(&h, &h.population().samples().active_single[0].value).clone();
     let c = office.wait_final(office.submit(source.id, person_applicant(&p)));
     assert_eq!(c.state, CheckState::Failed);
@@ -370,12 +374,14 @@ fn retry_puts_a_failed_check_back_with_the_same_reference_ids() {
     let failed = office.wait_final(office.submit(source.id, person_applicant(&p)));
     assert_eq!(failed.state, CheckState::Failed);
     h.set_faults(FaultConfig::default()).unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    office.engine().send(ibr_desk::engine::Command::RetryCheck {
-        check_id: failed.id,
-        reply: Some(tx),
-    });
-    rx.blocking_recv().unwrap().unwrap();
+    office
+        .engine()
+        .request(|reply| ibr_desk::engine::Command::RetryCheck {
+            check_id: failed.id,
+            reply,
+        })
+        .wait(Duration::from_secs(30))
+        .unwrap();
     let done = office.wait_final(failed.id);
     assert_eq!(done.result, Some(MatchResult::ConfirmedMatch), "{done:#?}");
     assert_eq!(done.queries, failed.queries, "the same reference IDs");

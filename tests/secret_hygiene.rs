@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use ibr_desk::domain::{CheckState, IdType};
-use ibr_desk::engine::Event;
 use ibr_desk::sandbox::SandboxConfig;
 use ibr_desk::secrets::SecretStore as _;
 
@@ -86,23 +85,25 @@ fn the_secret_is_nowhere_after_a_full_run() {
         ),
     ));
     assert_eq!(ok.state, CheckState::Completed);
-    office.engine().send(ibr_desk::engine::Command::TestSource {
-        data_source_id: source.id,
-    });
-    loop {
-        if let Ok(Event::SourceTested { outcome, .. }) = office.events.recv_timeout(std::time::Duration::from_secs(20))
-        {
-            assert!(outcome.is_ok(), "{outcome:?}");
-            break;
-        }
-    }
+    let outcome = office
+        .engine()
+        .request(|reply| ibr_desk::engine::Command::TestSource {
+            data_source_id: source.id,
+            reply,
+        })
+        .wait(std::time::Duration::from_secs(20));
+    assert!(outcome.is_ok(), "{outcome:?}");
     // A wrong secret: the failure is recorded, without either secret in it.
     let wrong = format!("{SECRET}-but-wrong");
     office
         .secrets
         .set(&source.secret_key(&office.store.installation_id().unwrap()), &wrong)
         .unwrap();
-    office.engine().send(ibr_desk::engine::Command::ReloadConfig);
+    office
+        .engine()
+        .request(|reply| ibr_desk::engine::Command::ReloadConfig { reply })
+        .wait(std::time::Duration::from_secs(30))
+        .ok();
     let failed = office.wait_final(office.submit(source.id, applicant("A", "B", None, &[(IdType::Uin, "1234567890")])));
     assert_eq!(failed.state, CheckState::Failed);
     assert!(!failed.error_message.as_deref().unwrap().contains(SECRET));

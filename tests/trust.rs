@@ -51,16 +51,18 @@ fn wait_for<T>(events: &Receiver<Event>, what: &str, mut pick: impl FnMut(&Event
 
 /// Sets the supervisor PIN and switches the engine to the supervisor role.
 fn become_supervisor(engine: &Engine, events: &Receiver<Event>) {
-    engine.send(Command::SetSupervisorPin {
-        current: None,
-        new: PIN.into(),
-    });
-    wait_for(events, "the PIN", |e| {
-        matches!(e, Event::Notice { message } if message == "Supervisor PIN saved.").then_some(())
-    });
-    engine.send(Command::SwitchRole {
+    let said = engine
+        .request(|reply| Command::SetSupervisorPin {
+            current: None,
+            new: PIN.into(),
+            reply,
+        })
+        .wait(Duration::from_secs(30));
+    assert_eq!(said.as_deref(), Ok("Supervisor PIN saved."), "the PIN");
+    let _ = engine.request(|reply| Command::SwitchRole {
         role: Role::Supervisor,
         pin: Some(PIN.into()),
+        reply,
     });
     wait_for(events, "the supervisor role", |e| {
         matches!(e, Event::RoleChanged { role: Role::Supervisor }).then_some(())
@@ -91,7 +93,11 @@ fn a_reply_signed_by_a_sender_not_linked_to_its_source_is_refused() {
         .store
         .insert_sender(&sender("Registry B", "ibr.b.example.org", &other), &[b.id], "test")
         .unwrap();
-    office.engine().send(Command::ReloadConfig);
+    office
+        .engine()
+        .request(|reply| Command::ReloadConfig { reply })
+        .wait(std::time::Duration::from_secs(30))
+        .ok();
 
     let uin = h.population().samples().active_single[0].value.clone();
     let p = h
@@ -175,30 +181,31 @@ impl Restartable {
 
     /// Starts the demo registry (as the window does at start) and returns its data source.
     fn demo(&self) -> i64 {
-        self.engine().send(Command::EnsureDemoRegistry);
-        wait_for(&self.events, "the demo registry", |e| match e {
-            Event::DemoRegistry { outcome } => Some(outcome.clone()),
-            _ => None,
-        })
-        .expect("the demo registry starts")
+        self.engine()
+            .request(|reply| Command::EnsureDemoRegistry { reply })
+            .wait(Duration::from_secs(30))
+            .expect("the demo registry starts")
+            .expect("the demo registry runs")
     }
 
     /// A check of someone the demo registry does not know: completed, and
     /// so signed with the key its sender trusts.
     fn check_demo(&self, source_id: i64) {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.engine().send(Command::SubmitCheck {
-            registrant: ibr_desk::engine::CheckSubject::New(applicant(
-                "Adaeze",
-                "Okonkwo",
-                None,
-                &[(IdType::Uin, "0000000001")],
-            )),
-            data_source_id: source_id,
-            reason: ibr_desk::domain::SearchReason::Application,
-            reply: Some(tx),
-        });
-        let id = rx.blocking_recv().unwrap().unwrap();
+        let id = self
+            .engine()
+            .request(|reply| Command::SubmitCheck {
+                registrant: ibr_desk::engine::CheckSubject::New(applicant(
+                    "Adaeze",
+                    "Okonkwo",
+                    None,
+                    &[(IdType::Uin, "0000000001")],
+                )),
+                data_source_id: source_id,
+                reason: ibr_desk::domain::SearchReason::Application,
+                reply,
+            })
+            .wait(Duration::from_secs(30))
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let c = self.store.check(id).unwrap().unwrap();
@@ -361,12 +368,12 @@ fn removing_the_demo_registry_removes_its_sender_and_key() {
     let key_file = dir.path().join(DEMO_KEY_FILE);
     assert!(key_file.exists());
     become_supervisor(office.engine(), &office.events);
-    office.engine().send(Command::DeleteDataSource { id: source });
-    let notice = wait_for(&office.events, "the removal", |e| match e {
-        Event::Notice { message } if message.starts_with("Removed") => Some(message.clone()),
-        Event::Error { message, detail } => panic!("{message} {detail}"),
-        _ => None,
-    });
+    let notice = office
+        .engine()
+        .request(|reply| Command::DeleteDataSource { id: source, reply })
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{}", e.two_lines()));
+    assert!(notice.starts_with("Removed"), "{notice}");
     assert!(notice.contains("and its trusted sender"), "{notice}");
     assert_eq!(office.store.sender_by_sender_id(SANDBOX_SENDER_ID).unwrap(), None);
     assert!(office.store.trusted_keys().unwrap().is_empty(), "its keys went with it");
@@ -383,11 +390,11 @@ fn removing_the_demo_registry_removes_its_sender_and_key() {
 
     // It does not come back at the next start.
     let again = Restartable::open(dir.path());
-    again.engine().send(Command::LoadConfig);
-    wait_for(&again.events, "the configuration", |e| match e {
-        Event::Config(_) => Some(()),
-        _ => None,
-    });
+    again
+        .engine()
+        .query(|reply| ibr_desk::engine::Query::Config { reply })
+        .wait(Duration::from_secs(30))
+        .expect("the configuration");
     assert!(again.store.data_sources().unwrap().is_empty());
 }
 
@@ -398,66 +405,77 @@ fn the_engine_refuses_an_officers_change_of_trust_whoever_sends_it() {
     let office = Office::new();
     let source = office.add_sandbox(&h, false);
     let trusted = office.store.sender_by_sender_id(h.sender_id()).unwrap().unwrap();
-    let refused = |cmd: Command| {
-        office.engine().send(cmd);
-        wait_for(&office.events, "the refusal", |e| match e {
-            Event::Error { message, .. } => Some(message.clone()),
-            Event::Notice { message } => panic!("an officer's change was made: {message}"),
-            _ => None,
-        })
+    let refused = |make: &dyn Fn(ibr_desk::engine::Responder<String>) -> Command| match office
+        .engine()
+        .request(make)
+        .wait(Duration::from_secs(30))
+    {
+        Err(e) => e.message,
+        Ok(said) => panic!("an officer's change was made: {said}"),
     };
     let expected = "Only a supervisor can change data sources and trusted senders.";
     assert_eq!(
-        refused(Command::SaveDataSource {
+        refused(&|reply| Command::SaveDataSource {
             id: None,
             source: NewDataSource {
                 allow_unsigned: true,
                 ..NewDataSource::ibr("Officer's registry", "https://ibr.example.org")
             },
             secret: SecretChange::Keep,
+            reply,
         }),
         expected
     );
     assert_eq!(
-        refused(Command::SaveDataSource {
+        refused(&|reply| Command::SaveDataSource {
             id: Some(source.id),
             source: NewDataSource {
                 allow_unsigned: true,
                 ..NewDataSource::ibr(&source.name, &source.base_url)
             },
             secret: SecretChange::Keep,
+            reply,
         }),
         expected
     );
-    assert_eq!(refused(Command::DeleteDataSource { id: source.id }), expected);
+    assert_eq!(
+        refused(&|reply| Command::DeleteDataSource { id: source.id, reply }),
+        expected
+    );
     let key = PrivateKey::generate_ed25519().unwrap().public_key();
     assert_eq!(
-        refused(Command::SaveSender {
+        refused(&|reply| Command::SaveSender {
             id: None,
             sender: sender("Officer's sender", "ibr.officer.example.org", &key),
             sources: vec![source.id],
+            reply,
         }),
         expected
     );
-    assert_eq!(refused(Command::DeleteSender { id: trusted.id }), expected);
+    assert_eq!(
+        refused(&|reply| Command::DeleteSender { id: trusted.id, reply }),
+        expected
+    );
 
     // Fetching keys, from the window's form and for a stored sender.
-    office.engine().send(Command::FetchJwks {
-        url: h.jwks_url(),
-        sender_id: h.sender_id().into(),
-        insecure_http: false,
-    });
-    let fetched = wait_for(&office.events, "the fetch", |e| match e {
-        Event::JwksFetched { outcome, .. } => Some(outcome.clone()),
-        _ => None,
-    });
-    assert!(fetched.unwrap_err().contains("only a supervisor"));
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    office.engine().send(Command::FetchSenderKeys {
-        sender_row_id: trusted.id,
-        reply: Some(tx),
-    });
-    assert!(rx.blocking_recv().unwrap().unwrap_err().contains("only a supervisor"));
+    let fetched = office
+        .engine()
+        .request(|reply| Command::FetchJwks {
+            url: h.jwks_url(),
+            sender_id: h.sender_id().into(),
+            insecure_http: false,
+            reply,
+        })
+        .wait(Duration::from_secs(30));
+    assert!(fetched.unwrap_err().detail.contains("only a supervisor"));
+    let fetched = office
+        .engine()
+        .request(|reply| Command::FetchSenderKeys {
+            sender_row_id: trusted.id,
+            reply,
+        })
+        .wait(Duration::from_secs(30));
+    assert!(fetched.unwrap_err().detail.contains("only a supervisor"));
 
     // Nothing changed.
     let sources = office.store.data_sources().unwrap();
@@ -467,16 +485,17 @@ fn the_engine_refuses_an_officers_change_of_trust_whoever_sends_it() {
 
     // A supervisor may.
     become_supervisor(office.engine(), &office.events);
-    office.engine().send(Command::SaveSender {
-        id: None,
-        sender: sender("Supervisor's sender", "ibr.supervisor.example.org", &key),
-        sources: vec![source.id],
-    });
-    wait_for(&office.events, "the saved sender", |e| match e {
-        Event::Notice { message } if message.starts_with("Saved trusted sender") => Some(()),
-        Event::Error { message, detail } => panic!("{message} {detail}"),
-        _ => None,
-    });
+    let said = office
+        .engine()
+        .request(|reply| Command::SaveSender {
+            id: None,
+            sender: sender("Supervisor's sender", "ibr.supervisor.example.org", &key),
+            sources: vec![source.id],
+            reply,
+        })
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{}", e.two_lines()));
+    assert!(said.starts_with("Saved trusted sender"), "the saved sender: {said}");
     let saved = office
         .store
         .sender_by_sender_id("ibr.supervisor.example.org")
@@ -496,15 +515,16 @@ fn a_sender_saved_with_no_data_source_is_said_to_be_trusted_nowhere() {
     let office = Office::new();
     become_supervisor(office.engine(), &office.events);
     let key = PrivateKey::generate_ed25519().unwrap().public_key();
-    office.engine().send(Command::SaveSender {
-        id: None,
-        sender: sender("Lonely registry", "ibr.lonely.example.org", &key),
-        sources: vec![],
-    });
-    let notice = wait_for(&office.events, "the saved sender", |e| match e {
-        Event::Notice { message } if message.starts_with("Saved trusted sender") => Some(message.clone()),
-        Event::Error { message, detail } => panic!("{message} {detail}"),
-        _ => None,
-    });
+    let notice = office
+        .engine()
+        .request(|reply| Command::SaveSender {
+            id: None,
+            sender: sender("Lonely registry", "ibr.lonely.example.org", &key),
+            sources: vec![],
+            reply,
+        })
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{}", e.two_lines()));
+    assert!(notice.starts_with("Saved trusted sender"), "{notice}");
     assert!(notice.contains("its signatures are not trusted anywhere"), "{notice}");
 }

@@ -118,21 +118,26 @@ fn a_failed_check_says_why_and_can_be_retried() {
         .unwrap()
         .clone();
     let name = format!("{} {}", person.given_name, person.surname);
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let engine = desk.harness.state().engine().unwrap();
-    engine.send(ibr_desk::engine::Command::ReloadConfig);
-    engine.send(ibr_desk::engine::Command::SubmitCheck {
-        registrant: ibr_desk::engine::CheckSubject::New(applicant(
-            &person.given_name,
-            &person.surname,
-            Some(person.birth_date),
-            &[(ibr_desk::domain::IdType::Uin, &uin)],
-        )),
-        data_source_id: source.id,
-        reason: ibr_desk::domain::SearchReason::Application,
-        reply: Some(tx),
-    });
-    rx.blocking_recv().unwrap().unwrap();
+    let wait = std::time::Duration::from_secs(30);
+    engine
+        .request(|reply| ibr_desk::engine::Command::ReloadConfig { reply })
+        .wait(wait)
+        .unwrap();
+    engine
+        .request(|reply| ibr_desk::engine::Command::SubmitCheck {
+            registrant: ibr_desk::engine::CheckSubject::New(applicant(
+                &person.given_name,
+                &person.surname,
+                Some(person.birth_date),
+                &[(ibr_desk::domain::IdType::Uin, &uin)],
+            )),
+            data_source_id: source.id,
+            reason: ibr_desk::domain::SearchReason::Application,
+            reply,
+        })
+        .wait(wait)
+        .unwrap();
     desk.wait_for_label("✖ Failed");
     desk.settle();
     desk.harness.get_by_label(&name).click();

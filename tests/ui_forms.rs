@@ -14,7 +14,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use ibr_desk::domain::{NewDataSource, Role};
 use ibr_desk::engine::command::SecretChange;
-use ibr_desk::engine::{Command, Engine, EngineConfig, Event};
+use ibr_desk::engine::event::ConfigSnapshot;
+use ibr_desk::engine::{Command, Engine, EngineConfig, Event, Pending, Query};
 use ibr_desk::sandbox::population::PopulationConfig;
 use ibr_desk::sandbox::{self, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig, SandboxHandle};
 use ibr_desk::secrets::MemorySecretStore;
@@ -24,7 +25,7 @@ use ibr_desk::ui::screens::new_check::NewCheckScreen;
 use ibr_desk::ui::screens::senders::SendersScreen;
 use ibr_desk::ui::screens::settings::SettingsScreen;
 use ibr_desk::ui::screens::sources::SourcesScreen;
-use ibr_desk::ui::screens::{Navigate, ScreenCtx, View};
+use ibr_desk::ui::screens::{AnswerCtx, Navigate, ScreenCtx, View};
 use ibr_desk::ui::state::{AppData, Commands, Prefs, ThemeChoice};
 
 /// The longest any one wait may take (a slow CI machine with two cores).
@@ -42,6 +43,10 @@ struct Shell<S: View> {
     navigate: Option<Navigate>,
     /// Every event the screen was given, for assertions.
     seen: Vec<Event>,
+    /// What the screen told the person (its toasts), for assertions.
+    told: Vec<String>,
+    /// The configuration, as the shell reads it for the screen it shows.
+    config: Option<Pending<Box<ConfigSnapshot>>>,
     /// Hold events back (to act on a configuration the engine already changed).
     paused: bool,
     /// The engine's store, for a test to look at what was written.
@@ -67,7 +72,7 @@ impl<S: View> Shell<S> {
         .unwrap();
         let events = engine.subscribe(None);
         let cmds = engine.sender();
-        cmds.send(Command::LoadConfig);
+        let config = Some(cmds.query(|reply| Query::Config { reply }));
         let data = AppData::default();
         screen.on_show(&data, &cmds);
         Shell {
@@ -79,6 +84,8 @@ impl<S: View> Shell<S> {
             toasts: egui_notify::Toasts::default(),
             navigate: None,
             seen: Vec::new(),
+            told: Vec::new(),
+            config,
             paused: false,
             store,
             _engine: engine,
@@ -88,12 +95,30 @@ impl<S: View> Shell<S> {
 
     /// One frame, as the shell draws it: events first, then the screen.
     fn frame(&mut self, ui: &mut egui::Ui) {
+        if !self.paused
+            && let Some(answer) = self.config.as_mut().and_then(Pending::poll)
+        {
+            self.config = None;
+            let event = Event::Config(answer.expect("the configuration"));
+            self.data.apply(&event);
+            self.screen.on_event(&event, &self.data, &self.cmds);
+            self.seen.push(event);
+        }
         while !self.paused
             && let Ok(event) = self.events.try_recv()
         {
             self.data.apply(&event);
             self.screen.on_event(&event, &self.data, &self.cmds);
             self.seen.push(event);
+        }
+        if !self.paused {
+            let mut cx = AnswerCtx {
+                data: &self.data,
+                cmds: &self.cmds,
+                toasts: &mut self.toasts,
+                told: &mut self.told,
+            };
+            self.screen.poll(&mut cx);
         }
         let mut navigate = None;
         let mut cx = ScreenCtx {
@@ -110,16 +135,15 @@ impl<S: View> Shell<S> {
     }
 }
 
-/// The screen in a window, once the configuration has loaded. The shell
-/// and the screen's `on_show` each ask for it; both answers are awaited,
-/// because the engine answers window requests side by side and a late,
-/// older snapshot would otherwise undo a change a test makes at once.
+/// The screen in a window, once the configuration has loaded (the shell
+/// asks for it; its answer is awaited, so that a late snapshot cannot undo
+/// a change a test makes at once).
 fn harness<S: View + 'static>(screen: S) -> Harness<'static, Shell<S>> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(|ui, shell: &mut Shell<S>| shell.frame(ui), Shell::new(screen));
     wait_until(&mut h, "the configuration", |h| {
-        h.state().seen.iter().filter(|e| matches!(e, Event::Config(_))).count() >= 2
+        h.state().seen.iter().filter(|e| matches!(e, Event::Config(_))).count() >= 1
     });
     h
 }
@@ -177,9 +201,10 @@ const PIN: &str = "2468";
 
 /// Sets the supervisor PIN (as Settings does) and waits until the engine has it.
 fn set_supervisor_pin<S: View>(h: &mut Harness<'_, Shell<S>>) {
-    h.state().cmds.send(Command::SetSupervisorPin {
+    let _ = h.state().cmds.request(|reply| Command::SetSupervisorPin {
         current: None,
         new: PIN.into(),
+        reply,
     });
     wait_until(h, "the supervisor PIN", |h| {
         h.state().data.config.as_ref().is_some_and(|c| c.supervisor_pin_set)
@@ -201,9 +226,10 @@ fn switch_to_supervisor<S: View>(h: &mut Harness<'_, Shell<S>>) {
 /// The supervisor role for a screen without the switch (the engine's command).
 fn supervisor_by_command<S: View>(h: &mut Harness<'_, Shell<S>>) {
     set_supervisor_pin(h);
-    h.state().cmds.send(Command::SwitchRole {
+    let _ = h.state().cmds.request(|reply| Command::SwitchRole {
         role: Role::Supervisor,
         pin: Some(PIN.into()),
+        reply,
     });
     wait_until(h, "the supervisor role", |h| h.state().data.role == Role::Supervisor);
 }
@@ -313,10 +339,11 @@ fn a_bad_base_url_is_explained_beside_the_field_and_blocks_saving() {
 fn removing_a_data_source_asks_first_and_esc_cancels() {
     let mut h = harness(SourcesScreen::default());
     switch_to_supervisor(&mut h);
-    h.state().cmds.send(Command::SaveDataSource {
+    let _ = h.state().cmds.request(|reply| Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("Old registry", "https://old.example.org"),
         secret: SecretChange::Keep,
+        reply,
     });
     wait_for_label(&mut h, "Old registry");
 
@@ -339,7 +366,7 @@ fn removing_a_data_source_asks_first_and_esc_cancels() {
 fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
     let mut h = harness(SourcesScreen::default());
     switch_to_supervisor(&mut h);
-    h.state().cmds.send(Command::SaveDataSource {
+    let _ = h.state().cmds.request(|reply| Command::SaveDataSource {
         id: None,
         source: NewDataSource {
             auth_url: Some("https://ibr.example.org/oauth2/client/token".into()),
@@ -347,6 +374,7 @@ fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
             ..NewDataSource::ibr("National IBR", "https://ibr.example.org")
         },
         secret: SecretChange::Set("first secret".into()),
+        reply,
     });
     wait_for_text(&mut h, "Client secret: stored in the OS keyring.");
 
@@ -378,7 +406,7 @@ fn editing_a_source_keeps_its_secret_unless_told_to_remove_it() {
 fn removing_the_demo_registry_says_it_will_not_come_back() {
     let mut h = harness(SourcesScreen::default());
     switch_to_supervisor(&mut h);
-    h.state().cmds.send(Command::EnsureDemoRegistry);
+    let _ = h.state().cmds.request(|reply| Command::EnsureDemoRegistry { reply });
     wait_for_label(&mut h, "(demo data — synthetic people)");
     click(&mut h, "Remove Demo registry (built in)");
     assert!(
@@ -494,13 +522,14 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
     let r = registry.handle();
     let mut h = harness(NewCheckScreen::default());
     supervisor_by_command(&mut h);
-    h.state().cmds.send(Command::SaveDataSource {
+    let _ = h.state().cmds.request(|reply| Command::SaveDataSource {
         id: None,
         source: NewDataSource {
             allow_unsigned: true,
             ..NewDataSource::ibr("Sandbox registry", &r.base_url())
         },
         secret: SecretChange::Keep,
+        reply,
     });
     wait_until(&mut h, "the data source in the picker", |h| {
         h.query_by_label("Data source").and_then(|n| n.value()).as_deref() == Some("Sandbox registry")
@@ -536,7 +565,7 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
         "the form is cleared"
     );
     wait_until(&mut h, "the check to be queued", |h| {
-        h.state().seen.iter().any(|e| matches!(e, Event::CheckChanged { .. }))
+        h.state().seen.iter().any(|e| matches!(e, Event::ChecksChanged(_)))
     });
 }
 
@@ -544,10 +573,11 @@ fn enter_runs_a_check_and_shows_the_checks_screen() {
 fn a_check_the_engine_refuses_gives_the_applicant_back() {
     let mut h = harness(NewCheckScreen::default());
     supervisor_by_command(&mut h);
-    h.state().cmds.send(Command::SaveDataSource {
+    let _ = h.state().cmds.request(|reply| Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("Closing registry", "https://closing.example.org"),
         secret: SecretChange::Keep,
+        reply,
     });
     wait_until(&mut h, "the data source in the picker", |h| {
         h.query_by_label("Data source").and_then(|n| n.value()).as_deref() == Some("Closing registry")
@@ -557,7 +587,7 @@ fn a_check_the_engine_refuses_gives_the_applicant_back() {
     // The data source goes away before the check reaches the engine.
     let id = h.state().data.sources()[0].source.id;
     h.state_mut().paused = true;
-    h.state().cmds.send(Command::DeleteDataSource { id });
+    let _ = h.state().cmds.request(|reply| Command::DeleteDataSource { id, reply });
     wait_until(&mut h, "the data source to be removed", |h| {
         h.state().store.data_sources().unwrap().is_empty()
     });
@@ -636,9 +666,10 @@ fn a_save_the_engine_refuses_says_why_in_the_form() {
     // The engine goes back to officer (another part of the window asked)
     // before this window hears of it, and the save reaches it as an officer's.
     h.state_mut().paused = true;
-    h.state().cmds.send(Command::SwitchRole {
+    let _ = h.state().cmds.request(|reply| Command::SwitchRole {
         role: Role::Officer,
         pin: None,
+        reply,
     });
     wait_until(&mut h, "the engine to act as an officer", |h| {
         h.state()
@@ -731,12 +762,13 @@ fn a_sender_is_trusted_for_the_data_sources_ticked() {
     wait_for_text(&mut h, "No trusted sender yet");
     switch_to_supervisor(&mut h);
     // The demo registry is made only on a first run (no data source yet): first it, then the other.
-    h.state().cmds.send(Command::EnsureDemoRegistry);
+    let _ = h.state().cmds.request(|reply| Command::EnsureDemoRegistry { reply });
     wait_until(&mut h, "the demo registry", |h| h.state().data.sources().len() == 1);
-    h.state().cmds.send(Command::SaveDataSource {
+    let _ = h.state().cmds.request(|reply| Command::SaveDataSource {
         id: None,
         source: NewDataSource::ibr("National IBR", "https://ibr.example.org"),
         secret: SecretChange::Keep,
+        reply,
     });
     wait_until(&mut h, "both data sources", |h| h.state().data.sources().len() == 2);
     wait_for_label(&mut h, "Demo registry (built in)");
@@ -784,8 +816,10 @@ fn a_sender_is_trusted_for_the_data_sources_ticked() {
     click(&mut h, "Save");
     wait_for_text(&mut h, "Trusted for no data source");
     assert!(
-        h.state().seen.iter().any(|e| matches!(e, Event::Notice { message }
-            if message.contains("its signatures are not trusted anywhere"))),
+        h.state()
+            .told
+            .iter()
+            .any(|message| message.contains("its signatures are not trusted anywhere")),
         "the warning when saved"
     );
     assert!(store_links_of(&h, "ibr.national.gov").is_empty());
@@ -801,7 +835,7 @@ fn store_links_of<S: View>(h: &Harness<'_, Shell<S>>, sender_id: &str) -> Vec<i6
 fn a_data_source_shows_the_senders_it_trusts() {
     let mut h = harness(SourcesScreen::default());
     switch_to_supervisor(&mut h);
-    h.state().cmds.send(Command::EnsureDemoRegistry);
+    let _ = h.state().cmds.request(|reply| Command::EnsureDemoRegistry { reply });
     wait_for_label(&mut h, "(demo data — synthetic people)");
     wait_for_text(
         &mut h,

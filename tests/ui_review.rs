@@ -97,26 +97,23 @@ fn the_engine_refuses_an_officers_decision() {
         has(h, "⚠ Possible match") && !has(h, "⏳ Queued") && !has(h, "⟳ Checking")
     });
     let id = desk.store.review_queue(0, 1).unwrap()[0].id;
-    let events = desk.harness.state().engine().unwrap().subscribe(None);
-    desk.harness
+    let refused = desk
+        .harness
         .state()
         .engine()
         .unwrap()
-        .send(ibr_desk::engine::Command::DecideReview(ibr_desk::domain::NewReview {
-            check_id: id,
-            decision: ReviewDecision::Duplicate,
-            reason: ibr_desk::domain::ReviewReason::SamePerson,
-            note: String::new(),
-        }));
-    let refused = loop {
-        match events
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("an answer from the engine")
-        {
-            ibr_desk::engine::Event::Error { message, .. } => break message,
-            _ => continue,
-        }
-    };
+        .request(|reply| ibr_desk::engine::Command::DecideReview {
+            review: ibr_desk::domain::NewReview {
+                check_id: id,
+                decision: ReviewDecision::Duplicate,
+                reason: ibr_desk::domain::ReviewReason::SamePerson,
+                note: String::new(),
+            },
+            reply,
+        })
+        .wait(std::time::Duration::from_secs(10))
+        .expect_err("an officer's decision is refused")
+        .message;
     assert_eq!(refused, "Only a supervisor can decide.");
     assert!(desk.store.reviews_of(id).unwrap().is_empty());
 }

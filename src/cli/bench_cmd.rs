@@ -206,15 +206,15 @@ fn bench_checks(count: usize, population: usize, batch: usize, in_flight: usize)
     let (mut completed, mut failed) = (0usize, 0usize);
     while completed + failed < count {
         match events.recv_timeout(Duration::from_secs(120)) {
-            Ok(Event::CheckChanged {
-                state: crate::domain::CheckState::Completed,
+            Ok(Event::BatchFinished {
+                completed: c,
+                failed: f,
                 ..
-            }) => completed += 1,
-            Ok(Event::CheckChanged {
-                state: crate::domain::CheckState::Failed,
-                ..
-            }) => failed += 1,
-            Ok(Event::Error { message, detail }) => eprintln!("error: {message} ({detail})"),
+            }) => {
+                completed += c;
+                failed += f;
+            }
+            Ok(Event::Error(e)) => eprintln!("error: {}", e.two_lines()),
             Ok(_) => {}
             Err(_) => anyhow::bail!("no progress for 120 s ({completed} completed, {failed} failed)"),
         }

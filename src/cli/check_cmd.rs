@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::config_cmd::ApplicantArgs;
 use super::context::Context;
 use super::output::{inline, print_text, say, say_err};
-use crate::domain::{CheckFilter, CheckState, DuplicationCheck, MatchResult, SearchReason};
+use crate::domain::{CheckFilter, CheckState, DuplicationCheck, ErrorKind, MatchResult, SearchReason};
 use crate::engine::{CheckSubject, Command, Event};
 
 /// Exit code of a check that stays queued because the registry is unreachable.
@@ -211,28 +211,32 @@ pub fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<u8> {
     new.validate().map_err(anyhow::Error::msg)?;
     let engine = ctx.engine()?;
     let events = engine.subscribe(None);
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    engine.send(Command::SubmitCheck {
-        registrant: CheckSubject::New(new),
-        data_source_id: source.id,
-        reason: a.reason,
-        reply: Some(tx),
-    });
-    let id = rx
-        .blocking_recv()
-        .map_err(|_| anyhow::anyhow!("the engine stopped"))?
-        .map_err(anyhow::Error::msg)?;
+    let id = engine
+        .request(|reply| Command::SubmitCheck {
+            registrant: CheckSubject::New(new),
+            data_source_id: source.id,
+            reason: a.reason,
+            reply,
+        })
+        .wait(Duration::from_secs(30))
+        .map_err(|e| anyhow::Error::msg(e.two_lines()))?;
     let deadline = Instant::now() + Duration::from_secs(a.wait_secs);
     let mut was_checking = false;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match events.recv_timeout(left) {
-            Ok(Event::CheckChanged { check_id, state, .. }) if check_id == id => match state {
-                CheckState::Completed | CheckState::Failed => break,
-                CheckState::Checking => was_checking = true,
-                CheckState::Ready if was_checking => {
-                    let c = ctx.store.check(id)?.context("the check disappeared")?;
-                    if matches!(c.error_kind.as_deref(), Some("unreachable" | "timeout")) {
+            Ok(Event::ChecksChanged(changed)) if changed.contains(id) => {
+                let c = ctx.store.check(id)?.context("the check disappeared")?;
+                match c.state {
+                    CheckState::Completed | CheckState::Failed => break,
+                    CheckState::Checking => was_checking = true,
+                    CheckState::Ready
+                        if was_checking
+                            && c.error_kind
+                                .as_deref()
+                                .and_then(ErrorKind::parse)
+                                .is_some_and(ErrorKind::is_passing) =>
+                    {
                         print_check(&c, ctx, a.json)?;
                         if !a.json {
                             say!(
@@ -242,9 +246,9 @@ pub fn check(ctx: &Context, a: CheckArgs) -> anyhow::Result<u8> {
                         engine.shutdown(Duration::from_secs(1));
                         return Ok(EXIT_QUEUED);
                     }
+                    _ => {}
                 }
-                _ => {}
-            },
+            }
             Ok(_) => {}
             Err(_) => {
                 let c = ctx.store.check(id)?.context("the check disappeared")?;
@@ -294,31 +298,49 @@ pub fn queue(ctx: &Context, cmd: QueueCommand) -> anyhow::Result<u8> {
     let made_due = ctx.store.make_queued_checks_due(&ctx.actor())?;
     let engine = ctx.engine()?;
     let events = engine.subscribe(None);
-    engine.send(Command::RunDue);
+    let mut idle = engine.request(|reply| Command::RunDue { reply });
     let started = Instant::now();
     let (mut completed, mut requeued) = (0usize, 0usize);
     let mut failed_ids = Vec::new();
+    let mut finished = std::collections::HashSet::new();
     let mut by_result = std::collections::BTreeMap::<&'static str, usize>::new();
-    loop {
-        match events.recv() {
-            Ok(Event::CheckChanged {
-                state: CheckState::Completed,
-                result: Some(r),
-                ..
-            }) => {
-                completed += 1;
-                *by_result.entry(r.as_str()).or_default() += 1;
+    let mut on_event = |event: Event| -> anyhow::Result<()> {
+        match event {
+            Event::ChecksChanged(changed) => {
+                for &id in &changed.ids {
+                    let Some(c) = ctx.store.check(id)? else { continue };
+                    match (c.state, c.result) {
+                        (CheckState::Completed, Some(r)) if finished.insert(id) => {
+                            completed += 1;
+                            *by_result.entry(r.as_str()).or_default() += 1;
+                        }
+                        (CheckState::Failed, _) if finished.insert(id) => failed_ids.push(id),
+                        _ => {}
+                    }
+                }
             }
-            Ok(Event::CheckChanged {
-                check_id,
-                state: CheckState::Failed,
-                ..
-            }) => failed_ids.push(check_id),
-            Ok(Event::BatchFinished { requeued: n, .. }) => requeued += n,
-            Ok(Event::Idle { .. }) => break,
-            Ok(Event::Error { message, detail }) => say_err!("warning: {message} ({})", inline(&detail)),
-            Ok(_) => {}
-            Err(_) => bail!("the engine stopped"),
+            Event::BatchFinished { requeued: n, .. } => requeued += n,
+            Event::Error(e) => say_err!("warning: {} ({})", e.message, inline(&e.detail)),
+            _ => {}
+        }
+        Ok(())
+    };
+    loop {
+        match events.recv_timeout(Duration::from_millis(200)) {
+            Ok(event) => on_event(event)?,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => bail!("the engine stopped"),
+        }
+        match idle.poll() {
+            None => {}
+            Some(Ok(_waiting)) => {
+                // What happened before the engine went idle is already queued: read it all.
+                while let Ok(event) = events.try_recv() {
+                    on_event(event)?;
+                }
+                break;
+            }
+            Some(Err(e)) => bail!("{}", e.two_lines()),
         }
     }
     engine.shutdown(Duration::from_secs(2));

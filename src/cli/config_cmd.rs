@@ -20,7 +20,7 @@ use crate::domain::{
     Algorithm, IdType, Identifier, NewDataSource, NewIbrSender, NewRegistrant, REGISTRY_TYPE_IBR, ReplyLimits, Sex,
     SourceMode,
 };
-use crate::engine::{Command, Event, trust};
+use crate::engine::{Command, trust};
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
@@ -353,29 +353,22 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
         SourceCommand::Test { name } => {
             let s = ctx.source_by_name(&name)?;
             let engine = ctx.engine()?;
-            let events = engine.subscribe(None);
-            engine.send(Command::TestSource { data_source_id: s.id });
-            let deadline = std::time::Instant::now() + Duration::from_secs(120);
-            while let Ok(ev) = events.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
-                if let Event::SourceTested {
-                    data_source_id,
-                    outcome,
-                } = ev
-                    && data_source_id == s.id
-                {
-                    return Ok(match outcome {
-                        Ok(r) => {
-                            println!("{}: OK\n  {}\n  {}\n  reply {}", s.name, r.token, r.search, r.signature);
-                            super::EXIT_OK
-                        }
-                        Err(e) => {
-                            println!("{}: FAILED\n  {e}", s.name);
-                            super::EXIT_FAILED
-                        }
-                    });
+            let outcome = engine
+                .request(|reply| Command::TestSource {
+                    data_source_id: s.id,
+                    reply,
+                })
+                .wait(Duration::from_secs(120));
+            Ok(match outcome {
+                Ok(r) => {
+                    println!("{}: OK\n  {}\n  {}\n  reply {}", s.name, r.token, r.search, r.signature);
+                    super::EXIT_OK
                 }
-            }
-            bail!("the connection test did not finish in time")
+                Err(e) => {
+                    println!("{}: FAILED\n  {}", s.name, e.detail);
+                    super::EXIT_FAILED
+                }
+            })
         }
     }
 }
@@ -466,7 +459,12 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
             let store = ctx.store.clone();
             let actor = os_user_actor();
             let n = rt
-                .block_on(trust::fetch_sender_keys(&store, s.id, Duration::from_secs(30), &actor))
+                .block_on(trust::fetch_sender_keys(
+                    store.clone(),
+                    s.id,
+                    Duration::from_secs(30),
+                    actor.clone(),
+                ))
                 .map_err(anyhow::Error::msg)?;
             println!(
                 "Stored {n} key(s) of {} from {}.",

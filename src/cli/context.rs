@@ -48,7 +48,7 @@ impl Context {
     /// `IBR_DESK_OFFICER`, else the login name.
     pub fn actor(&self) -> String {
         self.store
-            .setting(crate::engine::requests::SETTING_OFFICER_NAME)
+            .setting(crate::engine::config::SETTING_OFFICER_NAME)
             .ok()
             .flatten()
             .filter(|n| !n.trim().is_empty())

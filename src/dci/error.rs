@@ -10,6 +10,7 @@
 #![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 use super::signature::SignatureError;
+use crate::domain::ErrorKind;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DciError {
@@ -105,20 +106,20 @@ impl DciError {
     }
 
     /// A short name of the kind of failure, for logs, exports and filters.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            DciError::Unreachable(_) => "unreachable",
-            DciError::Timeout(_) => "timeout",
-            DciError::Http { .. } => "http",
-            DciError::Auth(_) => "auth",
-            DciError::Malformed(_) => "malformed",
-            DciError::Signature(_) => "signature",
-            DciError::Rejected { .. } => "rejected",
-            DciError::Config(_) => "config",
-            DciError::Tls(_) => "tls",
-            DciError::Redirect(_) => "redirect",
-            DciError::TooLarge { .. } => "too_large",
-            DciError::NotFinal(_) => "incomplete",
+            DciError::Unreachable(_) => ErrorKind::Unreachable,
+            DciError::Timeout(_) => ErrorKind::Timeout,
+            DciError::Http { .. } => ErrorKind::Http,
+            DciError::Auth(_) => ErrorKind::Auth,
+            DciError::Malformed(_) => ErrorKind::Malformed,
+            DciError::Signature(_) => ErrorKind::Signature,
+            DciError::Rejected { .. } => ErrorKind::Rejected,
+            DciError::Config(_) => ErrorKind::Config,
+            DciError::Tls(_) => ErrorKind::Tls,
+            DciError::Redirect(_) => ErrorKind::Redirect,
+            DciError::TooLarge { .. } => ErrorKind::TooLarge,
+            DciError::NotFinal(_) => ErrorKind::Incomplete,
         }
     }
 
@@ -196,6 +197,12 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     parts.join(": ")
+}
+
+impl From<DciError> for crate::domain::EngineError {
+    fn from(e: DciError) -> crate::domain::EngineError {
+        crate::domain::EngineError::of(e.kind(), e.to_string())
+    }
 }
 
 #[cfg(test)]

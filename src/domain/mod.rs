@@ -9,6 +9,7 @@
 mod wire_enum;
 mod algorithm;
 mod check;
+mod error;
 mod id_type;
 mod installation;
 mod names;
@@ -22,6 +23,7 @@ pub use check::{
     ApplicantSnapshot, AuditEntry, CheckCompletion, CheckFilter, CheckQuery, CheckState, DuplicationCheck, FoundBy,
     MatchCandidate, MatchResult, NewCheck, QueryKind, ReplyHeader, SearchReason,
 };
+pub use error::{EngineError, ErrorKind};
 pub use id_type::{IdType, IdTypeParseError};
 pub use installation::InstallationId;
 pub use names::{names_agree, normalize_name};

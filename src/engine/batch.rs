@@ -6,9 +6,9 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::Shared;
-use super::event::Event;
+use super::event::{ChecksChanged, Event};
 use crate::dci::Secret;
-use crate::domain::{CheckCompletion, CheckState, DataSource, DuplicationCheck};
+use crate::domain::{CheckCompletion, DataSource, DuplicationCheck, EngineError, ErrorKind};
 use crate::ibr::{CheckFailure, ConnectionReport, IbrService, PlannedCheck, SourceConnection, new_transaction_id};
 use crate::secrets::SecretError;
 
@@ -70,18 +70,19 @@ async fn service(shared: &Arc<Shared>, source: &DataSource, fresh: bool) -> Resu
 }
 
 /// "Test connection": a fresh service, a token, a harmless search.
-pub(super) async fn test_source(shared: &Arc<Shared>, source_id: i64) -> Result<ConnectionReport, String> {
+pub(super) async fn test_source(shared: &Arc<Shared>, source_id: i64) -> Result<ConnectionReport, EngineError> {
     let source = shared
-        .blocking(move |s| s.store.data_source(source_id).map_err(|e| e.to_string()))
+        .run_blocking(move |s| Ok(s.store.data_source(source_id)?))
         .await?
-        .ok_or("that data source no longer exists")?;
+        .ok_or_else(|| EngineError::not_found("that data source no longer exists"))?;
     let svc = match service(shared, &source, true).await {
         Ok(s) => s,
-        Err(ServiceError::Permanent(m) | ServiceError::Transient(m)) => return Err(m),
+        Err(ServiceError::Permanent(m)) => return Err(EngineError::of(ErrorKind::Config, m)),
+        Err(ServiceError::Transient(m)) => return Err(EngineError::of(ErrorKind::Keyring, m)),
     };
-    let r = svc.test_connection().await.map_err(|e| e.to_string());
-    emit_status(shared, &source, r.as_ref().map(|_| ()).map_err(Clone::clone));
-    r
+    let r = svc.test_connection().await;
+    emit_status(shared, &source, r.as_ref().map(|_| ()).map_err(ToString::to_string));
+    r.map_err(EngineError::from)
 }
 
 fn emit_status(shared: &Shared, source: &DataSource, outcome: Result<(), String>) {
@@ -100,30 +101,30 @@ fn emit_status(shared: &Shared, source: &DataSource, outcome: Result<(), String>
 /// Runs one batch and records its outcome.
 pub(super) async fn run(shared: &Arc<Shared>, source_id: i64, checks: Vec<DuplicationCheck>) {
     #[cfg(test)]
-    super::guard::failpoint::hit(&checks);
+    super::failpoint::hit(&checks);
     let source = match shared
         .blocking(move |s| s.store.data_source(source_id).map_err(|e| e.to_string()))
         .await
     {
         Ok(Some(s)) => s,
         Ok(None) => {
-            fail_all(shared, &checks, "config", "the data source was removed", None).await;
+            fail_all(shared, &checks, ErrorKind::Config, "the data source was removed", None).await;
             return;
         }
         Err(e) => {
-            requeue(shared, &checks, "store", &e, false).await;
+            requeue(shared, &checks, ErrorKind::Store, &e, false).await;
             return;
         }
     };
     let svc = match service(shared, &source, false).await {
         Ok(s) => s,
         Err(ServiceError::Permanent(m)) => {
-            fail_all(shared, &checks, "config", &m, None).await;
+            fail_all(shared, &checks, ErrorKind::Config, &m, None).await;
             finished(shared, &source, 0, checks.len(), 0);
             return;
         }
         Err(ServiceError::Transient(m)) => {
-            let n = requeue(shared, &checks, "keyring", &m, false).await;
+            let n = requeue(shared, &checks, ErrorKind::Keyring, &m, false).await;
             finished(shared, &source, 0, checks.len() - n, n);
             return;
         }
@@ -145,18 +146,15 @@ pub(super) async fn run(shared: &Arc<Shared>, source_id: i64, checks: Vec<Duplic
             for (id, r) in outcome.results {
                 match r {
                     Ok(c) => done.push((id, c)),
-                    Err(CheckFailure { kind, message }) => failed.push((id, kind, message)),
+                    Err(CheckFailure { kind, message }) => failed.push((id, kind.as_str().to_string(), message)),
                 }
             }
-            let events: Vec<Event> = done
-                .iter()
-                .map(|(id, c)| changed(*id, source_id, CheckState::Completed, Some(c.result)))
-                .chain(
-                    failed
-                        .iter()
-                        .map(|(id, _, _)| changed(*id, source_id, CheckState::Failed, None)),
-                )
-                .collect();
+            let notice = ChecksChanged::new(
+                done.iter()
+                    .map(|(id, _)| *id)
+                    .chain(failed.iter().map(|(id, _, _)| *id)),
+                [source_id],
+            );
             let (n_done, n_failed) = (done.len(), failed.len());
             let actor = shared.actor();
             let tx = transaction_id.clone();
@@ -173,20 +171,19 @@ pub(super) async fn run(shared: &Arc<Shared>, source_id: i64, checks: Vec<Duplic
                 .await;
             match r {
                 Ok(()) => {
-                    for e in events {
-                        shared.hub.emit(e);
-                    }
+                    shared.hub.emit(Event::ChecksChanged(notice));
                     finished(shared, &source, n_done, n_failed, 0);
                 }
                 Err(e) => {
                     // Nothing was written (one transaction): the checks stay
                     // `checking` and go back to the queue at the next start,
                     // or now if the store recovers.
-                    shared.hub.emit(Event::Error {
-                        message: "Results could not be saved; the checks will run again.".into(),
-                        detail: e.clone(),
-                    });
-                    requeue(shared, &checks, "store", &e, false).await;
+                    shared.hub.emit(Event::Error(EngineError::new(
+                        ErrorKind::Store,
+                        "Results could not be saved; the checks will run again.",
+                        e.clone(),
+                    )));
+                    requeue(shared, &checks, ErrorKind::Store, &e, false).await;
                 }
             }
         }
@@ -203,15 +200,6 @@ pub(super) async fn run(shared: &Arc<Shared>, source_id: i64, checks: Vec<Duplic
     }
 }
 
-fn changed(check_id: i64, source_id: i64, state: CheckState, result: Option<crate::domain::MatchResult>) -> Event {
-    Event::CheckChanged {
-        check_id,
-        data_source_id: Some(source_id),
-        state,
-        result,
-    }
-}
-
 fn finished(shared: &Shared, source: &DataSource, completed: usize, failed: usize, requeued: usize) {
     shared.hub.emit(Event::BatchFinished {
         data_source_id: source.id,
@@ -222,10 +210,16 @@ fn finished(shared: &Shared, source: &DataSource, completed: usize, failed: usiz
     });
 }
 
-async fn fail_all(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str, message: &str, txn: Option<&str>) {
+async fn fail_all(
+    shared: &Arc<Shared>,
+    checks: &[DuplicationCheck],
+    kind: ErrorKind,
+    message: &str,
+    txn: Option<&str>,
+) {
     let rows: Vec<(i64, String, String)> = checks
         .iter()
-        .map(|c| (c.id, kind.to_string(), message.to_string()))
+        .map(|c| (c.id, kind.as_str().to_string(), message.to_string()))
         .collect();
     let actor = shared.actor();
     let txn = txn.map(str::to_string);
@@ -237,26 +231,24 @@ async fn fail_all(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str,
         })
         .await;
     match r {
-        Ok(_) => {
-            for c in checks {
-                shared.hub.emit(Event::CheckChanged {
-                    check_id: c.id,
-                    data_source_id: c.data_source_id,
-                    state: CheckState::Failed,
-                    result: None,
-                });
-            }
-        }
-        Err(e) => shared.hub.emit(Event::Error {
-            message: "A failed check could not be recorded; it will run again.".into(),
-            detail: e,
-        }),
+        Ok(_) => shared.hub.emit(Event::ChecksChanged(notice_of(checks))),
+        Err(e) => shared.hub.emit(Event::Error(EngineError::new(
+            ErrorKind::Store,
+            "A failed check could not be recorded; it will run again.",
+            e,
+        ))),
     }
 }
 
 /// Puts checks back in the queue with a backoff, or fails those that have
 /// used up their attempts. Returns how many were requeued.
-async fn requeue(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str, message: &str, offline: bool) -> usize {
+async fn requeue(
+    shared: &Arc<Shared>,
+    checks: &[DuplicationCheck],
+    kind: ErrorKind,
+    message: &str,
+    offline: bool,
+) -> usize {
     let policy = shared.config.retry;
     let (again, give_up): (Vec<&DuplicationCheck>, Vec<&DuplicationCheck>) =
         checks.iter().partition(|c| policy.may_retry(c.attempts, offline));
@@ -264,7 +256,7 @@ async fn requeue(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str, 
     let next = Utc::now() + policy.delay(attempts, offline);
     let ids: Vec<i64> = again.iter().map(|c| c.id).collect();
     let n = ids.len();
-    let (k, m) = (kind.to_string(), message.to_string());
+    let (k, m) = (kind.as_str().to_string(), message.to_string());
     let r = shared
         .blocking(move |s| {
             s.store
@@ -273,19 +265,14 @@ async fn requeue(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str, 
         })
         .await;
     if let Err(e) = r {
-        shared.hub.emit(Event::Error {
-            message: "Checks could not be put back in the queue; they will run at the next start.".into(),
-            detail: e,
-        });
+        shared.hub.emit(Event::Error(EngineError::new(
+            ErrorKind::Store,
+            "Checks could not be put back in the queue; they will run at the next start.",
+            e,
+        )));
     } else {
-        for c in &again {
-            shared.hub.emit(Event::CheckChanged {
-                check_id: c.id,
-                data_source_id: c.data_source_id,
-                state: CheckState::Ready,
-                result: None,
-            });
-        }
+        let again: Vec<DuplicationCheck> = again.iter().map(|c| (*c).clone()).collect();
+        shared.hub.emit(Event::ChecksChanged(notice_of(&again)));
     }
     if !give_up.is_empty() {
         let owned: Vec<DuplicationCheck> = give_up.into_iter().cloned().collect();
@@ -293,4 +280,12 @@ async fn requeue(shared: &Arc<Shared>, checks: &[DuplicationCheck], kind: &str, 
         fail_all(shared, &owned, kind, &msg, None).await;
     }
     n
+}
+
+/// One notice for a set of checks.
+fn notice_of(checks: &[DuplicationCheck]) -> ChecksChanged {
+    ChecksChanged::new(
+        checks.iter().map(|c| c.id),
+        checks.iter().filter_map(|c| c.data_source_id),
+    )
 }

@@ -19,10 +19,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::event::Event;
-use super::{Shared, requests, scheduler};
+use super::command::CheckSubject;
+use super::event::{ChecksChanged, Event};
+use super::{Shared, config, queue};
 use crate::dci::PrivateKey;
-use crate::domain::{Algorithm, NewDataSource, NewIbrSender};
+use crate::domain::{Algorithm, EngineError, ErrorKind, NewDataSource, NewIbrSender};
 use crate::sandbox::{self, SANDBOX_SENDER_ID, SandboxConfig, signing_key};
 use crate::store::Store;
 
@@ -30,8 +31,7 @@ use crate::store::Store;
 pub const DEMO_SOURCE_NAME: &str = "Demo registry (built in)";
 /// The demo sender's name.
 pub const DEMO_SENDER_NAME: &str = "Demo registry (built in)";
-/// Set when the user removed the demo registry: it is not created again.
-pub const SETTING_DEMO_REMOVED: &str = "demo.removed";
+pub use super::config::SETTING_DEMO_REMOVED;
 /// The demo registry's private signing key (PKCS#8 PEM, 0600), beside the database.
 pub const DEMO_KEY_FILE: &str = "demo-registry-key.pem";
 /// Who sets the demo registry up, in the audit log.
@@ -70,18 +70,21 @@ pub fn forget_key(store: &Store) {
 }
 
 /// Starts the demo registry when it should run; see the module docs.
-pub(super) async fn ensure(shared: &Arc<Shared>) {
+/// Answers with the demo's data source, or `None` when it is not to run.
+pub(super) async fn ensure(shared: &Arc<Shared>) -> Result<Option<i64>, EngineError> {
     let outcome = start(shared).await;
-    match outcome {
+    match &outcome {
         Ok(None) => {}
         Ok(Some(id)) => {
-            shared.hub.emit(Event::DemoRegistry { outcome: Ok(id) });
-            scheduler::reload_config(shared).await;
-            requests::load_config(shared).await;
+            shared.hub.emit(Event::DemoRegistry { outcome: Ok(*id) });
+            config::changed(shared).await;
             shared.wake.notify_one();
         }
-        Err(e) => shared.hub.emit(Event::DemoRegistry { outcome: Err(e) }),
+        Err(e) => shared.hub.emit(Event::DemoRegistry {
+            outcome: Err(e.clone()),
+        }),
     }
+    outcome.map_err(|e| EngineError::new(ErrorKind::Internal, "The built-in demo registry did not start.", e))
 }
 
 async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
@@ -188,15 +191,16 @@ fn trust_demo_key(store: &Store, source_id: i64, source_created: bool, pem: &str
 /// the registry holds as they are (confirmed), some it holds otherwise
 /// (graduated, deceased, a birth date typed wrong, the same name and birth
 /// date under a new number: possible), and some it does not know (no match).
-pub(super) async fn sample_checks(shared: &Arc<Shared>) {
+/// Answers with how many were queued.
+pub(super) async fn sample_checks(shared: &Arc<Shared>) -> Result<usize, EngineError> {
     let applicants = {
         let demo = shared.demo.lock().await;
         let Some(h) = demo.as_ref() else {
-            shared.hub.emit(Event::Error {
-                message: "The demo registry is not running.".into(),
-                detail: "sample checks need the built-in demo registry".into(),
-            });
-            return;
+            return Err(EngineError::new(
+                ErrorKind::NotFound,
+                "The demo registry is not running.",
+                "sample checks need the built-in demo registry",
+            ));
         };
         sample_applicants(h.population())
     };
@@ -209,20 +213,23 @@ pub(super) async fn sample_checks(shared: &Arc<Shared>) {
                 .find(|d| d.is_demo))
         })
         .await;
-    let Ok(Some(source)) = source else { return };
+    let source = source
+        .map_err(|e| EngineError::of(ErrorKind::Store, e))?
+        .ok_or_else(|| EngineError::not_found("the demo registry has no data source"))?;
+    let mut ids = Vec::new();
     for a in applicants {
-        if let Err(e) =
-            super::scheduler::submit_now(shared, a, source.id, crate::domain::SearchReason::Application).await
-        {
-            shared.hub.emit(Event::Error {
-                message: "A sample check could not be queued.".into(),
-                detail: e,
-            });
-        }
+        let id = queue::submit(
+            shared,
+            CheckSubject::New(a),
+            source.id,
+            crate::domain::SearchReason::Application,
+        )
+        .await
+        .map_err(|e| e.saying("A sample check could not be queued."))?;
+        ids.push(id);
     }
-    shared.hub.emit(Event::Notice {
-        message: "Sample checks queued against the demo registry.".into(),
-    });
+    queue::changed(shared, ChecksChanged::new(ids.iter().copied(), [source.id]));
+    Ok(ids.len())
 }
 
 fn sample_applicants(pop: &crate::sandbox::population::Population) -> Vec<crate::domain::NewRegistrant> {

@@ -3,23 +3,19 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Algorithm, AuditEntry, CheckFilter, CheckState, DataSource, DuplicationCheck, IbrSender, MatchCandidate,
-    MatchResult, Review, Role, SenderKey,
+    Algorithm, AuditEntry, DataSource, DuplicationCheck, EngineError, IbrSender, MatchCandidate, Review, Role,
+    SenderKey,
 };
-use crate::ibr::ConnectionReport;
-use crate::store::{BulkReview, QueueCounts, ReviewCounts};
+use crate::store::QueueCounts;
 
-/// Something happened. Subscribers apply events to what they show; the
-/// window repaints when one arrives.
+/// Something happened that more than one part of the window shows.
+/// Answers to requests are not events: they go to their sender only (see
+/// `request`). Events come coalesced — one `ChecksChanged` per batch, not
+/// one per check — and the window applies them at most once per frame.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A check was created or changed state.
-    CheckChanged {
-        check_id: i64,
-        data_source_id: Option<i64>,
-        state: CheckState,
-        result: Option<MatchResult>,
-    },
+    /// Checks were created or changed state: once per submission, claim or batch.
+    ChecksChanged(ChecksChanged),
     /// A batch finished (for toasts and the status bar).
     BatchFinished {
         data_source_id: i64,
@@ -35,74 +31,67 @@ pub enum Event {
         detail: String,
         at: DateTime<Utc>,
     },
-    /// "Test connection" finished.
-    SourceTested {
-        data_source_id: i64,
-        outcome: Result<ConnectionReport, String>,
-    },
-    /// "Fetch public key" finished: how many keys were stored, or why not.
-    SenderKeysFetched {
-        sender_row_id: i64,
-        outcome: Result<usize, String>,
-    },
     /// The queue is empty of due and running checks (some may wait for an offline registry).
     Idle { waiting: u64 },
-    /// Something failed that the user should hear about: a sentence, and the technical detail.
-    Error { message: String, detail: String },
-    /// Something worked that the user should hear about (a toast).
+    /// Background work failed that no request waits for (a toast).
+    Error(EngineError),
+    /// Background work did something the user should hear about, that no request waits for.
     Notice { message: String },
-    /// A page of the history.
-    HistoryPage {
-        generation: u64,
-        offset: u64,
-        total: u64,
-        rows: Vec<DuplicationCheck>,
-    },
-    /// One check in full.
-    CheckDetail(Box<CheckDetail>),
-    /// The configuration, after loading or any change.
+    /// The configuration, after any change (requests for it are answered directly).
     Config(Box<ConfigSnapshot>),
-    /// A JWKS fetched for a sender form.
-    JwksFetched {
-        url: String,
-        outcome: Result<FetchedKey, String>,
-    },
     /// How many checks wait and run.
     QueueCounts(QueueCounts),
     /// The built-in demo registry is running (its data source), or why not.
     DemoRegistry { outcome: Result<i64, String> },
     /// The role the engine now acts under.
     RoleChanged { role: Role },
-    /// A page of the review queue, with its counts.
-    ReviewQueue {
-        offset: u64,
-        rows: Vec<DuplicationCheck>,
-        counts: ReviewCounts,
-    },
-    /// A decision was recorded.
-    ReviewDecided(Box<Review>),
-    /// The queue changed in bulk: reload it.
-    ReviewQueueChanged,
-    /// How many checks a bulk change would touch.
-    BulkReviewCount {
-        filter: CheckFilter,
-        action: BulkReview,
-        count: u64,
-    },
-    /// A roster file's first rows as they would be imported, or why it cannot be read.
-    RosterPreview {
-        path: std::path::PathBuf,
-        outcome: Result<Box<crate::roster::RosterPreview>, String>,
-    },
+    /// Review decisions were recorded, one or in bulk: the queue and these checks changed.
+    ReviewsChanged { check_ids: Vec<i64> },
     /// How far the import under way is (at most 10 a second).
     ImportProgress(crate::roster::ImportProgress),
-    /// The import ended (finished or cancelled), or why it stopped.
-    ImportFinished(Result<Box<crate::roster::ImportSummary>, String>),
-    /// The checks of a roster by state.
-    RosterChecks {
-        roster_id: i64,
-        counts: crate::store::RosterCheckCounts,
-    },
+}
+
+/// Which checks changed, and in which data sources. Merging two notices
+/// gives one that names both sets ([`ChecksChanged::merge`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChecksChanged {
+    /// The checks, in ascending order, without repeats.
+    pub ids: Vec<i64>,
+    /// Their data sources, in ascending order, without repeats.
+    pub sources: Vec<i64>,
+}
+
+impl ChecksChanged {
+    pub fn new(ids: impl IntoIterator<Item = i64>, sources: impl IntoIterator<Item = i64>) -> ChecksChanged {
+        let mut c = ChecksChanged {
+            ids: ids.into_iter().collect(),
+            sources: sources.into_iter().collect(),
+        };
+        c.tidy();
+        c
+    }
+
+    /// Adds another notice's checks and sources.
+    pub fn merge(&mut self, other: &ChecksChanged) {
+        self.ids.extend_from_slice(&other.ids);
+        self.sources.extend_from_slice(&other.sources);
+        self.tidy();
+    }
+
+    pub fn contains(&self, check_id: i64) -> bool {
+        self.ids.binary_search(&check_id).is_ok()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    fn tidy(&mut self) {
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        self.sources.sort_unstable();
+        self.sources.dedup();
+    }
 }
 
 /// A check with everything the detail view shows.
@@ -177,4 +166,18 @@ pub struct FetchedKey {
     pub fetched_at: DateTime<Utc>,
     /// How many signing keys of that sender the JWKS holds.
     pub keys_for_sender: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_merge_without_repeats() {
+        let mut a = ChecksChanged::new([3, 1], [7]);
+        a.merge(&ChecksChanged::new([2, 3], [7, 8]));
+        assert_eq!(a.ids, vec![1, 2, 3]);
+        assert_eq!(a.sources, vec![7, 8]);
+        assert!(a.contains(2) && !a.contains(4));
+    }
 }

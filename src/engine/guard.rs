@@ -16,8 +16,8 @@ use chrono::Utc;
 
 use super::Shared;
 use super::batch;
-use super::event::Event;
-use crate::domain::{CheckState, DuplicationCheck};
+use super::event::{ChecksChanged, Event};
+use crate::domain::{DuplicationCheck, EngineError, ErrorKind};
 
 /// Attempts after which a check whose batch panicked fails instead of
 /// going back to the queue.
@@ -88,7 +88,7 @@ async fn after_panic(shared: &Arc<Shared>, checks: &[DuplicationCheck], why: &st
         .map(|c| {
             (
                 c.id,
-                "internal".to_string(),
+                ErrorKind::Internal.as_str().to_string(),
                 format!("{message}, {} times; please report this", c.attempts),
             )
         })
@@ -100,38 +100,28 @@ async fn after_panic(shared: &Arc<Shared>, checks: &[DuplicationCheck], why: &st
     let r = shared
         .blocking(move |s| {
             s.store
-                .requeue_checks(&again_ids, next, Some(("internal", &msg)))
+                .requeue_checks(&again_ids, next, Some((ErrorKind::Internal.as_str(), &msg)))
                 .map_err(|e| e.to_string())?;
             s.store.fail_checks(&failed, None, &actor).map_err(|e| e.to_string())?;
             Ok(())
         })
         .await;
     match r {
-        Ok(()) => {
-            for c in checks {
-                let state = if c.attempts >= MAX_ATTEMPTS_AFTER_PANIC {
-                    CheckState::Failed
-                } else {
-                    CheckState::Ready
-                };
-                shared.hub.emit(Event::CheckChanged {
-                    check_id: c.id,
-                    data_source_id: c.data_source_id,
-                    state,
-                    result: None,
-                });
-            }
-        }
-        Err(detail) => shared.hub.emit(Event::Error {
-            message: "Checks interrupted by an internal error could not be put back; they run at the next start."
-                .into(),
+        Ok(()) => shared.hub.emit(Event::ChecksChanged(ChecksChanged::new(
+            checks.iter().map(|c| c.id),
+            checks.iter().filter_map(|c| c.data_source_id),
+        ))),
+        Err(detail) => shared.hub.emit(Event::Error(EngineError::new(
+            ErrorKind::Store,
+            "Checks interrupted by an internal error could not be put back; they run at the next start.",
             detail,
-        }),
+        ))),
     }
-    shared.hub.emit(Event::Error {
-        message: "An internal error interrupted a batch of checks; they were put back in the queue.".into(),
-        detail: why.to_string(),
-    });
+    shared.hub.emit(Event::Error(EngineError::new(
+        ErrorKind::Internal,
+        "An internal error interrupted a batch of checks; they were put back in the queue.",
+        why,
+    )));
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -144,33 +134,12 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// Makes a batch panic on purpose, so the tests can see what a panic does.
-#[cfg(test)]
-pub(super) mod failpoint {
-    use std::sync::Mutex;
-
-    use crate::domain::DuplicationCheck;
-
-    /// Given names whose batch panics.
-    pub static PANIC_FOR: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-    pub fn hit(checks: &[DuplicationCheck]) {
-        let names = PANIC_FOR.lock().map(|n| n.clone()).unwrap_or_default();
-        if let Some(c) = checks
-            .iter()
-            .find(|c| c.applicant.given_name.as_ref().is_some_and(|g| names.contains(g)))
-        {
-            panic!("failpoint: a batch with check {} panics", c.id);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::domain::{IdType, Identifier, NewDataSource, NewRegistrant, SearchReason};
+    use crate::domain::{CheckState, IdType, Identifier, NewDataSource, NewRegistrant, SearchReason};
     use crate::engine::{CheckSubject, Command, Engine, EngineConfig, RetryPolicy};
 
     fn wait_for(
@@ -192,7 +161,10 @@ mod tests {
 
     #[test]
     fn a_panicking_batch_neither_wedges_its_source_nor_loses_its_checks() {
-        failpoint::PANIC_FOR.lock().expect("failpoint").push("Panicky".into());
+        crate::engine::failpoint::PANIC_FOR
+            .lock()
+            .expect("failpoint")
+            .push("Panicky".into());
         let dir = tempfile::tempdir().expect("dir");
         let store = Arc::new(crate::store::Store::open(&dir.path().join("db.sqlite3")).expect("store"));
         // Nothing listens on port 9 of this computer: a check that runs is requeued as unreachable.
@@ -218,20 +190,21 @@ mod tests {
         )
         .expect("engine");
         let submit = |given: &str, uin: &str| {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            engine.send(Command::SubmitCheck {
-                registrant: CheckSubject::New(NewRegistrant {
-                    given_name: Some(given.into()),
-                    surname: Some("Test".into()),
-                    birth_date: None,
-                    sex: None,
-                    identifiers: vec![Identifier::new(IdType::Uin, uin)],
-                }),
-                data_source_id: source.id,
-                reason: SearchReason::Application,
-                reply: Some(tx),
-            });
-            rx.blocking_recv().expect("reply").expect("queued")
+            engine
+                .request(|reply| Command::SubmitCheck {
+                    registrant: CheckSubject::New(NewRegistrant {
+                        given_name: Some(given.into()),
+                        surname: Some("Test".into()),
+                        birth_date: None,
+                        sex: None,
+                        identifiers: vec![Identifier::new(IdType::Uin, uin)],
+                    }),
+                    data_source_id: source.id,
+                    reason: SearchReason::Application,
+                    reply,
+                })
+                .wait(Duration::from_secs(30))
+                .expect("queued")
         };
         let panicky = submit("Panicky", "111");
         // Each panic puts the check back; after its attempts it fails, saying why.

@@ -111,12 +111,12 @@ pub(super) async fn move_at_start(shared: &Arc<Shared>) {
         ),
         Err(detail) => {
             tracing::warn!(%detail, "keyring entries of an earlier version were not all moved");
-            shared.hub.emit(Event::Error {
-                message: "Secrets saved by an earlier version of IBR Desk could not all be moved to this data \
-                          directory's keyring entries yet; IBR Desk tries again at the next start."
-                    .into(),
+            shared.hub.emit(Event::Error(crate::domain::EngineError::new(
+                crate::domain::ErrorKind::Keyring,
+                "Secrets saved by an earlier version of IBR Desk could not all be moved to this data directory's \
+                 keyring entries yet; IBR Desk tries again at the next start.",
                 detail,
-            });
+            )));
         }
     }
 }

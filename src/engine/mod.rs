@@ -1,8 +1,14 @@
 //! The one place where work runs. The engine owns the tokio runtime, takes
-//! [`Command`]s, runs duplication checks in batches against their data
-//! sources, retries what failed for a passing reason, keeps checks queued
-//! while a registry is unreachable, and tells subscribers what happened with
-//! [`Event`]s.
+//! [`Command`]s and [`Query`]s — each answered exactly once, to its sender,
+//! through a [`Responder`] — runs duplication checks in batches against their
+//! data sources, retries what failed for a passing reason, keeps checks
+//! queued while a registry is unreachable, and tells subscribers what
+//! changed with coalesced [`Event`]s.
+//!
+//! Three lanes (see `command`): the scheduler's loop takes the commands that
+//! change the queue; other commands run beside it as tasks (`actions`);
+//! queries run on the store's reader connections (`query`) and never wake
+//! the scheduler.
 //!
 //! Life of a check: `SubmitCheck` stores it `ready`; the scheduler claims due
 //! checks of one source (`checking`, attempts + 1) into a batch of at most
@@ -13,16 +19,24 @@
 //! start; completing requires the `checking` state, so nothing is recorded
 //! twice.
 
+mod actions;
 mod batch;
 pub mod command;
+pub mod config;
 pub mod demo;
 pub mod event;
+#[cfg(test)]
+mod failpoint;
 mod guard;
 pub mod keyring_names;
+pub mod query;
+mod queue;
+pub mod request;
 pub mod requests;
 pub mod retry;
 pub mod roster;
 mod scheduler;
+mod shared;
 pub mod supervisor;
 pub mod trust;
 
@@ -33,140 +47,76 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 
-pub use command::{CheckSubject, Command};
-pub use event::Event;
+pub use command::{CheckSubject, Command, HistoryPage, Query, ReviewPage, Said, SecretChange};
+pub use event::{ChecksChanged, Event};
+pub use request::{Latest, Pending, RequestId, Responder, Response};
 pub use retry::RetryPolicy;
+pub use shared::{EngineConfig, Waker};
+pub(crate) use shared::{EventHub, Shared};
 
-use crate::dci::Signer;
-use crate::ibr::IbrService;
 use crate::secrets::SecretStore;
 use crate::store::Store;
-
-/// How the engine works.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Most searches in one DCI message (a check makes one per identifier,
-    /// plus one demographic search).
-    pub batch_max_items: usize,
-    /// Most messages under way at once per data source.
-    pub max_batches_in_flight: usize,
-    pub retry: RetryPolicy,
-    /// Time allowed for one request to a registry.
-    pub request_timeout: Duration,
-    /// Who is acting, for the audit log (the officer's name).
-    pub actor: String,
-    /// Threads of the runtime.
-    pub worker_threads: usize,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            batch_max_items: 50,
-            max_batches_in_flight: 4,
-            retry: RetryPolicy::default(),
-            request_timeout: Duration::from_secs(crate::dci::client::DEFAULT_TIMEOUT_SECS),
-            actor: "officer".to_string(),
-            worker_threads: 2,
-        }
-    }
-}
-
-/// Called after each event is queued: the window asks for a repaint.
-pub type Waker = Box<dyn Fn() + Send + Sync>;
-
-struct Subscriber {
-    tx: std_mpsc::Sender<Event>,
-    waker: Option<Waker>,
-}
-
-/// Delivers events to every subscriber.
-#[derive(Default)]
-pub(crate) struct EventHub {
-    subscribers: Mutex<Vec<Subscriber>>,
-}
-
-impl EventHub {
-    pub(crate) fn emit(&self, event: Event) {
-        let Ok(mut subs) = self.subscribers.lock() else { return };
-        subs.retain(|s| {
-            let alive = s.tx.send(event.clone()).is_ok();
-            if alive && let Some(w) = &s.waker {
-                w();
-            }
-            alive
-        });
-    }
-}
-
-/// What the engine's tasks share.
-pub(crate) struct Shared {
-    pub store: Arc<Store>,
-    pub secrets: Arc<dyn SecretStore>,
-    /// This data directory's installation: every keyring entry is named under it.
-    pub installation: crate::domain::InstallationId,
-    pub config: EngineConfig,
-    pub hub: Arc<EventHub>,
-    /// The trusted senders' keys, per data source.
-    pub trust: Arc<trust::LiveTrust>,
-    pub office_signer: RwLock<Option<Signer>>,
-    /// Who acts, for the audit log: the officer named in Settings.
-    pub actor: RwLock<String>,
-    /// The built-in demo registry, while it runs.
-    pub demo: tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>,
-    /// Who the window acts as: only a supervisor decides reviews.
-    pub role: RwLock<crate::domain::Role>,
-    /// Revision of the configuration snapshots (see `ConfigSnapshot::revision`).
-    pub config_revision: std::sync::atomic::AtomicU64,
-    /// Batches under way, per data source.
-    pub in_flight: Mutex<HashMap<i64, usize>>,
-    /// Services by data source, with the configuration they were built from.
-    pub services: Mutex<HashMap<i64, (crate::domain::DataSource, Arc<IbrService>)>>,
-    pub wake: Notify,
-    /// The roster import under way.
-    pub imports: roster::ImportJobs,
-}
-
-impl Shared {
-    /// The officer's name, for the audit log.
-    pub(crate) fn actor(&self) -> String {
-        self.actor
-            .read()
-            .map(|a| a.clone())
-            .unwrap_or_else(|_| "officer".into())
-    }
-
-    /// Runs blocking store or keyring work off the async threads.
-    pub(crate) async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T, String>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Shared) -> Result<T, String> + Send + 'static,
-    {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || f(&me))
-            .await
-            .map_err(|e| format!("internal error: {e}"))?
-    }
-}
+use command::Lane;
+use shared::Subscriber;
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum EngineError {
+pub enum StartError {
     #[error("cannot start the background runtime: {0}")]
     Runtime(String),
     #[error("{0}")]
     Store(String),
 }
 
-/// A cloneable handle for sending commands (the window's screens hold one).
+/// The ends of the engine's three lanes.
 #[derive(Clone)]
-pub struct CommandSender(mpsc::UnboundedSender<Command>);
+struct Lanes {
+    scheduler: mpsc::UnboundedSender<Command>,
+    actions: mpsc::UnboundedSender<Command>,
+    queries: mpsc::UnboundedSender<Query>,
+}
+
+/// A cloneable handle for sending requests (the window's screens hold one).
+/// Answers wake its `waker` (the window's repaint).
+#[derive(Clone)]
+pub struct CommandSender {
+    lanes: Lanes,
+    waker: Option<request::Waker>,
+}
 
 impl CommandSender {
-    /// Sends a command; never blocks.
+    /// Sends a command whose answer nobody waits for; never blocks.
     pub fn send(&self, command: Command) {
-        if self.0.send(command).is_err() {
+        let lane = match command.lane() {
+            Lane::Scheduler => &self.lanes.scheduler,
+            Lane::Action => &self.lanes.actions,
+        };
+        if lane.send(command).is_err() {
             tracing::warn!("the engine has stopped; command dropped");
+        }
+    }
+
+    /// Sends a command and returns where its answer will come.
+    pub fn request<T>(&self, make: impl FnOnce(Responder<T>) -> Command) -> Pending<T> {
+        let (responder, pending) = request::request(self.waker.clone());
+        self.send(make(responder));
+        pending
+    }
+
+    /// Sends a read and returns where its answer will come.
+    pub fn query<T>(&self, make: impl FnOnce(Responder<T>) -> Query) -> Pending<T> {
+        let (responder, pending) = request::request(self.waker.clone());
+        if self.lanes.queries.send(make(responder)).is_err() {
+            tracing::warn!("the engine has stopped; query dropped");
+        }
+        pending
+    }
+
+    /// The same lanes, answering with this waker.
+    pub fn with_waker(&self, waker: request::Waker) -> CommandSender {
+        CommandSender {
+            lanes: self.lanes.clone(),
+            waker: Some(waker),
         }
     }
 }
@@ -175,7 +125,7 @@ impl CommandSender {
 /// put back in the queue at the next start).
 pub struct Engine {
     runtime: Option<tokio::runtime::Runtime>,
-    commands: mpsc::UnboundedSender<Command>,
+    sender: CommandSender,
     hub: Arc<EventHub>,
     store: Arc<Store>,
 }
@@ -183,33 +133,32 @@ pub struct Engine {
 impl Engine {
     /// Starts the runtime and the scheduler, after putting back in the queue
     /// any check a previous process left `checking`.
-    pub fn start(
-        store: Arc<Store>,
-        secrets: Arc<dyn SecretStore>,
-        config: EngineConfig,
-    ) -> Result<Engine, EngineError> {
+    pub fn start(store: Arc<Store>, secrets: Arc<dyn SecretStore>, config: EngineConfig) -> Result<Engine, StartError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
+            // Blocking work is the store (a writer and a few readers) and the
+            // keyring (one thread of its own): a handful of threads, not 512.
+            .max_blocking_threads(BLOCKING_THREADS)
             .thread_name("ibr-desk-engine")
             .enable_all()
             .build()
-            .map_err(|e| EngineError::Runtime(e.to_string()))?;
+            .map_err(|e| StartError::Runtime(e.to_string()))?;
         let recovered = store
             .recover_interrupted(&config.actor)
-            .map_err(|e| EngineError::Store(e.to_string()))?;
+            .map_err(|e| StartError::Store(e.to_string()))?;
         if recovered > 0 {
             tracing::info!(recovered, "checks left running by a previous process are queued again");
         }
         let actor = store
-            .setting(requests::SETTING_OFFICER_NAME)
+            .setting(config::SETTING_OFFICER_NAME)
             .ok()
             .flatten()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| config.actor.clone());
-        let installation = store.installation_id().map_err(|e| EngineError::Store(e.to_string()))?;
+        let installation = store.installation_id().map_err(|e| StartError::Store(e.to_string()))?;
         let hub = Arc::new(EventHub::default());
         let trust = Arc::new(trust::LiveTrust::default());
-        trust.replace(trust::trusted_keys(&store).map_err(EngineError::Store)?);
+        trust.replace(trust::trusted_keys(&store).map_err(StartError::Store)?);
         let shared = Arc::new(Shared {
             store: store.clone(),
             secrets,
@@ -225,32 +174,51 @@ impl Engine {
             in_flight: Mutex::new(HashMap::new()),
             services: Mutex::new(HashMap::new()),
             wake: Notify::new(),
-            imports: roster::ImportJobs::default(),
+            imports: shared::ImportJobs::default(),
+            run_due_waiters: Mutex::new(Vec::new()),
         });
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (scheduler_tx, scheduler_rx) = mpsc::unbounded_channel();
+        let (actions_tx, actions_rx) = mpsc::unbounded_channel();
+        let (queries_tx, queries_rx) = mpsc::unbounded_channel();
+        let lanes = Lanes {
+            scheduler: scheduler_tx,
+            actions: actions_tx,
+            queries: queries_tx,
+        };
+        let s = shared.clone();
         runtime.spawn(async move {
             // Secrets of an earlier version move to this installation's names first.
-            keyring_names::move_at_start(&shared).await;
-            scheduler::run(shared, rx).await;
+            keyring_names::move_at_start(&s).await;
+            scheduler::run(s, scheduler_rx).await;
         });
+        runtime.spawn(actions::run(shared.clone(), actions_rx, lanes.scheduler.clone()));
+        runtime.spawn(query::run(shared, queries_rx));
         Ok(Engine {
             runtime: Some(runtime),
-            commands: tx,
+            sender: CommandSender { lanes, waker: None },
             hub,
             store,
         })
     }
 
-    /// Sends a command; never blocks.
+    /// Sends a command whose answer nobody waits for; never blocks.
     pub fn send(&self, command: Command) {
-        if self.commands.send(command).is_err() {
-            tracing::warn!("the engine has stopped; command dropped");
-        }
+        self.sender.send(command);
     }
 
-    /// A handle that sends commands, for those who do not own the engine.
+    /// Sends a command and returns where its answer will come.
+    pub fn request<T>(&self, make: impl FnOnce(Responder<T>) -> Command) -> Pending<T> {
+        self.sender.request(make)
+    }
+
+    /// Sends a read and returns where its answer will come.
+    pub fn query<T>(&self, make: impl FnOnce(Responder<T>) -> Query) -> Pending<T> {
+        self.sender.query(make)
+    }
+
+    /// A handle that sends requests, for those who do not own the engine.
     pub fn sender(&self) -> CommandSender {
-        CommandSender(self.commands.clone())
+        self.sender.clone()
     }
 
     /// A new stream of events. `waker` is called after each event is queued.
@@ -262,7 +230,7 @@ impl Engine {
         rx
     }
 
-    /// The store, for reading (the window reads pages of history off its frame thread).
+    /// The store (benchmarks and tests read it directly).
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
@@ -281,9 +249,13 @@ impl Engine {
     }
 }
 
+/// Most blocking threads of the runtime (see `Engine::start`).
+const BLOCKING_THREADS: usize = 16;
+
 impl Drop for Engine {
     fn drop(&mut self) {
-        let _ = self.commands.send(Command::Shutdown);
+        // Silently: after `shutdown` the scheduler is gone already.
+        let _ = self.sender.lanes.scheduler.send(Command::Shutdown);
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_timeout(Duration::from_secs(2));
         }

@@ -1,6 +1,8 @@
-//! The window's requests: reading pages and details, saving configuration.
-//! Every one runs off the window's thread (the store on blocking threads,
-//! the keyring on its own), and answers with an [`Event`].
+//! The configuration use cases: saving and removing data sources and trusted
+//! senders, fetching a JWKS for a form, the office's settings and signing
+//! key. Each runs off the window's thread (the store on blocking threads,
+//! the keyring on its own) and returns what to tell its sender; after a
+//! change every subscriber hears the new configuration.
 //!
 //! Saving or removing a data source or a trusted sender, and fetching a
 //! sender's key, change whose answers the office believes: the engine
@@ -11,134 +13,20 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::command::SecretChange;
-use super::event::{CheckDetail, ConfigSnapshot, Event, FetchedKey, SourceInfo};
-use super::{Shared, scheduler, supervisor, trust};
+use super::command::{Said, SecretChange};
+use super::event::FetchedKey;
+use super::{Shared, config, supervisor, trust};
 use crate::dci::client::fetch_jwks;
-use crate::dci::{Jwks, Kid, PublicKey};
-use crate::domain::{CheckFilter, NewDataSource, NewIbrSender};
+use crate::dci::{Kid, PublicKey};
+use crate::domain::{EngineError, ErrorKind, NewDataSource, NewIbrSender};
 
-/// Settings key of the officer's name (recorded in the audit log).
-pub const SETTING_OFFICER_NAME: &str = "officer.name";
-
-/// Sends the error as an event with a sentence.
-fn report(shared: &Shared, message: &str, r: Result<(), String>) {
-    if let Err(detail) = r {
-        shared.hub.emit(Event::Error {
-            message: message.to_string(),
-            detail,
-        });
-    }
-}
-
-pub(super) async fn load_history(shared: &Arc<Shared>, filter: CheckFilter, offset: u64, limit: u32, generation: u64) {
-    let r = shared
-        .blocking(move |s| {
-            let total = s.store.history_count(&filter).map_err(|e| e.to_string())?;
-            let rows = s
-                .store
-                .history_page(&filter, offset, limit)
-                .map_err(|e| e.to_string())?;
-            Ok((total, rows))
-        })
-        .await;
-    match r {
-        Ok((total, rows)) => shared.hub.emit(Event::HistoryPage {
-            generation,
-            offset,
-            total,
-            rows,
-        }),
-        Err(e) => report(shared, "The history could not be read.", Err(e)),
-    }
-}
-
-pub(super) async fn load_check_detail(shared: &Arc<Shared>, check_id: i64) {
-    let r = shared
-        .blocking(move |s| {
-            let check = s
-                .store
-                .check(check_id)
-                .map_err(|e| e.to_string())?
-                .ok_or("that check no longer exists")?;
-            Ok(CheckDetail {
-                check,
-                candidates: s.store.candidates(check_id).map_err(|e| e.to_string())?,
-                reply_excerpt: s.store.reply_excerpt(check_id).map_err(|e| e.to_string())?,
-                audit: s.store.audit_for_check(check_id).map_err(|e| e.to_string())?,
-                reviews: s.store.reviews_of(check_id).map_err(|e| e.to_string())?,
-            })
-        })
-        .await;
-    match r {
-        Ok(d) => shared.hub.emit(Event::CheckDetail(Box::new(d))),
-        Err(e) => report(shared, "The check could not be read.", Err(e)),
-    }
-}
-
-pub(super) async fn load_config(shared: &Arc<Shared>) {
-    let revision = shared.config_revision.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-    let r = shared
-        .blocking(move |s| {
-            let keyring = s
-                .secrets
-                .get(crate::secrets::PROBE_KEY)
-                .map(|_| s.secrets.describe())
-                .map_err(|e| e.to_string());
-            let keyring_usable = keyring.is_ok();
-            let mut sources = Vec::new();
-            for source in s.store.data_sources().map_err(|e| e.to_string())? {
-                let secret_stored = if source.auth_url.is_some() && keyring_usable {
-                    s.secrets
-                        .get(&source.secret_key(&s.installation))
-                        .ok()
-                        .map(|v| v.is_some())
-                } else {
-                    None
-                };
-                sources.push(SourceInfo { source, secret_stored });
-            }
-            let mut senders = Vec::new();
-            for sender in s.store.senders().map_err(|e| e.to_string())? {
-                let keys = s.store.sender_keys(sender.id).map_err(|e| e.to_string())?;
-                senders.push((sender, keys));
-            }
-            let sender_links = s.store.sender_links().map_err(|e| e.to_string())?;
-            let signer = s.office_signer.read().ok().and_then(|o| o.clone());
-            let office_jwks = signer.as_ref().and_then(|sg| {
-                serde_json::to_string_pretty(&Jwks {
-                    keys: vec![sg.public_key().to_jwk(&sg.kid())],
-                })
-                .ok()
-            });
-            Ok(ConfigSnapshot {
-                revision,
-                sources,
-                senders,
-                sender_links,
-                officer_name: s.actor(),
-                office_sender_id: trust::office_sender_id(&s.store),
-                office_kid: signer.map(|sg| sg.kid()),
-                office_jwks,
-                keyring,
-                supervisor_pin_set: s
-                    .store
-                    .setting(super::supervisor::SETTING_SUPERVISOR_PIN)
-                    .map_err(|e| e.to_string())?
-                    .is_some(),
-            })
-        })
-        .await;
-    match r {
-        Ok(c) => shared.hub.emit(Event::Config(Box::new(c))),
-        Err(e) => report(shared, "The configuration could not be read.", Err(e)),
-    }
-}
-
-pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new: NewDataSource, secret: SecretChange) {
-    if supervisor::refuse_trust_change(shared) {
-        return;
-    }
+pub(super) async fn save_data_source(
+    shared: &Arc<Shared>,
+    id: Option<i64>,
+    new: NewDataSource,
+    secret: SecretChange,
+) -> Result<Said, EngineError> {
+    supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
@@ -187,23 +75,14 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
             Ok(source.name)
         })
         .await;
-    match r {
-        Ok(name) => {
-            shared.hub.emit(Event::Notice {
-                message: format!("Saved data source “{name}”."),
-            });
-            scheduler::reload_config(shared).await;
-            load_config(shared).await;
-            shared.wake.notify_one();
-        }
-        Err(e) => report(shared, "The data source was not saved.", Err(e)),
-    }
+    let name = r.map_err(|e| failed(e, "The data source was not saved."))?;
+    config::changed(shared).await;
+    shared.wake.notify_one();
+    Ok(format!("Saved data source “{name}”."))
 }
 
-pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
-    if supervisor::refuse_trust_change(shared) {
-        return;
-    }
+pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) -> Result<Said, EngineError> {
+    supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
@@ -215,7 +94,7 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
             let removal = s.store.delete_data_source(id, &actor).map_err(|e| e.to_string())?;
             if source.is_demo {
                 s.store
-                    .set_setting(super::demo::SETTING_DEMO_REMOVED, "true")
+                    .set_setting(config::SETTING_DEMO_REMOVED, "true")
                     .map_err(|e| e.to_string())?;
                 super::demo::forget_key(&s.store);
             }
@@ -225,8 +104,9 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
             Ok((source, removal))
         })
         .await;
-    match r {
-        Ok((source, removal)) => {
+    let (source, removal) = r.map_err(|e| failed(e, "The data source was not removed."))?;
+    {
+        {
             if source.is_demo {
                 super::demo::stop(shared).await;
             }
@@ -238,18 +118,19 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) {
                 message.push_str(&format!("; {} queued check(s) failed", removal.failed_checks));
             }
             message.push('.');
-            shared.hub.emit(Event::Notice { message });
-            scheduler::reload_config(shared).await;
-            load_config(shared).await;
+            config::changed(shared).await;
+            Ok(message)
         }
-        Err(e) => report(shared, "The data source was not removed.", Err(e)),
     }
 }
 
-pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewIbrSender, sources: Vec<i64>) {
-    if supervisor::refuse_trust_change(shared) {
-        return;
-    }
+pub(super) async fn save_sender(
+    shared: &Arc<Shared>,
+    id: Option<i64>,
+    new: NewIbrSender,
+    sources: Vec<i64>,
+) -> Result<Said, EngineError> {
+    supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let linked = !sources.is_empty();
     let r = shared
@@ -293,29 +174,24 @@ pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewI
             Ok(name)
         })
         .await;
-    match r {
-        Ok(name) => {
-            shared.hub.emit(Event::Notice {
-                message: if linked {
-                    format!("Saved trusted sender “{name}”.")
-                } else {
-                    format!(
-                        "Saved trusted sender “{name}”. It is linked to no data source: its signatures are not trusted \
+    let name = r.map_err(|e| failed(e, "The sender was not saved."))?;
+    config::changed(shared).await;
+    {
+        {
+            Ok(if linked {
+                format!("Saved trusted sender “{name}”.")
+            } else {
+                format!(
+                    "Saved trusted sender “{name}”. It is linked to no data source: its signatures are not trusted \
                          anywhere."
-                    )
-                },
-            });
-            scheduler::reload_config(shared).await;
-            load_config(shared).await;
+                )
+            })
         }
-        Err(e) => report(shared, "The sender was not saved.", Err(e)),
     }
 }
 
-pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
-    if supervisor::refuse_trust_change(shared) {
-        return;
-    }
+pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) -> Result<Said, EngineError> {
+    supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
@@ -328,24 +204,22 @@ pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) {
             Ok(sender.name)
         })
         .await;
-    match r {
-        Ok(name) => {
-            shared.hub.emit(Event::Notice {
-                message: format!("Removed trusted sender “{name}”."),
-            });
-            scheduler::reload_config(shared).await;
-            load_config(shared).await;
-        }
-        Err(e) => report(shared, "The sender was not removed.", Err(e)),
-    }
+    let name = r.map_err(|e| failed(e, "The sender was not removed."))?;
+    config::changed(shared).await;
+    Ok(format!("Removed trusted sender “{name}”."))
 }
 
 /// Fetches a JWKS and picks the first signing key whose kid names the sender
 /// (as the seed's "Fetch public key" does), reporting how many there are.
 /// Supervisor only; a plain http:// URL to another computer only when the
 /// form allows unencrypted http.
-pub(super) async fn fetch_jwks_for_form(shared: &Arc<Shared>, url: String, sender_id: String, insecure_http: bool) {
-    let outcome = async {
+pub(super) async fn fetch_jwks_for_form(
+    shared: &Arc<Shared>,
+    url: String,
+    sender_id: String,
+    insecure_http: bool,
+) -> Result<FetchedKey, EngineError> {
+    let outcome: Result<FetchedKey, EngineError> = async {
         supervisor::may_change_trust(shared)?;
         crate::domain::validate_sender_id(&sender_id)?;
         NewIbrSender {
@@ -389,10 +263,14 @@ pub(super) async fn fetch_jwks_for_form(shared: &Arc<Shared>, url: String, sende
         })
     }
     .await;
-    shared.hub.emit(Event::JwksFetched { url, outcome });
+    outcome.map_err(|e| e.saying("No key was fetched."))
 }
 
-pub(super) async fn save_settings(shared: &Arc<Shared>, officer_name: String, office_sender_id: String) {
+pub(super) async fn save_settings(
+    shared: &Arc<Shared>,
+    officer_name: String,
+    office_sender_id: String,
+) -> Result<Said, EngineError> {
     let r = shared
         .blocking(move |s| {
             let officer = officer_name.trim().to_string();
@@ -401,7 +279,7 @@ pub(super) async fn save_settings(shared: &Arc<Shared>, officer_name: String, of
             }
             crate::domain::validate_sender_id(office_sender_id.trim())?;
             s.store
-                .set_setting(SETTING_OFFICER_NAME, &officer)
+                .set_setting(config::SETTING_OFFICER_NAME, &officer)
                 .map_err(|e| e.to_string())?;
             s.store
                 .set_setting(trust::SETTING_OFFICE_SENDER_ID, office_sender_id.trim())
@@ -420,39 +298,31 @@ pub(super) async fn save_settings(shared: &Arc<Shared>, officer_name: String, of
             Ok(())
         })
         .await;
-    match r {
-        Ok(()) => {
-            shared.hub.emit(Event::Notice {
-                message: "Settings saved.".into(),
-            });
-            scheduler::reload_config(shared).await;
-            load_config(shared).await;
-        }
-        Err(e) => report(shared, "The settings were not saved.", Err(e)),
-    }
+    r.map_err(|e| failed(e, "The settings were not saved."))?;
+    config::changed(shared).await;
+    Ok("Settings saved.".into())
 }
 
-pub(super) async fn generate_office_key(shared: &Arc<Shared>) {
+pub(super) async fn generate_office_key(shared: &Arc<Shared>) -> Result<Said, EngineError> {
     let r = shared
         .blocking(|s| trust::generate_office_key(&s.store, s.secrets.as_ref()).map(|sg| sg.kid()))
         .await;
-    match r {
-        Ok(kid) => {
-            shared.hub.emit(Event::Notice {
-                message: format!("Generated the office signing key {kid}."),
-            });
-            scheduler::reload_config(shared).await;
-            load_config(shared).await;
-        }
-        Err(e) => report(shared, "No signing key was generated.", Err(e)),
-    }
+    let kid = r.map_err(|e| failed(e, "No signing key was generated."))?;
+    config::changed(shared).await;
+    Ok(format!("Generated the office signing key {kid}."))
 }
 
-pub(super) async fn queue_counts(shared: &Arc<Shared>) {
-    if let Ok(c) = shared
-        .blocking(|s| s.store.queue_counts().map_err(|e| e.to_string()))
-        .await
-    {
-        shared.hub.emit(Event::QueueCounts(c));
-    }
+/// A use case's error as its sender hears it: bad input unless the text
+/// says the store or the keyring failed.
+fn failed(detail: String, sentence: &str) -> EngineError {
+    let kind = if detail.contains("keyring") {
+        ErrorKind::Keyring
+    } else if detail.starts_with("the database") || detail.starts_with("database error") {
+        ErrorKind::Store
+    } else if detail.contains("no longer exists") {
+        ErrorKind::NotFound
+    } else {
+        ErrorKind::Invalid
+    };
+    EngineError::new(kind, sentence, detail)
 }

@@ -9,13 +9,13 @@
 //! other check.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::Shared;
+use super::command::Said;
 use super::event::Event;
-use crate::domain::{CheckFilter, SearchReason};
+use super::{Shared, queue};
+use crate::domain::{CheckFilter, EngineError, ErrorKind, SearchReason};
 use crate::roster::{self, ImportOptions, RosterSettings};
 
 /// Rows a preview shows.
@@ -24,52 +24,6 @@ pub const PREVIEW_ROWS: usize = 20;
 /// Most progress events a second.
 pub const PROGRESS_PER_SECOND: u32 = 10;
 
-/// The import under way, if any: its cancel flag.
-#[derive(Default)]
-pub(crate) struct ImportJobs {
-    cancel: Mutex<Option<Arc<AtomicBool>>>,
-}
-
-impl ImportJobs {
-    /// Takes the slot for a new import; `None` when one is under way.
-    fn start(&self) -> Option<Arc<AtomicBool>> {
-        let mut slot = self.cancel.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if slot.is_some() {
-            return None;
-        }
-        let flag = Arc::new(AtomicBool::new(false));
-        *slot = Some(flag.clone());
-        Some(flag)
-    }
-
-    fn end(&self) {
-        *self.cancel.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-    }
-
-    /// Asks the import under way to stop; false when there is none.
-    fn cancel(&self) -> bool {
-        match &*self.cancel.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
-            Some(flag) => {
-                flag.store(true, Ordering::Relaxed);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-pub(super) async fn preview(shared: &Arc<Shared>, path: PathBuf, settings: Option<RosterSettings>) {
-    let p = path.clone();
-    let outcome = shared
-        .blocking(move |s| {
-            roster::preview(Some(&s.store), &p, &settings.unwrap_or_default(), PREVIEW_ROWS)
-                .map(Box::new)
-                .map_err(|e| e.to_string())
-        })
-        .await;
-    shared.hub.emit(Event::RosterPreview { path, outcome });
-}
-
 pub(super) async fn import(
     shared: &Arc<Shared>,
     path: PathBuf,
@@ -77,13 +31,13 @@ pub(super) async fn import(
     data_source_id: i64,
     reason: SearchReason,
     rejected_file: Option<PathBuf>,
-) {
+) -> Result<Box<roster::ImportSummary>, EngineError> {
     let Some(cancel) = shared.imports.start() else {
-        shared.hub.emit(Event::Error {
-            message: "Another roster is being imported.".into(),
-            detail: "wait for it to finish, or cancel it, before importing another file".into(),
-        });
-        return;
+        return Err(EngineError::new(
+            ErrorKind::Invalid,
+            "Another roster is being imported.",
+            "wait for it to finish, or cancel it, before importing another file",
+        ));
     };
     let actor = shared.actor();
     let outcome = shared
@@ -104,38 +58,34 @@ pub(super) async fn import(
         })
         .await;
     shared.imports.end();
-    shared.hub.emit(Event::ImportFinished(outcome));
     // The roster's checks are due now: let the scheduler take them.
     shared.wake.notify_one();
-    super::requests::queue_counts(shared).await;
+    queue::announce_counts(shared).await;
+    outcome.map_err(|detail| EngineError::new(ErrorKind::File, "The roster was not imported.", detail))
 }
 
-pub(super) fn cancel(shared: &Arc<Shared>) {
-    if !shared.imports.cancel() {
+/// Asks the import under way to stop; false when there is none.
+pub(super) fn cancel(shared: &Arc<Shared>) -> bool {
+    let cancelled = shared.imports.cancel();
+    if !cancelled {
         tracing::debug!("no import to cancel");
     }
+    cancelled
 }
 
-pub(super) async fn roster_checks(shared: &Arc<Shared>, roster_id: i64) {
-    let r = shared
-        .blocking(move |s| s.store.roster_check_counts(roster_id).map_err(|e| e.to_string()))
-        .await;
-    match r {
-        Ok(counts) => shared.hub.emit(Event::RosterChecks { roster_id, counts }),
-        Err(detail) => shared.hub.emit(Event::Error {
-            message: "The checks of the roster could not be counted.".into(),
-            detail,
-        }),
-    }
-}
-
-pub(super) async fn export(shared: &Arc<Shared>, filter: CheckFilter, path: PathBuf, reveal: bool) {
-    let r = shared
+pub(super) async fn export(
+    shared: &Arc<Shared>,
+    filter: CheckFilter,
+    path: PathBuf,
+    reveal: bool,
+) -> Result<Said, EngineError> {
+    let done = shared
         .blocking(move |s| roster::export_history(&s.store, &filter, &path, reveal).map_err(|e| e.to_string()))
-        .await;
-    match r {
-        Ok(done) => shared.hub.emit(Event::Notice {
-            message: format!(
+        .await
+        .map_err(|detail| EngineError::new(ErrorKind::File, "The history was not exported.", detail))?;
+    {
+        {
+            Ok(format!(
                 "Exported {} check(s) to {}{}.",
                 done.rows,
                 done.path.display(),
@@ -144,11 +94,7 @@ pub(super) async fn export(shared: &Arc<Shared>, filter: CheckFilter, path: Path
                 } else {
                     " (identifier values masked)"
                 }
-            ),
-        }),
-        Err(detail) => shared.hub.emit(Event::Error {
-            message: "The history was not exported.".into(),
-            detail,
-        }),
+            ))
+        }
     }
 }

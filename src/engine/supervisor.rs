@@ -15,16 +15,16 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{Local, TimeZone, Utc};
+use chrono::{DateTime, Local, TimeZone, Utc};
 use sha2::Sha256;
 
-use super::event::Event;
-use super::{Shared, requests};
-use crate::domain::{CheckFilter, CheckState, NewReview, Role};
+use super::command::Said;
+use super::event::{ChecksChanged, Event};
+use super::{Shared, config};
+use crate::domain::{CheckFilter, EngineError, ErrorKind, NewReview, Review, Role};
 use crate::store::BulkReview;
 
-/// Settings key of the supervisor PIN's hash.
-pub const SETTING_SUPERVISOR_PIN: &str = "supervisor.pin";
+pub use super::config::SETTING_SUPERVISOR_PIN;
 /// PBKDF2 rounds: slow enough to make guessing a short PIN offline costly.
 const PIN_ROUNDS: u32 = 200_000;
 /// Shortest and longest PIN accepted.
@@ -60,13 +60,6 @@ pub fn pin_matches(pin: &str, stored: &str) -> bool {
     out.iter().zip(&hash).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-fn emit_error(shared: &Shared, message: &str, detail: impl Into<String>) {
-    shared.hub.emit(Event::Error {
-        message: message.to_string(),
-        detail: detail.into(),
-    });
-}
-
 /// The role the engine acts under now.
 pub(super) fn role(shared: &Shared) -> Role {
     shared.role.read().map(|r| *r).unwrap_or_default()
@@ -78,204 +71,136 @@ pub const TRUST_NEEDS_SUPERVISOR: &str = "Only a supervisor can change data sour
 pub const SWITCH_TO_SUPERVISOR: &str = "switch to the supervisor role with the PIN first";
 
 /// `Ok` when the engine acts as a supervisor, who may change which
-/// registries are asked and whose signatures are believed; the reason
-/// otherwise.
-pub(super) fn may_change_trust(shared: &Shared) -> Result<(), String> {
+/// registries are asked and whose signatures are believed; why not otherwise.
+pub(super) fn may_change_trust(shared: &Shared) -> Result<(), EngineError> {
     match role(shared) {
         Role::Supervisor => Ok(()),
-        Role::Officer => Err(format!(
-            "only a supervisor can change data sources and trusted senders: {SWITCH_TO_SUPERVISOR}"
+        Role::Officer => Err(EngineError::new(
+            ErrorKind::NotAllowed,
+            TRUST_NEEDS_SUPERVISOR,
+            format!("only a supervisor can change data sources and trusted senders: {SWITCH_TO_SUPERVISOR}"),
         )),
     }
 }
 
-/// Refuses a change of trust unless the engine acts as a supervisor, with
-/// an error event; returns whether it refused.
-pub(super) fn refuse_trust_change(shared: &Shared) -> bool {
-    if may_change_trust(shared).is_ok() {
-        return false;
-    }
-    emit_error(shared, TRUST_NEEDS_SUPERVISOR, SWITCH_TO_SUPERVISOR);
-    true
+/// The start of the local day now (the review queue's "decided today").
+pub(super) fn start_of_today() -> DateTime<Utc> {
+    Local
+        .from_local_datetime(&Local::now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now)
 }
 
-pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: String) {
+pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: String) -> Result<Said, EngineError> {
     let actor = shared.actor();
-    let r = shared
-        .blocking(move |s| {
+    shared
+        .run_blocking(move |s| {
             if !PIN_LEN.contains(&new.chars().count()) {
-                return Err(format!(
+                return Err(EngineError::invalid(format!(
                     "the PIN must have {} to {} characters",
                     PIN_LEN.start(),
                     PIN_LEN.end()
-                ));
+                )));
             }
-            if let Some(stored) = s.store.setting(SETTING_SUPERVISOR_PIN).map_err(|e| e.to_string())?
+            if let Some(stored) = s.store.setting(SETTING_SUPERVISOR_PIN)?
                 && !current.as_deref().is_some_and(|c| pin_matches(c, &stored))
             {
                 std::thread::sleep(WRONG_PIN_DELAY);
-                return Err("the current PIN is not right".into());
+                return Err(EngineError::not_allowed("the current PIN is not right"));
             }
             let mut salt = [0u8; 16];
-            getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
+            getrandom::fill(&mut salt).map_err(|e| EngineError::of(ErrorKind::Internal, e.to_string()))?;
+            s.store.set_setting(SETTING_SUPERVISOR_PIN, &hash_pin(&new, &salt))?;
             s.store
-                .set_setting(SETTING_SUPERVISOR_PIN, &hash_pin(&new, &salt))
-                .map_err(|e| e.to_string())?;
-            s.store
-                .append_audit(&actor, "supervisor_pin_set", None, &serde_json::json!({}))
-                .map_err(|e| e.to_string())?;
+                .append_audit(&actor, "supervisor_pin_set", None, &serde_json::json!({}))?;
             Ok(())
         })
-        .await;
-    match r {
-        Ok(()) => {
-            shared.hub.emit(Event::Notice {
-                message: "Supervisor PIN saved.".into(),
-            });
-            requests::load_config(shared).await;
-        }
-        Err(e) => emit_error(shared, "The PIN was not changed.", e),
-    }
+        .await
+        .map_err(|e| e.saying("The PIN was not changed."))?;
+    config::announce(shared).await;
+    Ok("Supervisor PIN saved.".into())
 }
 
-pub(super) async fn switch_role(shared: &Arc<Shared>, role: Role, pin: Option<String>) {
+pub(super) async fn switch_role(shared: &Arc<Shared>, role: Role, pin: Option<String>) -> Result<Role, EngineError> {
     let actor = shared.actor();
-    let r = shared
-        .blocking(move |s| {
+    shared
+        .run_blocking(move |s| {
             if role == Role::Supervisor {
-                let stored = s
-                    .store
-                    .setting(SETTING_SUPERVISOR_PIN)
-                    .map_err(|e| e.to_string())?
-                    .ok_or("no supervisor PIN is set yet: set one in Settings first")?;
+                let stored = s.store.setting(SETTING_SUPERVISOR_PIN)?.ok_or_else(|| {
+                    EngineError::not_allowed("no supervisor PIN is set yet: set one in Settings first")
+                })?;
                 if !pin.as_deref().is_some_and(|p| pin_matches(p, &stored)) {
                     std::thread::sleep(WRONG_PIN_DELAY);
                     let _ = s
                         .store
                         .append_audit(&actor, "supervisor_pin_refused", None, &serde_json::json!({}));
-                    return Err("the PIN is not right".to_string());
+                    return Err(EngineError::not_allowed("the PIN is not right"));
                 }
             }
             if let Ok(mut r) = s.role.write() {
                 *r = role;
             }
-            s.store
-                .append_audit(
-                    &actor,
-                    "role_changed",
-                    None,
-                    &serde_json::json!({ "role": role.label() }),
-                )
-                .map_err(|e| e.to_string())?;
+            s.store.append_audit(
+                &actor,
+                "role_changed",
+                None,
+                &serde_json::json!({ "role": role.label() }),
+            )?;
             Ok(())
         })
-        .await;
-    match r {
-        Ok(()) => shared.hub.emit(Event::RoleChanged { role }),
-        Err(e) => emit_error(shared, "Still working as an officer.", e),
-    }
+        .await
+        .map_err(|e| e.saying("Still working as an officer."))?;
+    shared.hub.emit(Event::RoleChanged { role });
+    Ok(role)
 }
 
-pub(super) async fn load_queue(shared: &Arc<Shared>, offset: u64, limit: u32) {
-    let since = Local
-        .from_local_datetime(&Local::now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
-    let r = shared
-        .blocking(move |s| {
-            let rows = s.store.review_queue(offset, limit).map_err(|e| e.to_string())?;
-            let counts = s.store.review_counts(since).map_err(|e| e.to_string())?;
-            Ok((rows, counts))
-        })
-        .await;
-    match r {
-        Ok((rows, counts)) => shared.hub.emit(Event::ReviewQueue { offset, rows, counts }),
-        Err(e) => emit_error(shared, "The review queue could not be read.", e),
-    }
-}
-
-pub(super) async fn decide(shared: &Arc<Shared>, review: NewReview) {
-    if role(shared) != crate::domain::Role::Supervisor {
-        emit_error(
-            shared,
+pub(super) async fn decide(shared: &Arc<Shared>, review: NewReview) -> Result<Review, EngineError> {
+    if role(shared) != Role::Supervisor {
+        return Err(EngineError::new(
+            ErrorKind::NotAllowed,
             "Only a supervisor can decide.",
             "switch to the supervisor role with the PIN first",
-        );
-        return;
+        ));
     }
     let actor = shared.actor();
-    let r = shared
-        .blocking(move |s| {
-            s.store
-                .decide_review(&review, &actor, Utc::now())
-                .map_err(|e| e.to_string())
-        })
-        .await;
-    match r {
-        Ok(done) => {
-            let check = shared
-                .blocking(move |s| s.store.check(done.check_id).map_err(|e| e.to_string()))
-                .await
-                .ok()
-                .flatten();
-            shared.hub.emit(Event::Notice {
-                message: format!("Check {}: {}.", done.check_id, done.decision.label()),
-            });
-            if let Some(c) = check {
-                shared.hub.emit(Event::CheckChanged {
-                    check_id: c.id,
-                    data_source_id: c.data_source_id,
-                    state: CheckState::Completed,
-                    result: c.result,
-                });
-            }
-            shared.hub.emit(Event::ReviewDecided(Box::new(done)));
-        }
-        Err(e) => emit_error(shared, "The decision was not recorded.", e),
-    }
+    let done = shared
+        .run_blocking(move |s| Ok(s.store.decide_review(&review, &actor, Utc::now())?))
+        .await
+        .map_err(|e| e.saying("The decision was not recorded."))?;
+    let source = shared
+        .blocking(move |s| s.store.check(done.check_id).map_err(|e| e.to_string()))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|c| c.data_source_id);
+    shared
+        .hub
+        .emit(Event::ChecksChanged(ChecksChanged::new([done.check_id], source)));
+    shared.hub.emit(Event::ReviewsChanged {
+        check_ids: vec![done.check_id],
+    });
+    Ok(done)
 }
 
-pub(super) async fn bulk_count(shared: &Arc<Shared>, filter: CheckFilter, action: BulkReview) {
-    let f = filter.clone();
-    let r = shared
-        .blocking(move |s| s.store.bulk_review_count(&f, action).map_err(|e| e.to_string()))
-        .await;
-    match r {
-        Ok(count) => shared.hub.emit(Event::BulkReviewCount { filter, action, count }),
-        Err(e) => emit_error(shared, "The checks could not be counted.", e),
-    }
-}
-
-pub(super) async fn bulk(shared: &Arc<Shared>, filter: CheckFilter, action: BulkReview) {
-    if role(shared) != crate::domain::Role::Supervisor {
-        emit_error(
-            shared,
+pub(super) async fn bulk(shared: &Arc<Shared>, filter: CheckFilter, action: BulkReview) -> Result<Said, EngineError> {
+    if role(shared) != Role::Supervisor {
+        return Err(EngineError::new(
+            ErrorKind::NotAllowed,
             "Only a supervisor can change the review queue.",
             "switch to the supervisor role first",
-        );
-        return;
+        ));
     }
     let actor = shared.actor();
-    let r = shared
-        .blocking(move |s| {
-            s.store
-                .bulk_review(&filter, action, &actor, Utc::now())
-                .map_err(|e| e.to_string())
-        })
-        .await;
-    match r {
-        Ok(n) => {
-            shared.hub.emit(Event::Notice {
-                message: match action {
-                    BulkReview::SendToReview => format!("{n} check(s) sent to review."),
-                    BulkReview::MarkNeedsInformation => format!("{n} check(s) marked as needing more information."),
-                },
-            });
-            shared.hub.emit(Event::ReviewQueueChanged);
-        }
-        Err(e) => emit_error(shared, "The review queue was not changed.", e),
-    }
+    let n = shared
+        .run_blocking(move |s| Ok(s.store.bulk_review(&filter, action, &actor, Utc::now())?))
+        .await
+        .map_err(|e| e.saying("The review queue was not changed."))?;
+    shared.hub.emit(Event::ReviewsChanged { check_ids: Vec::new() });
+    Ok(match action {
+        BulkReview::SendToReview => format!("{n} check(s) sent to review."),
+        BulkReview::MarkNeedsInformation => format!("{n} check(s) marked as needing more information."),
+    })
 }
 
 #[cfg(test)]

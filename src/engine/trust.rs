@@ -158,14 +158,19 @@ pub fn generate_office_key(store: &Store, secrets: &dyn SecretStore) -> Result<S
 /// that sender (several during a key rotation), with one audit line naming
 /// `actor`. Returns how many were stored. A plain http:// URL to another
 /// computer is fetched only when the sender allows it.
+///
+/// The store is read and written on blocking threads: only the fetch itself
+/// runs on the runtime's worker (a slow disk must not stall the engine).
 pub async fn fetch_sender_keys(
-    store: &Store,
+    store: Arc<Store>,
     sender_row_id: i64,
     timeout: Duration,
-    actor: &str,
+    actor: String,
 ) -> Result<usize, String> {
-    let sender = store
-        .sender(sender_row_id)
+    let reader = store.clone();
+    let sender = tokio::task::spawn_blocking(move || reader.sender(sender_row_id))
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "that sender no longer exists".to_string())?;
     let url = sender
@@ -180,6 +185,19 @@ pub async fn fetch_sender_keys(
         ));
     }
     let jwks = fetch_jwks(&url, timeout).await.map_err(|e| e.to_string())?;
+    let found = signing_keys_of(&jwks, &sender, &url)?;
+    tokio::task::spawn_blocking(move || store.store_fetched_keys(sender_row_id, &found, &url, Utc::now(), &actor))
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
+/// The keys of a JWKS that sign for `sender`, or why there is none.
+fn signing_keys_of(
+    jwks: &crate::dci::Jwks,
+    sender: &crate::domain::IbrSender,
+    url: &str,
+) -> Result<Vec<FetchedSenderKey>, String> {
     let prefix = format!("{}|", sender.sender_id);
     let mut found = Vec::new();
     let mut problems = Vec::new();
@@ -219,9 +237,7 @@ pub async fn fetch_sender_keys(
             )
         });
     }
-    store
-        .store_fetched_keys(sender_row_id, &found, &url, Utc::now(), actor)
-        .map_err(|e| e.to_string())
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use crate::dci::search::{
     PaginationRequest, Query, RequestStatus, SearchCriteria, SearchItemOutcome, SearchOutcome, SearchRequestItem,
 };
 use crate::dci::{DciClient, DciError};
-use crate::domain::BeneficiaryRecord;
+use crate::domain::{BeneficiaryRecord, ErrorKind};
 
 /// Records asked for per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -232,7 +232,7 @@ fn the_item(outcome: &SearchOutcome, search: &Search, reference_id: &str) -> Res
     let (at, item) = match items.as_slice() {
         [] => {
             return Err(CheckFailure::new(
-                "incomplete",
+                ErrorKind::Incomplete,
                 format!("the registry did not answer the search for {what} (reference {reference_id})"),
             ));
         }
@@ -240,7 +240,7 @@ fn the_item(outcome: &SearchOutcome, search: &Search, reference_id: &str) -> Res
         several => {
             let statuses: Vec<&str> = several.iter().map(|(_, i)| i.status.as_str()).collect();
             return Err(CheckFailure::new(
-                "ambiguous",
+                ErrorKind::Ambiguous,
                 format!(
                     "the registry answered the search for {what} (reference {reference_id}) {} times in one reply \
                      ({}): which answer stands cannot be known",
@@ -255,13 +255,13 @@ fn the_item(outcome: &SearchOutcome, search: &Search, reference_id: &str) -> Res
         RequestStatus::Rjct => {
             let reason = crate::dci::error::reason_text(&item.status_reason_code, &item.status_reason_message);
             return Err(CheckFailure::new(
-                "rejected",
+                ErrorKind::Rejected,
                 format!("the registry rejected the search for {what}: {reason}"),
             ));
         }
         other => {
             return Err(CheckFailure::new(
-                "incomplete",
+                ErrorKind::Incomplete,
                 format!(
                     "the registry's answer to the search for {what} is {}, not a final result",
                     other.describe()
@@ -271,7 +271,7 @@ fn the_item(outcome: &SearchOutcome, search: &Search, reference_id: &str) -> Res
     }
     if let Some(why) = &item.payload_missing {
         return Err(CheckFailure::new(
-            "malformed",
+            ErrorKind::Malformed,
             format!(
                 "the registry's answer to the search for {what} succeeded but carries no list of records ({why}): \
                  the answer is missing, not empty"
@@ -312,7 +312,7 @@ fn later_page(outcome: &mut SearchOutcome, search: &Search, reference_id: &str, 
                 && before != now
             {
                 p.state = State::Failed(CheckFailure::new(
-                    "incomplete",
+                    ErrorKind::Incomplete,
                     format!(
                         "the registry said it holds {before} record(s) for {}, then {now} on page {}: the pages do \
                          not make one answer",
@@ -369,7 +369,7 @@ fn settle(progress: &mut [Progress], searches: &[(usize, &Search)], checks: usiz
 
 fn incomplete(search: &Search, p: &Progress, why: &str) -> CheckFailure {
     CheckFailure::new(
-        "incomplete",
+        ErrorKind::Incomplete,
         format!(
             "the registry says it holds {} record(s) for {} but sent only {} in {} page(s) ({why}): the answer is \
              incomplete",

@@ -24,22 +24,22 @@ use std::collections::BTreeSet;
 
 use super::collect::SearchAnswer;
 use crate::domain::{
-    ApplicantSnapshot, BeneficiaryRecord, CheckQuery, FoundBy, IdType, Identifier, MatchCandidate, MatchResult,
-    ProgrammeEnrolment, QueryKind, normalize_name,
+    ApplicantSnapshot, BeneficiaryRecord, CheckQuery, ErrorKind, FoundBy, IdType, Identifier, MatchCandidate,
+    MatchResult, ProgrammeEnrolment, QueryKind, normalize_name,
 };
 
 /// Why a check could not reach a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckFailure {
-    /// `rejected`, `incomplete`, `malformed`, … (see `DuplicationCheck::error_kind`).
-    pub kind: String,
+    /// `rejected`, `incomplete`, `malformed`, … (stored as `DuplicationCheck::error_kind`).
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl CheckFailure {
-    pub fn new(kind: &str, message: impl Into<String>) -> CheckFailure {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> CheckFailure {
         CheckFailure {
-            kind: kind.to_string(),
+            kind,
             message: message.into(),
         }
     }

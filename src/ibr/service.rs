@@ -494,3 +494,16 @@ fn excerpt(check: &PlannedCheck, collection: &Collection) -> String {
     }
     excerpt.to_string()
 }
+
+impl From<IbrError> for crate::domain::EngineError {
+    fn from(e: IbrError) -> crate::domain::EngineError {
+        match e {
+            IbrError::Dci(d) => d.into(),
+            IbrError::Check(m) => crate::domain::EngineError::of(crate::domain::ErrorKind::Malformed, m),
+            IbrError::Config(m) => crate::domain::EngineError::of(
+                crate::domain::ErrorKind::Config,
+                format!("the data source is not configured correctly: {m}"),
+            ),
+        }
+    }
+}

@@ -25,6 +25,7 @@ mod audit;
 pub mod bench;
 mod checks;
 mod codec;
+mod error_kind;
 mod history;
 mod installation;
 mod migrations;

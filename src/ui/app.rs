@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use egui::{RichText, Ui};
 
-use super::screens::{self, Navigate, Screen, ScreenCtx, View};
+use super::screens::{self, AnswerCtx, Navigate, Screen, ScreenCtx, View};
 use super::state::{AppData, Commands, Prefs};
 use super::theme;
-use crate::engine::{Command, Engine, EngineConfig, Event};
+use crate::domain::Role;
+use crate::engine::event::ConfigSnapshot;
+use crate::engine::{ChecksChanged, Command, Engine, EngineConfig, Event, Pending, Query};
 use crate::secrets::SecretStore;
 use crate::store::Store;
 
@@ -35,19 +37,30 @@ pub struct IbrDeskApp {
     data: AppData,
     prefs: Prefs,
     screen: Screen,
-    checks: screens::checks::ChecksScreen,
-    new_check: screens::new_check::NewCheckScreen,
-    review: screens::review::ReviewScreen,
-    import: screens::import::ImportScreen,
-    sources: screens::sources::SourcesScreen,
-    senders: screens::senders::SendersScreen,
-    settings: screens::settings::SettingsScreen,
+    screens: Screens,
     toasts: egui_notify::Toasts,
     first_frame: Option<(Instant, bool)>,
     /// Send `RunSampleChecks` when the demo registry reports ready.
     sample_checks_pending: bool,
     /// The supervisor PIN being typed, while the role dialog is open.
     role_dialog: Option<RoleDialog>,
+    /// The shell's own requests in flight.
+    pending: ShellRequests,
+    /// What the window told the person last (see `AnswerCtx::told`).
+    told: Vec<String>,
+}
+
+/// How many of the last messages the window keeps.
+const TOLD_KEPT: usize = 50;
+
+/// What the shell asked the engine and waits for.
+#[derive(Default)]
+struct ShellRequests {
+    config: Option<Pending<Box<ConfigSnapshot>>>,
+    demo: Option<Pending<Option<i64>>>,
+    samples: Option<Pending<usize>>,
+    /// "Back to officer" (the dialog holds the switch to supervisor).
+    to_officer: Option<Pending<Role>>,
 }
 
 /// Switching to the supervisor role.
@@ -55,7 +68,7 @@ pub struct IbrDeskApp {
 struct RoleDialog {
     pin: String,
     error: Option<String>,
-    waiting: bool,
+    waiting: Option<Pending<Role>>,
 }
 
 impl IbrDeskApp {
@@ -64,8 +77,11 @@ impl IbrDeskApp {
         let engine =
             Engine::start(backend.store, backend.secrets, backend.engine).map_err(|e| anyhow::anyhow!("{e}"))?;
         let ctx = cc.egui_ctx.clone();
+        let repaint = ctx.clone();
         let events = engine.subscribe(Some(Box::new(move || ctx.request_repaint())));
-        let cmds = engine.sender();
+        let cmds = engine
+            .sender()
+            .with_waker(std::sync::Arc::new(move || repaint.request_repaint()));
         let prefs: Prefs = cc
             .storage
             .and_then(|s| eframe::get_value(s, PREFS_KEY))
@@ -78,13 +94,7 @@ impl IbrDeskApp {
             data: AppData::default(),
             screen: prefs.last_screen,
             prefs,
-            checks: screens::checks::ChecksScreen::default(),
-            new_check: screens::new_check::NewCheckScreen::default(),
-            review: screens::review::ReviewScreen::default(),
-            import: screens::import::ImportScreen::default(),
-            sources: screens::sources::SourcesScreen::default(),
-            senders: screens::senders::SendersScreen::default(),
-            settings: screens::settings::SettingsScreen::default(),
+            screens: Screens::default(),
             // Bottom right, above the status bar: away from the detail's buttons at the top.
             toasts: egui_notify::Toasts::new()
                 .with_anchor(egui_notify::Anchor::BottomRight)
@@ -92,9 +102,11 @@ impl IbrDeskApp {
             first_frame: None,
             sample_checks_pending: false,
             role_dialog: None,
+            pending: ShellRequests::default(),
+            told: Vec::new(),
         };
-        cmds.send(Command::LoadConfig);
-        cmds.send(Command::EnsureDemoRegistry);
+        app.pending.config = Some(cmds.query(|reply| Query::Config { reply }));
+        app.pending.demo = Some(cmds.request(|reply| Command::EnsureDemoRegistry { reply }));
         let screen = app.screen;
         app.show_screen(screen);
         Ok(app)
@@ -104,15 +116,13 @@ impl IbrDeskApp {
     pub fn show_screen(&mut self, screen: Screen) {
         self.screen = screen;
         self.prefs.last_screen = screen;
+        // Every screen shows some of the configuration: read it afresh.
+        if self.pending.config.is_none() {
+            self.pending.config = Some(self.cmds.query(|reply| Query::Config { reply }));
+        }
         let (data, cmds) = (&self.data, &self.cmds);
-        match screen {
-            Screen::Checks => self.checks.on_show(data, cmds),
-            Screen::NewCheck => self.new_check.on_show(data, cmds),
-            Screen::Review => self.review.on_show(data, cmds),
-            Screen::Import => self.import.on_show(data, cmds),
-            Screen::Sources => self.sources.on_show(data, cmds),
-            Screen::Senders => self.senders.on_show(data, cmds),
-            Screen::Settings => self.settings.on_show(data, cmds),
+        if let Some(view) = self.screens.view(screen) {
+            view.on_show(data, cmds);
         }
     }
 
@@ -124,6 +134,11 @@ impl IbrDeskApp {
     /// What the window knows (tests read it).
     pub fn data(&self) -> &AppData {
         &self.data
+    }
+
+    /// What the window told the person last, newest last.
+    pub fn told(&self) -> &[String] {
+        &self.told
     }
 
     /// The engine (tests and benchmarks reach the store through it).
@@ -142,62 +157,128 @@ impl IbrDeskApp {
         self.first_frame = Some((launched, close));
     }
 
+    /// Applies what the engine said since the last frame: its events, with
+    /// every `ChecksChanged` of the frame merged into one, and the answers
+    /// to the shell's and the screens' requests.
     fn apply_events(&mut self) {
+        let mut events = Vec::new();
+        if let Some(r) = self.pending.config.as_mut().and_then(Pending::poll) {
+            self.pending.config = None;
+            match r {
+                // Applied like a broadcast one: every screen sees the snapshot.
+                Ok(c) => events.push(Event::Config(c)),
+                Err(e) => self.toast_error(&e),
+            }
+        }
+        let mut changed: Option<ChecksChanged> = None;
         while let Ok(event) = self.events.try_recv() {
-            self.data.apply(&event);
-            match &event {
-                Event::Error { message, detail } => {
-                    if message.starts_with("Still working as an officer")
-                        && let Some(d) = self.role_dialog.as_mut()
-                    {
-                        d.waiting = false;
-                        d.error = Some(detail.clone());
-                    }
+            match event {
+                Event::ChecksChanged(c) => match changed.as_mut() {
+                    Some(all) => all.merge(&c),
+                    None => changed = Some(c),
+                },
+                other => events.push(other),
+            }
+        }
+        events.extend(changed.map(Event::ChecksChanged));
+        for event in &events {
+            self.data.apply(event);
+            self.shell_event(event);
+            let (data, cmds) = (&self.data, &self.cmds);
+            for (_, view) in self.screens.views() {
+                view.on_event(event, data, cmds);
+            }
+        }
+        self.poll_shell();
+        let mut cx = AnswerCtx {
+            data: &self.data,
+            cmds: &self.cmds,
+            toasts: &mut self.toasts,
+            told: &mut self.told,
+        };
+        for (_, view) in self.screens.views() {
+            view.poll(&mut cx);
+        }
+        let extra = self.told.len().saturating_sub(TOLD_KEPT);
+        self.told.drain(..extra);
+    }
+
+    /// What the shell itself shows of an event: toasts of background work.
+    fn shell_event(&mut self, event: &Event) {
+        match event {
+            Event::Error(e) => {
+                self.toasts.error(e.two_lines()).duration(Some(Duration::from_secs(10)));
+            }
+            Event::Notice { message } => {
+                self.toasts
+                    .success(message.clone())
+                    .duration(Some(Duration::from_secs(4)));
+            }
+            Event::BatchFinished {
+                data_source_name,
+                completed,
+                failed,
+                requeued,
+                ..
+            } => {
+                let text = batch_summary(data_source_name, *completed, *failed, *requeued);
+                let t = if *failed > 0 {
+                    self.toasts.warning(text)
+                } else {
+                    self.toasts.info(text)
+                };
+                t.duration(Some(Duration::from_secs(4)));
+            }
+            Event::RoleChanged { .. } => self.role_dialog = None,
+            Event::DemoRegistry { outcome: Ok(_) } if self.sample_checks_pending => {
+                self.sample_checks_pending = false;
+                self.pending.samples = Some(self.cmds.request(|reply| Command::RunSampleChecks { reply }));
+            }
+            _ => {}
+        }
+    }
+
+    /// The answers to the shell's own requests.
+    fn poll_shell(&mut self) {
+        if let Some(r) = self.pending.demo.as_mut().and_then(Pending::poll) {
+            self.pending.demo = None;
+            if let Err(e) = r {
+                self.toast_error(&e);
+            }
+        }
+        if let Some(r) = self.pending.samples.as_mut().and_then(Pending::poll) {
+            self.pending.samples = None;
+            match r {
+                Ok(_) => {
                     self.toasts
-                        .error(format!("{message}\n{detail}"))
-                        .duration(Some(Duration::from_secs(10)));
-                }
-                Event::Notice { message } => {
-                    self.toasts
-                        .success(message.clone())
+                        .success("Sample checks queued against the demo registry.")
                         .duration(Some(Duration::from_secs(4)));
                 }
-                Event::BatchFinished {
-                    data_source_name,
-                    completed,
-                    failed,
-                    requeued,
-                    ..
-                } => {
-                    let text = batch_summary(data_source_name, *completed, *failed, *requeued);
-                    let t = if *failed > 0 {
-                        self.toasts.warning(text)
-                    } else {
-                        self.toasts.info(text)
-                    };
-                    t.duration(Some(Duration::from_secs(4)));
-                }
-                Event::RoleChanged { .. } => self.role_dialog = None,
-                Event::DemoRegistry { outcome: Ok(_) } if self.sample_checks_pending => {
-                    self.sample_checks_pending = false;
-                    self.cmds.send(Command::RunSampleChecks);
-                }
-                Event::DemoRegistry { outcome: Err(e) } => {
-                    self.toasts
-                        .error(format!("The built-in demo registry did not start.\n{e}"))
-                        .duration(Some(Duration::from_secs(10)));
-                }
-                _ => {}
+                Err(e) => self.toast_error(&e),
             }
-            let (data, cmds) = (&self.data, &self.cmds);
-            self.checks.on_event(&event, data, cmds);
-            self.new_check.on_event(&event, data, cmds);
-            self.review.on_event(&event, data, cmds);
-            self.import.on_event(&event, data, cmds);
-            self.sources.on_event(&event, data, cmds);
-            self.senders.on_event(&event, data, cmds);
-            self.settings.on_event(&event, data, cmds);
         }
+        if let Some(r) = self.pending.to_officer.as_mut().and_then(Pending::poll) {
+            self.pending.to_officer = None;
+            if let Err(e) = r {
+                self.toast_error(&e);
+            }
+        }
+        if let Some(d) = self.role_dialog.as_mut()
+            && let Some(r) = d.waiting.as_mut().and_then(Pending::poll)
+        {
+            d.waiting = None;
+            match r {
+                Ok(_) => self.role_dialog = None,
+                Err(e) => {
+                    d.error = Some(e.detail.clone());
+                    self.toast_error(&e);
+                }
+            }
+        }
+    }
+
+    fn toast_error(&mut self, e: &crate::domain::EngineError) {
+        self.toasts.error(e.two_lines()).duration(Some(Duration::from_secs(10)));
     }
 
     fn navigation(&mut self, ui: &mut Ui) -> Option<Screen> {
@@ -228,10 +309,11 @@ impl IbrDeskApp {
             }
             crate::domain::Role::Supervisor => {
                 if ui.button("Back to officer").clicked() {
-                    self.cmds.send(Command::SwitchRole {
-                        role: crate::domain::Role::Officer,
+                    self.pending.to_officer = Some(self.cmds.request(|reply| Command::SwitchRole {
+                        role: Role::Officer,
                         pin: None,
-                    });
+                        reply,
+                    }));
                 }
                 ui.label(RichText::new("Working as a supervisor").strong());
             }
@@ -253,7 +335,7 @@ impl IbrDeskApp {
                         .desired_width(160.0),
                 )
             });
-            if !d.waiting {
+            if d.waiting.is_none() {
                 r.request_focus();
             }
             if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
@@ -264,7 +346,7 @@ impl IbrDeskApp {
             }
             ui.horizontal(|ui| {
                 if ui
-                    .add_enabled(!d.waiting && !d.pin.is_empty(), egui::Button::new("Switch"))
+                    .add_enabled(d.waiting.is_none() && !d.pin.is_empty(), egui::Button::new("Switch"))
                     .clicked()
                 {
                     submit = true;
@@ -274,13 +356,14 @@ impl IbrDeskApp {
                 }
             });
         });
-        if submit && !d.pin.is_empty() && !d.waiting {
-            d.waiting = true;
+        if submit && !d.pin.is_empty() && d.waiting.is_none() {
             d.error = None;
-            self.cmds.send(Command::SwitchRole {
-                role: crate::domain::Role::Supervisor,
-                pin: Some(std::mem::take(&mut d.pin)),
-            });
+            let pin = std::mem::take(&mut d.pin);
+            d.waiting = Some(self.cmds.request(|reply| Command::SwitchRole {
+                role: Role::Supervisor,
+                pin: Some(pin),
+                reply,
+            }));
         }
         if cancel || modal.should_close() {
             self.role_dialog = None;
@@ -323,6 +406,38 @@ impl IbrDeskApp {
                 None => "no answer yet".to_string(),
             });
         });
+    }
+}
+
+/// The screens' views. The shell walks them as egui_demo_app walks its
+/// apps: one list, in the navigation's order, so adding a screen is one line
+/// here and one in [`Screen::ALL`].
+#[derive(Default)]
+struct Screens {
+    checks: screens::checks::ChecksScreen,
+    new_check: screens::new_check::NewCheckScreen,
+    review: screens::review::ReviewScreen,
+    import: screens::import::ImportScreen,
+    sources: screens::sources::SourcesScreen,
+    senders: screens::senders::SendersScreen,
+    settings: screens::settings::SettingsScreen,
+}
+
+impl Screens {
+    fn views(&mut self) -> [(Screen, &mut dyn View); 7] {
+        [
+            (Screen::Checks, &mut self.checks),
+            (Screen::NewCheck, &mut self.new_check),
+            (Screen::Review, &mut self.review),
+            (Screen::Import, &mut self.import),
+            (Screen::Sources, &mut self.sources),
+            (Screen::Senders, &mut self.senders),
+            (Screen::Settings, &mut self.settings),
+        ]
+    }
+
+    fn view(&mut self, screen: Screen) -> Option<&mut dyn View> {
+        self.views().into_iter().find_map(|(s, v)| (s == screen).then_some(v))
     }
 }
 
@@ -376,14 +491,8 @@ impl eframe::App for IbrDeskApp {
                 toasts: &mut self.toasts,
                 prefs: &mut self.prefs,
             };
-            match self.screen {
-                Screen::Checks => self.checks.ui(ui, &mut cx),
-                Screen::NewCheck => self.new_check.ui(ui, &mut cx),
-                Screen::Review => self.review.ui(ui, &mut cx),
-                Screen::Import => self.import.ui(ui, &mut cx),
-                Screen::Sources => self.sources.ui(ui, &mut cx),
-                Screen::Senders => self.senders.ui(ui, &mut cx),
-                Screen::Settings => self.settings.ui(ui, &mut cx),
+            if let Some(view) = self.screens.view(self.screen) {
+                view.ui(ui, &mut cx);
             }
         });
         self.role_dialog(&ctx);
@@ -392,7 +501,7 @@ impl eframe::App for IbrDeskApp {
         match navigate {
             Some(Navigate::To(s)) => go = Some(s),
             Some(Navigate::ShowCheck(id)) => {
-                self.checks.select(id, &self.cmds);
+                self.screens.checks.select(id, &self.cmds);
                 go = Some(Screen::Checks);
             }
             None => {}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::screens::checks::ChecksScreen;
 use super::screens::{ScreenCtx, View};
 use super::state::{AppData, Prefs};
-use crate::engine::{Command, Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig};
 use crate::secrets::MemorySecretStore;
 use crate::store::Store;
 
@@ -85,6 +85,13 @@ impl Bench {
             self.data.apply(&e);
             self.screen.on_event(&e, &self.data, &cmds);
         }
+        let mut cx = crate::ui::screens::AnswerCtx {
+            data: &self.data,
+            cmds: &cmds,
+            toasts: &mut self.toasts,
+            told: &mut Vec::new(),
+        };
+        self.screen.poll(&mut cx);
     }
 
     /// One frame; returns its duration.
@@ -157,12 +164,18 @@ pub fn bench_checks_screen(store: Arc<Store>, rows: u64) -> anyhow::Result<UiBen
     let engine = Engine::start(store, Arc::new(MemorySecretStore::default()), EngineConfig::default())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let events = engine.subscribe(None);
-    engine.send(Command::LoadConfig);
+    let config = engine
+        .query(|reply| crate::engine::Query::Config { reply })
+        .wait(LOAD_TIMEOUT)
+        .map_err(|e| anyhow::anyhow!("{}", e.two_lines()))?;
     let size = egui::vec2(1280.0, 800.0);
     let mut b = Bench {
         ctx: egui::Context::default(),
         screen: ChecksScreen::default(),
-        data: AppData::default(),
+        data: AppData {
+            config: Some(*config),
+            ..AppData::default()
+        },
         prefs: Prefs::default(),
         toasts: egui_notify::Toasts::default(),
         engine,

@@ -352,7 +352,10 @@ impl super::Office {
                 "test",
             )
             .unwrap();
-        self.engine().send(ibr_desk::engine::Command::ReloadConfig);
+        self.engine()
+            .request(|reply| ibr_desk::engine::Command::ReloadConfig { reply })
+            .wait(std::time::Duration::from_secs(30))
+            .ok();
         source
     }
 

@@ -228,19 +228,23 @@ impl Office {
                 self.store.set_sender_link(sender.id, source_id, true, "test").unwrap();
             }
         }
-        self.engine().send(ibr_desk::engine::Command::ReloadConfig);
+        self.engine()
+            .request(|reply| ibr_desk::engine::Command::ReloadConfig { reply })
+            .wait(std::time::Duration::from_secs(30))
+            .ok();
     }
 
     /// Submits a check and returns its ID.
     pub fn submit(&self, source_id: i64, r: ibr_desk::domain::NewRegistrant) -> i64 {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.engine().send(ibr_desk::engine::Command::SubmitCheck {
-            registrant: ibr_desk::engine::CheckSubject::New(r),
-            data_source_id: source_id,
-            reason: ibr_desk::domain::SearchReason::Application,
-            reply: Some(tx),
-        });
-        rx.blocking_recv().unwrap().unwrap()
+        self.engine()
+            .request(|reply| ibr_desk::engine::Command::SubmitCheck {
+                registrant: ibr_desk::engine::CheckSubject::New(r),
+                data_source_id: source_id,
+                reason: ibr_desk::domain::SearchReason::Application,
+                reply,
+            })
+            .wait(Duration::from_secs(30))
+            .unwrap()
     }
 
     /// Waits (by events, bounded) until the check is completed or failed.

@@ -15,8 +15,8 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::domain::{CheckFilter, CheckState, DuplicationCheck, MatchCandidate, MatchResult, QueryKind};
 use crate::engine::event::CheckDetail;
-use crate::engine::{Command, Event};
-use crate::ui::screens::{ScreenCtx, View};
+use crate::engine::{Command, Event, HistoryPage, Latest, Pending, Query, Said};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{check_badge, comparison_grid, date_picker, hide_ids, mask};
@@ -63,7 +63,18 @@ pub struct ChecksScreen {
     generation: u64,
     total: Option<u64>,
     pages: HashMap<u64, Vec<DuplicationCheck>>,
+    /// Pages asked for (in flight or here).
     requested: HashSet<u64>,
+    /// The page requests in flight, by page (a new filter drops them).
+    in_flight: HashMap<u64, Pending<HistoryPage>>,
+    /// Checks changed while pages were in flight: refresh once they are in.
+    stale: bool,
+    /// The selected check's detail, one request at a time.
+    detail_request: Latest<Box<CheckDetail>>,
+    /// "Retry", "Export" and "Run sample checks" in flight.
+    retry: Option<Pending<()>>,
+    export: Option<Pending<Said>>,
+    samples: Option<Pending<usize>>,
     /// Pages drawn in the last frame (what a change reloads).
     visible_pages: HashSet<u64>,
     selected: Option<i64>,
@@ -81,11 +92,17 @@ pub struct ChecksScreen {
 impl ChecksScreen {
     /// Selects a check and loads its detail.
     pub fn select(&mut self, id: i64, cmds: &Commands) {
+        let other = self.selected != Some(id);
         self.selected = Some(id);
         if self.detail.as_ref().is_none_or(|d| d.check.id != id) {
             self.detail = None;
         }
-        cmds.send(Command::LoadCheckDetail { check_id: id });
+        let ask = || cmds.query(|reply| Query::CheckDetail { check_id: id, reply });
+        if other {
+            self.detail_request.replace(ask());
+        } else {
+            self.detail_request.want(ask);
+        }
     }
 
     /// How many checks the current filter selects, once known.
@@ -108,23 +125,34 @@ impl ChecksScreen {
         self.generation += 1;
         self.pages.clear();
         self.requested.clear();
+        self.in_flight.clear();
+        self.stale = false;
         self.total = None;
         self.request(0, cmds);
     }
 
     fn request(&mut self, page: u64, cmds: &Commands) {
         if self.requested.insert(page) {
-            cmds.send(Command::LoadHistory {
-                filter: self.controls.to_filter(),
+            let filter = self.controls.to_filter();
+            let pending = cmds.query(|reply| Query::History {
+                filter,
                 offset: page * u64::from(PAGE_SIZE),
                 limit: PAGE_SIZE,
-                generation: self.generation,
+                reply,
             });
+            self.in_flight.insert(page, pending);
         }
     }
 
-    /// Asks again for the pages on screen (after checks changed).
+    /// Asks again for the pages on screen (after checks changed). While
+    /// pages are in flight it only notes that they are stale: a burst of
+    /// changes costs one more round of the pages on screen, not one per change.
     fn refresh_visible(&mut self, cmds: &Commands) {
+        if !self.in_flight.is_empty() {
+            self.stale = true;
+            return;
+        }
+        self.stale = false;
         let pages: Vec<u64> = self.visible_pages.iter().copied().chain(std::iter::once(0)).collect();
         for p in pages {
             self.requested.remove(&p);
@@ -225,11 +253,13 @@ impl ChecksScreen {
                 if ui.button(format!("Export {n} check(s) as CSV…")).clicked() {
                     ui.close();
                     if let Some(path) = super::import::file_dialogs(ui.ctx()).save_export("ibr-desk-checks.csv") {
-                        cmds.send(Command::ExportHistory {
-                            filter: self.controls.to_filter(),
+                        let (filter, reveal) = (self.controls.to_filter(), self.export_reveal);
+                        self.export = Some(cmds.request(|reply| Command::ExportHistory {
+                            filter,
                             path,
-                            reveal: self.export_reveal,
-                        });
+                            reveal,
+                            reply,
+                        }));
                     }
                 }
             });
@@ -256,7 +286,7 @@ impl ChecksScreen {
                             )
                             .clicked()
                         {
-                            cmds.send(Command::RunSampleChecks);
+                            self.samples = Some(cmds.request(|reply| Command::RunSampleChecks { reply }));
                         }
                     }
                 } else {
@@ -367,6 +397,7 @@ impl ChecksScreen {
             return;
         };
         let c = &d.check;
+        let retry = &mut self.retry;
         ui.horizontal(|ui| {
             check_badge(ui, c);
             ui.heading(c.applicant.display_name());
@@ -418,10 +449,8 @@ impl ChecksScreen {
                         .on_hover_text("Put the check back in the queue")
                         .clicked()
                     {
-                        cmds.send(Command::RetryCheck {
-                            check_id: c.id,
-                            reply: None,
-                        });
+                        let check_id = c.id;
+                        *retry = Some(cmds.request(|reply| Command::RetryCheck { check_id, reply }));
                     }
                 }
                 CheckState::Ready | CheckState::Checking => {
@@ -517,19 +546,29 @@ fn date_filter(ui: &mut Ui, label: &str, id: &str, value: &mut Option<NaiveDate>
 }
 
 /// What a kind of failure means, for a field officer.
+/// (A kind this version does not know, written by a newer one, reads as the general sentence.)
 pub fn failure_sentence(kind: Option<&str>) -> &'static str {
-    match kind {
-        Some("unreachable") => "The registry could not be reached.",
-        Some("timeout") => "The registry did not answer in time.",
-        Some("http") => "The registry answered with an error.",
-        Some("auth") => "The registry refused IBR Desk's credentials.",
-        Some("signature") => "The registry's answer could not be trusted: its signature did not check out.",
-        Some("malformed") => "The registry's answer could not be understood.",
-        Some("rejected") => "The registry rejected the search.",
-        Some("incomplete") => "The registry did not give a final answer.",
-        Some("config") => "The data source is not set up correctly.",
-        Some("keyring") => "The OS keyring did not answer.",
-        _ => "The check could not be completed.",
+    use crate::domain::ErrorKind as K;
+    match kind.and_then(K::parse) {
+        Some(K::Unreachable) => "The registry could not be reached.",
+        Some(K::Timeout) => "The registry did not answer in time.",
+        Some(K::Http) => "The registry answered with an error.",
+        Some(K::Auth) => "The registry refused IBR Desk's credentials.",
+        Some(K::Signature) => "The registry's answer could not be trusted: its signature did not check out.",
+        Some(K::Malformed) => "The registry's answer could not be understood.",
+        Some(K::Rejected) => "The registry rejected the search.",
+        Some(K::Incomplete) => "The registry did not give a final answer.",
+        Some(K::Ambiguous) => "The registry answered the same search twice, differently.",
+        Some(K::Tls) => "No secure connection to the registry could be made.",
+        Some(K::Redirect) => "The registry tried to send the request elsewhere, which IBR Desk refuses.",
+        Some(K::TooLarge) => "The registry's answer was larger than this data source allows.",
+        Some(K::Config) => "The data source is not set up correctly.",
+        Some(K::Keyring) => "The OS keyring did not answer.",
+        Some(K::Store) => "IBR Desk's database could not record the check.",
+        Some(K::Internal) => "IBR Desk stopped on an internal error while checking.",
+        Some(K::Invalid | K::NotAllowed | K::NotFound | K::File | K::Stopped) | None => {
+            "The check could not be completed."
+        }
     }
 }
 
@@ -639,40 +678,83 @@ impl View for ChecksScreen {
     fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
         self.reload(cmds);
         if let Some(id) = self.selected {
-            cmds.send(Command::LoadCheckDetail { check_id: id });
+            self.select(id, cmds);
         }
     }
 
     fn on_event(&mut self, event: &Event, _data: &AppData, cmds: &Commands) {
         match event {
-            Event::HistoryPage {
-                generation,
-                offset,
-                total,
-                rows,
-            } if *generation == self.generation => {
-                if self.total != Some(*total) && self.total.is_some() {
-                    // Rows were added or left the filter: every page shifts.
-                    self.pages.clear();
-                    self.requested.clear();
-                    self.requested.insert(offset / u64::from(PAGE_SIZE));
-                }
-                self.total = Some(*total);
-                self.pages.insert(offset / u64::from(PAGE_SIZE), rows.clone());
-            }
-            Event::CheckChanged { check_id, .. } => {
+            Event::ChecksChanged(changed) => {
                 if self.generation > 0 {
                     self.refresh_visible(cmds);
                 }
-                if self.selected == Some(*check_id) {
-                    cmds.send(Command::LoadCheckDetail { check_id: *check_id });
+                if let Some(id) = self.selected.filter(|id| changed.contains(*id)) {
+                    self.select(id, cmds);
                 }
             }
-            Event::CheckDetail(d) if Some(d.check.id) == self.selected => {
-                self.detail = Some((**d).clone());
-            }
-            Event::Config(_) if self.generation > 0 => self.refresh_visible(cmds),
+            Event::ReviewsChanged { .. } | Event::Config(_) if self.generation > 0 => self.refresh_visible(cmds),
             _ => {}
+        }
+    }
+
+    fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
+        let answered: Vec<(u64, Result<HistoryPage, crate::domain::EngineError>)> = self
+            .in_flight
+            .iter_mut()
+            .filter_map(|(page, p)| p.poll().map(|r| (*page, r)))
+            .collect();
+        for (page, r) in answered {
+            self.in_flight.remove(&page);
+            match r {
+                Ok(HistoryPage { offset, total, rows }) => {
+                    if self.total != Some(total) && self.total.is_some() {
+                        // Rows were added or left the filter: every page shifts.
+                        self.pages.clear();
+                        self.requested.retain(|p| self.in_flight.contains_key(p));
+                        self.requested.insert(offset / u64::from(PAGE_SIZE));
+                    }
+                    self.total = Some(total);
+                    self.pages.insert(offset / u64::from(PAGE_SIZE), rows);
+                }
+                Err(e) => {
+                    // Asked again when drawn.
+                    self.requested.remove(&page);
+                    cx.failed(&e);
+                }
+            }
+        }
+        if self.stale && self.in_flight.is_empty() {
+            self.refresh_visible(cx.cmds);
+        }
+        if let Some((r, again)) = self.detail_request.poll() {
+            match r {
+                Ok(d) if Some(d.check.id) == self.selected => self.detail = Some(*d),
+                Ok(_) => {}
+                Err(e) => cx.failed(&e),
+            }
+            if again && let Some(id) = self.selected {
+                self.select(id, cx.cmds);
+            }
+        }
+        if let Some(r) = self.retry.as_mut().and_then(Pending::poll) {
+            self.retry = None;
+            if let Err(e) = r {
+                cx.failed(&e);
+            }
+        }
+        if let Some(r) = self.export.as_mut().and_then(Pending::poll) {
+            self.export = None;
+            match r {
+                Ok(said) => cx.done(said),
+                Err(e) => cx.failed(&e),
+            }
+        }
+        if let Some(r) = self.samples.as_mut().and_then(Pending::poll) {
+            self.samples = None;
+            match r {
+                Ok(_) => cx.done("Sample checks queued against the demo registry."),
+                Err(e) => cx.failed(&e),
+            }
         }
     }
 

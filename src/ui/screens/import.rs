@@ -26,11 +26,11 @@ use egui::{RichText, Ui};
 
 use crate::domain::{CheckFilter, IdType, SearchReason};
 use crate::engine::event::SourceInfo;
-use crate::engine::{Command, Event};
+use crate::engine::{Command, Event, Pending, Query, Said};
 use crate::roster::sniff::{DELIMITERS, delimiter_label};
 use crate::roster::{Encoding, Field, ImportProgress, ImportSummary, RosterPreview, RosterSettings};
 use crate::store::RosterCheckCounts;
-use crate::ui::screens::{Navigate, Screen, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{Problem, entered, field_note, form_row, mask, problem_text, section_heading, warning};
@@ -118,51 +118,71 @@ pub struct ImportScreen {
     roster_checks: Option<RosterCheckCounts>,
     checks_asked: Option<Instant>,
     export_reveal: bool,
+    /// The latest preview asked for (an older one's answer is dropped with it).
+    preview_request: Option<Pending<Box<RosterPreview>>>,
+    import_request: Option<Pending<Box<crate::roster::ImportSummary>>>,
+    /// At most one count of the roster's checks in flight.
+    checks_request: Option<Pending<RosterCheckCounts>>,
+    cancel_request: Option<Pending<bool>>,
+    export_request: Option<Pending<Said>>,
 }
 
 impl View for ImportScreen {
-    fn on_show(&mut self, data: &AppData, cmds: &Commands) {
-        if data.config.is_none() {
-            cmds.send(Command::LoadConfig);
+    fn on_event(&mut self, event: &Event, _data: &AppData, _cmds: &Commands) {
+        if let Event::ImportProgress(p) = event
+            && let Stage::Importing { progress, .. } = &mut self.stage
+        {
+            *progress = Some(*p);
         }
     }
 
-    fn on_event(&mut self, event: &Event, _data: &AppData, cmds: &Commands) {
-        match event {
-            Event::RosterPreview { path, outcome }
-                if self.previewing.as_ref() == Some(path) && answers(outcome, &self.settings) =>
-            {
-                self.previewing = None;
-                match outcome {
-                    Ok(p) => {
-                        self.preview = Some((**p).clone());
-                        self.preview_error = None;
-                    }
-                    Err(e) => {
-                        self.preview = None;
-                        self.preview_error = Some(Problem::new(e));
-                    }
+    fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
+        if let Some(r) = self.preview_request.as_mut().and_then(Pending::poll) {
+            self.preview_request = None;
+            self.previewing = None;
+            match r {
+                Ok(p) => {
+                    self.preview = Some(*p);
+                    self.preview_error = None;
+                }
+                Err(e) => {
+                    self.preview = None;
+                    self.preview_error = Some(Problem::new(e.detail));
                 }
             }
-            Event::ImportProgress(p) => {
-                if let Stage::Importing { progress, .. } = &mut self.stage {
-                    *progress = Some(*p);
-                }
-            }
-            Event::ImportFinished(outcome) if matches!(self.stage, Stage::Importing { .. }) => {
-                self.stage = Stage::Done(match outcome {
+        }
+        if let Some(r) = self.import_request.as_mut().and_then(Pending::poll) {
+            self.import_request = None;
+            if matches!(self.stage, Stage::Importing { .. }) {
+                self.stage = Stage::Done(match r {
                     Ok(s) => {
                         self.roster_checks = None;
-                        self.ask_checks(s.roster_id, cmds);
-                        Ok(s.clone())
+                        self.ask_checks(s.roster_id, cx.cmds);
+                        Ok(s)
                     }
-                    Err(e) => Err(Problem::new(e)),
+                    Err(e) => Err(Problem::new(e.detail)),
                 });
             }
-            Event::RosterChecks { roster_id, counts } if self.roster_id() == Some(*roster_id) => {
-                self.roster_checks = Some(*counts);
+        }
+        if let Some(r) = self.checks_request.as_mut().and_then(Pending::poll) {
+            self.checks_request = None;
+            match r {
+                Ok(counts) => self.roster_checks = Some(counts),
+                Err(e) => cx.failed(&e),
             }
-            _ => {}
+        }
+        if let Some(r) = self.cancel_request.as_mut().and_then(Pending::poll) {
+            self.cancel_request = None;
+            if let Err(e) = r {
+                cx.failed(&e);
+            }
+        }
+        if let Some(r) = self.export_request.as_mut().and_then(Pending::poll) {
+            self.export_request = None;
+            match r {
+                Ok(said) => cx.done(said),
+                Err(e) => cx.failed(&e),
+            }
         }
     }
 
@@ -189,16 +209,13 @@ impl View for ImportScreen {
 }
 
 impl ImportScreen {
-    fn roster_id(&self) -> Option<i64> {
-        match &self.stage {
-            Stage::Done(Ok(s)) => Some(s.roster_id),
-            _ => None,
-        }
-    }
-
+    /// Counts the roster's checks, unless a count is already on its way.
     fn ask_checks(&mut self, roster_id: i64, cmds: &Commands) {
+        if self.checks_request.is_some() {
+            return;
+        }
         self.checks_asked = Some(Instant::now());
-        cmds.send(Command::LoadRosterChecks { roster_id });
+        self.checks_request = Some(cmds.query(|reply| Query::RosterChecks { roster_id, reply }));
     }
 
     /// Asks for a preview of the file in the path field with the current settings.
@@ -210,7 +227,7 @@ impl ImportScreen {
         }
         self.previewing = Some(path.clone());
         let settings = (self.settings != RosterSettings::default()).then(|| self.settings.clone());
-        cmds.send(Command::PreviewRoster { path, settings });
+        self.preview_request = Some(cmds.query(|reply| Query::PreviewRoster { path, settings, reply }));
     }
 
     /// A new file: what was chosen for the last one no longer applies.
@@ -495,13 +512,15 @@ impl ImportScreen {
                 mapping: Some(preview.mapping.clone()),
                 overrides: Vec::new(),
             };
-            cx.cmds.send(Command::ImportRoster {
-                path: preview.path.clone(),
+            let (path, reason) = (preview.path.clone(), self.reason);
+            self.import_request = Some(cx.cmds.request(|reply| Command::ImportRoster {
+                path,
                 mapping: settings,
                 data_source_id,
-                reason: self.reason,
+                reason,
                 rejected_file: None,
-            });
+                reply,
+            }));
             self.stage = Stage::Importing {
                 started: Instant::now(),
                 progress: None,
@@ -520,6 +539,7 @@ impl ImportScreen {
         else {
             return;
         };
+        let cancel_request = &mut self.cancel_request;
         section_heading(ui, "4. Importing");
         let p = progress.unwrap_or_default();
         let fraction = if p.bytes_total > 0 {
@@ -548,7 +568,7 @@ impl ImportScreen {
             });
         } else if ui.button("Cancel import").clicked() {
             *cancelling = true;
-            cx.cmds.send(Command::CancelImport);
+            *cancel_request = Some(cx.cmds.request(|reply| Command::CancelImport { reply }));
         }
         ui.label(
             RichText::new("Rows already imported stay, with their checks queued; nothing is half-written.").weak(),
@@ -692,23 +712,15 @@ impl ImportScreen {
         if ui.button("Export CSV…").clicked()
             && let Some(path) = file_dialogs(ui.ctx()).save_export("ibr-desk-history.csv")
         {
-            cx.cmds.send(Command::ExportHistory {
+            let reveal = self.export_reveal;
+            self.export_request = Some(cx.cmds.request(|reply| Command::ExportHistory {
                 filter: CheckFilter::default(),
                 path,
-                reveal: self.export_reveal,
-            });
+                reveal,
+                reply,
+            }));
         }
     }
-}
-
-/// Whether a preview answers the latest request (requests run side by
-/// side, so an older one may arrive last): it was read as the settings say.
-fn answers(outcome: &Result<Box<RosterPreview>, String>, settings: &RosterSettings) -> bool {
-    let Ok(p) = outcome else { return true };
-    settings.encoding.is_none_or(|e| e == p.format.encoding)
-        && settings.delimiter.is_none_or(|d| d == p.format.delimiter)
-        && settings.has_header.is_none_or(|h| h == p.format.has_header)
-        && settings.mapping.as_ref().is_none_or(|m| *m == p.mapping)
 }
 
 fn source_label(s: &SourceInfo) -> String {

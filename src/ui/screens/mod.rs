@@ -85,13 +85,47 @@ pub struct ScreenCtx<'a> {
     pub prefs: &'a mut Prefs,
 }
 
+/// What a screen may use when the answers to its requests come in.
+pub struct AnswerCtx<'a> {
+    pub data: &'a AppData,
+    pub cmds: &'a Commands,
+    pub toasts: &'a mut egui_notify::Toasts,
+    /// What the window told the person, newest last (the shell keeps the
+    /// last few; a toast fades, this does not).
+    pub told: &'a mut Vec<String>,
+}
+
+impl AnswerCtx<'_> {
+    /// A change worked: say so briefly.
+    pub fn done(&mut self, said: impl Into<String>) {
+        let said = said.into();
+        self.told.push(said.clone());
+        self.toasts
+            .success(said)
+            .duration(Some(std::time::Duration::from_secs(4)));
+    }
+
+    /// A request failed: its sentence and detail, for longer.
+    pub fn failed(&mut self, e: &crate::domain::EngineError) {
+        self.told.push(e.two_lines());
+        self.toasts
+            .error(e.two_lines())
+            .duration(Some(std::time::Duration::from_secs(10)));
+    }
+}
+
 /// One screen.
 pub trait View {
     /// Called when the screen becomes visible (load what it shows).
     fn on_show(&mut self, _data: &AppData, _cmds: &Commands) {}
 
-    /// Every engine event, whether the screen is visible or not.
+    /// Every engine event, whether the screen is visible or not, after the
+    /// frame's events were coalesced (one `ChecksChanged` per frame at most).
     fn on_event(&mut self, _event: &Event, _data: &AppData, _cmds: &Commands) {}
+
+    /// Once per frame, visible or not: take the answers to the screen's
+    /// requests that have come (each [`crate::engine::Pending`] it holds).
+    fn poll(&mut self, _cx: &mut AnswerCtx<'_>) {}
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ScreenCtx<'_>);

@@ -9,12 +9,11 @@
 
 use chrono::{Datelike, NaiveDate, Utc};
 use egui::{RichText, Ui};
-use tokio::sync::oneshot;
 
 use crate::domain::{IdType, Identifier, NewRegistrant, SearchReason, Sex};
 use crate::engine::event::SourceInfo;
-use crate::engine::{CheckSubject, Command, Event};
-use crate::ui::screens::{Navigate, Screen, ScreenCtx, View};
+use crate::engine::{CheckSubject, Command, Pending};
+use crate::ui::screens::{AnswerCtx, Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -204,20 +203,17 @@ pub struct NewCheckScreen {
     /// Put the cursor in the first field on the next frame.
     focus_first: bool,
     /// The last check sent, until the engine says it is queued.
-    submitted: Option<(oneshot::Receiver<Result<i64, String>>, ApplicantForm)>,
+    submitted: Option<(Pending<i64>, ApplicantForm)>,
     /// Why the last check was not queued.
     submit_error: Option<Problem>,
 }
 
 impl View for NewCheckScreen {
-    fn on_show(&mut self, data: &AppData, cmds: &Commands) {
+    fn on_show(&mut self, _data: &AppData, _cmds: &Commands) {
         self.focus_first = true;
-        if data.config.is_none() {
-            cmds.send(Command::LoadConfig);
-        }
     }
 
-    fn on_event(&mut self, _event: &Event, _data: &AppData, _cmds: &Commands) {
+    fn poll(&mut self, _cx: &mut AnswerCtx<'_>) {
         self.poll_submission();
     }
 
@@ -437,12 +433,12 @@ impl NewCheckScreen {
         if (run || enter)
             && let (Some(registrant), Some(data_source_id)) = (review.registrant.clone(), source)
         {
-            let (reply, answer) = oneshot::channel();
-            cx.cmds.send(Command::SubmitCheck {
+            let reason = self.reason;
+            let answer = cx.cmds.request(|reply| Command::SubmitCheck {
                 registrant: CheckSubject::New(registrant),
                 data_source_id,
-                reason: self.reason,
-                reply: Some(reply),
+                reason,
+                reply,
             });
             *cx.navigate = Some(Navigate::To(Screen::Checks));
             self.submitted = Some((answer, std::mem::take(&mut self.form)));
@@ -457,11 +453,8 @@ impl NewCheckScreen {
         let Some((answer, _)) = self.submitted.as_mut() else {
             return;
         };
-        let outcome = match answer.try_recv() {
-            Err(oneshot::error::TryRecvError::Empty) => return,
-            Err(oneshot::error::TryRecvError::Closed) => None,
-            Ok(r) => r.err(),
-        };
+        let Some(outcome) = answer.poll() else { return };
+        let outcome = outcome.err().map(|e| e.detail);
         let Some((_, form)) = self.submitted.take() else { return };
         if let Some(e) = outcome {
             let restored = self.form == ApplicantForm::default();

@@ -7,9 +7,9 @@ use egui::{RichText, Ui};
 
 use crate::domain::{CheckFilter, DuplicationCheck, NewReview, Review, ReviewDecision, ReviewReason, Role};
 use crate::engine::event::CheckDetail;
-use crate::engine::{Command, Event};
+use crate::engine::{Command, Event, Latest, Pending, Query, ReviewPage, Said};
 use crate::store::{BulkReview, ReviewCounts};
-use crate::ui::screens::{ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{check_badge, comparison_grid, form_row, hide_ids, mask};
@@ -63,23 +63,53 @@ pub struct ReviewScreen {
     reveal: bool,
     bulk_source: Option<i64>,
     bulk: Option<PendingBulk>,
+    /// The queue from its start, one request at a time (a burst of changes
+    /// costs one more reload, not one per change).
+    queue_request: Latest<ReviewPage>,
+    /// "Show more".
+    more_request: Option<Pending<ReviewPage>>,
+    detail_request: Latest<Box<CheckDetail>>,
+    decision: Option<Pending<Review>>,
+    bulk_count: Option<Pending<u64>>,
+    bulk_apply: Option<Pending<Said>>,
 }
 
 impl ReviewScreen {
     fn reload(&mut self, cmds: &Commands) {
-        cmds.send(Command::LoadReviewQueue {
-            offset: 0,
-            limit: QUEUE_PAGE.max(self.rows.len() as u32),
+        let limit = QUEUE_PAGE.max(self.rows.len() as u32);
+        self.queue_request.want(|| {
+            cmds.query(|reply| Query::ReviewQueue {
+                offset: 0,
+                limit,
+                reply,
+            })
         });
     }
 
     fn select(&mut self, id: i64, cmds: &Commands) {
-        if self.selected != Some(id) {
+        let other = self.selected != Some(id);
+        if other {
             self.form = DecisionForm::default();
             self.detail = None;
         }
         self.selected = Some(id);
-        cmds.send(Command::LoadCheckDetail { check_id: id });
+        let ask = || cmds.query(|reply| Query::CheckDetail { check_id: id, reply });
+        if other {
+            self.detail_request.replace(ask());
+        } else {
+            self.detail_request.want(ask);
+        }
+    }
+
+    /// A page of the queue came.
+    fn apply_page(&mut self, page: ReviewPage) {
+        if page.offset == 0 {
+            self.rows = page.rows.clone();
+        } else if page.offset == self.rows.len() as u64 {
+            self.rows.extend(page.rows.iter().cloned());
+        }
+        self.more = page.rows.len() as u32 >= QUEUE_PAGE;
+        self.counts = Some(page.counts);
     }
 
     fn counts_ui(&self, ui: &mut Ui) {
@@ -149,11 +179,13 @@ impl ReviewScreen {
                     clicked = Some(c.id);
                 }
             }
-            if self.more && ui.button("Show more").clicked() {
-                cmds.send(Command::LoadReviewQueue {
-                    offset: self.rows.len() as u64,
+            if self.more && self.more_request.is_none() && ui.button("Show more").clicked() {
+                let offset = self.rows.len() as u64;
+                self.more_request = Some(cmds.query(|reply| Query::ReviewQueue {
+                    offset,
                     limit: QUEUE_PAGE,
-                });
+                    reply,
+                }));
             }
         });
         if let Some(id) = clicked {
@@ -271,7 +303,7 @@ impl ReviewScreen {
                 && let Ok(r) = ready
             {
                 self.form.error = None;
-                cmds.send(Command::DecideReview(r));
+                self.decision = Some(cmds.request(|reply| Command::DecideReview { review: r, reply }));
             }
         });
     }
@@ -317,10 +349,9 @@ impl ReviewScreen {
                                     action,
                                     count: None,
                                 });
-                                cmds.send(Command::CountBulkReview {
-                                    filter: filter.clone(),
-                                    action,
-                                });
+                                let filter = filter.clone();
+                                self.bulk_count =
+                                    Some(cmds.query(|reply| Query::CountBulkReview { filter, action, reply }));
                             }
                         }
                     });
@@ -358,10 +389,8 @@ impl ReviewScreen {
                     });
                     ui.horizontal(|ui| {
                         if ui.button(format!("Change {n} check(s)")).clicked() {
-                            cmds.send(Command::BulkReview {
-                                filter: pending.filter.clone(),
-                                action: pending.action,
-                            });
+                            let (filter, action) = (pending.filter.clone(), pending.action);
+                            self.bulk_apply = Some(cmds.request(|reply| Command::BulkReview { filter, action, reply }));
                             close = true;
                         }
                         if ui.button("Cancel").clicked() {
@@ -401,45 +430,82 @@ impl View for ReviewScreen {
     fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
         self.reload(cmds);
         if let Some(id) = self.selected {
-            cmds.send(Command::LoadCheckDetail { check_id: id });
+            self.select(id, cmds);
         }
     }
 
     fn on_event(&mut self, event: &Event, _data: &AppData, cmds: &Commands) {
         match event {
-            Event::ReviewQueue { offset, rows, counts } => {
-                if *offset == 0 {
-                    self.rows = rows.clone();
-                } else if *offset == self.rows.len() as u64 {
-                    self.rows.extend(rows.iter().cloned());
-                }
-                self.more = rows.len() as u32 >= QUEUE_PAGE;
-                self.counts = Some(counts.clone());
-            }
-            Event::CheckDetail(d) if Some(d.check.id) == self.selected => self.detail = Some((**d).clone()),
-            Event::ReviewDecided(r) => {
-                if Some(r.check_id) == self.selected {
-                    self.form = DecisionForm::default();
-                    cmds.send(Command::LoadCheckDetail { check_id: r.check_id });
+            Event::ReviewsChanged { check_ids } => {
+                if let Some(id) = self.selected.filter(|id| check_ids.contains(id)) {
+                    self.select(id, cmds);
                 }
                 self.reload(cmds);
             }
-            Event::ReviewQueueChanged => self.reload(cmds),
-            Event::CheckChanged {
-                state: crate::domain::CheckState::Completed,
-                ..
-            } if self.counts.is_some() => self.reload(cmds),
-            Event::BulkReviewCount { action, count, .. } => {
-                if let Some(p) = self.bulk.as_mut()
-                    && p.action == *action
-                {
-                    p.count = Some(*count);
+            Event::ChecksChanged(_) if self.counts.is_some() => self.reload(cmds),
+            _ => {}
+        }
+    }
+
+    fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
+        if let Some((r, again)) = self.queue_request.poll() {
+            match r {
+                Ok(page) => self.apply_page(page),
+                Err(e) => cx.failed(&e),
+            }
+            if again {
+                self.reload(cx.cmds);
+            }
+        }
+        if let Some(r) = self.more_request.as_mut().and_then(Pending::poll) {
+            self.more_request = None;
+            match r {
+                Ok(page) => self.apply_page(page),
+                Err(e) => cx.failed(&e),
+            }
+        }
+        if let Some((r, again)) = self.detail_request.poll() {
+            match r {
+                Ok(d) if Some(d.check.id) == self.selected => self.detail = Some(*d),
+                Ok(_) => {}
+                Err(e) => cx.failed(&e),
+            }
+            if again && let Some(id) = self.selected {
+                self.select(id, cx.cmds);
+            }
+        }
+        if let Some(r) = self.decision.as_mut().and_then(Pending::poll) {
+            self.decision = None;
+            match r {
+                Ok(done) => {
+                    cx.done(format!("Check {}: {}.", done.check_id, done.decision.label()));
+                    if Some(done.check_id) == self.selected {
+                        self.form = DecisionForm::default();
+                    }
+                }
+                Err(e) => {
+                    self.form.error = Some(e.detail.clone());
+                    cx.failed(&e);
                 }
             }
-            Event::Error { message, detail } if message.starts_with("The decision was not recorded") => {
-                self.form.error = Some(detail.clone());
+        }
+        if let Some(r) = self.bulk_count.as_mut().and_then(Pending::poll) {
+            self.bulk_count = None;
+            match r {
+                Ok(count) => {
+                    if let Some(p) = self.bulk.as_mut() {
+                        p.count = Some(count);
+                    }
+                }
+                Err(e) => cx.failed(&e),
             }
-            _ => {}
+        }
+        if let Some(r) = self.bulk_apply.as_mut().and_then(Pending::poll) {
+            self.bulk_apply = None;
+            match r {
+                Ok(said) => cx.done(said),
+                Err(e) => cx.failed(&e),
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 //!
 //! The public key can be pasted (PEM) or fetched from the registry's JWKS
 //! URL: "Fetch public key" asks the engine (`Command::FetchJwks`) and fills
-//! the form from its answer (`Event::JwksFetched`); saving stores it.
+//! the form from its answer; saving stores it.
 //!
 //! A sender is trusted only for the data sources ticked under "Trusted for
 //! these data sources": its signature on another registry's reply counts
@@ -23,8 +23,8 @@ use crate::domain::{
     Algorithm, IbrSender, KeyOrigin, NewIbrSender, Role, SenderKey, is_unencrypted_url, validate_sender_id,
 };
 use crate::engine::event::FetchedKey;
-use crate::engine::{Command, Event};
-use crate::ui::screens::{ScreenCtx, View};
+use crate::engine::{Command, Event, Pending, Said};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -364,53 +364,87 @@ pub struct SendersScreen {
     removing: Option<Removal>,
     /// An officer's way to the supervisor role.
     switch: SupervisorSwitch,
+    /// "Fetch public key" in flight: the URL asked, and the answer to come.
+    fetch_request: Option<(String, Pending<FetchedKey>)>,
+    save_request: Option<Pending<Said>>,
+    remove_request: Option<Pending<Said>>,
+}
+
+impl SendersScreen {
+    /// A JWKS fetched for the form: fills it when it is still the URL asked.
+    fn fetched(&mut self, url: &str, outcome: Result<FetchedKey, String>) {
+        let Some(ed) = self.editor.as_mut() else { return };
+        let Some(Fetch::Running { url: asked, sender_id }) = &ed.fetch else {
+            return;
+        };
+        if asked != url {
+            return;
+        }
+        if let Ok(k) = &outcome {
+            ed.form.pem = k.pem.clone();
+            ed.form.algorithm = k.algorithm;
+            ed.pem_read = Some((k.pem.trim().to_string(), Ok(k.algorithm)));
+        }
+        ed.fetch = Some(Fetch::Done {
+            sender_id: sender_id.clone(),
+            outcome,
+        });
+    }
 }
 
 impl View for SendersScreen {
-    fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
-        cmds.send(Command::LoadConfig);
+    fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
+        self.switch.poll();
+        if let Some((url, pending)) = self.fetch_request.as_mut()
+            && let Some(r) = pending.poll()
+        {
+            let url = url.clone();
+            self.fetch_request = None;
+            self.fetched(&url, r.map_err(|e| e.detail));
+        }
+        if let Some(r) = self.save_request.as_mut().and_then(Pending::poll) {
+            self.save_request = None;
+            match r {
+                Ok(said) => {
+                    if self.editor.as_ref().is_some_and(|e| e.saving.is_some()) {
+                        self.editor = None;
+                    }
+                    cx.done(said);
+                }
+                Err(e) => {
+                    if let Some(ed) = self.editor.as_mut().filter(|e| e.saving.is_some()) {
+                        ed.saving = None;
+                        ed.save_error = Some(Problem::with_detail(&e.message, e.detail.clone()));
+                    }
+                    cx.failed(&e);
+                }
+            }
+        }
+        if let Some(r) = self.remove_request.as_mut().and_then(Pending::poll) {
+            self.remove_request = None;
+            match r {
+                Ok(said) => cx.done(said),
+                Err(e) => cx.failed(&e),
+            }
+        }
     }
 
     fn on_event(&mut self, event: &Event, _data: &AppData, _cmds: &Commands) {
         self.switch.on_event(event);
         let Some(ed) = self.editor.as_mut() else { return };
-        match event {
-            Event::JwksFetched { url, outcome } => {
-                let Some(Fetch::Running { url: asked, sender_id }) = &ed.fetch else {
-                    return;
-                };
-                if asked != url {
-                    return;
-                }
-                if let Ok(k) = outcome {
-                    ed.form.pem = k.pem.clone();
-                    ed.form.algorithm = k.algorithm;
-                    ed.pem_read = Some((k.pem.trim().to_string(), Ok(k.algorithm)));
-                }
-                ed.fetch = Some(Fetch::Done {
-                    sender_id: sender_id.clone(),
-                    outcome: outcome.clone(),
-                });
+        if let Event::Config(c) = event {
+            let senders = c.senders.as_slice();
+            let saved = ed.saving.as_ref().is_some_and(|(new, sources)| {
+                senders.iter().any(|(s, _)| {
+                    ed.id.is_none_or(|id| id == s.id)
+                        && stored_as(new, s)
+                        && c.sources_of_sender(s.id).iter().map(|d| d.id).collect::<BTreeSet<_>>() == *sources
+                })
+            });
+            let vanished = ed.id.is_some_and(|id| !senders.iter().any(|(s, _)| s.id == id));
+            if saved || vanished {
+                self.editor = None;
             }
-            Event::Config(c) => {
-                let senders = c.senders.as_slice();
-                let saved = ed.saving.as_ref().is_some_and(|(new, sources)| {
-                    senders.iter().any(|(s, _)| {
-                        ed.id.is_none_or(|id| id == s.id)
-                            && stored_as(new, s)
-                            && c.sources_of_sender(s.id).iter().map(|d| d.id).collect::<BTreeSet<_>>() == *sources
-                    })
-                });
-                let vanished = ed.id.is_some_and(|id| !senders.iter().any(|(s, _)| s.id == id));
-                if saved || vanished {
-                    self.editor = None;
-                }
-            }
-            Event::Error { message, detail } if ed.saving.is_some() => {
-                ed.saving = None;
-                ed.save_error = Some(Problem::with_detail(message, detail.clone()));
-            }
-            _ => {}
         }
     }
 
@@ -538,7 +572,7 @@ impl SendersScreen {
             Some(_) => format!("Edit “{}”", ed.form.name.trim()),
         });
         let mut enter = identity_fields(ui, &mut ed.form, &review, &mut ed.focus_name);
-        enter |= key_fields(ui, ed, &review, cx);
+        enter |= key_fields(ui, ed, &review, cx, &mut self.fetch_request);
         source_links(ui, &mut ed.form, data);
         if let Some(p) = &review.other {
             field_problem(ui, "sender-form", p);
@@ -566,11 +600,13 @@ impl SendersScreen {
                 .collect();
             ed.saving = Some((sender.clone(), sources.clone()));
             ed.save_error = None;
-            cx.cmds.send(Command::SaveSender {
-                id: ed.id,
+            let id = ed.id;
+            self.save_request = Some(cx.cmds.request(|reply| Command::SaveSender {
+                id,
                 sender,
                 sources: sources.into_iter().collect(),
-            });
+                reply,
+            }));
         }
         if let Some(id) = ed.id {
             stored_keys(ui, data, id);
@@ -593,7 +629,8 @@ impl SendersScreen {
         );
         match answer {
             Some(Answer::Confirm) => {
-                cx.cmds.send(Command::DeleteSender { id: r.id });
+                let id = r.id;
+                self.remove_request = Some(cx.cmds.request(|reply| Command::DeleteSender { id, reply }));
                 if self.editor.as_ref().is_some_and(|e| e.id == Some(r.id)) {
                     self.editor = None;
                 }
@@ -643,7 +680,13 @@ fn identity_fields(ui: &mut Ui, f: &mut SenderForm, review: &Review, focus: &mut
 }
 
 /// Public key, JWKS URL, "Fetch public key" and the algorithm.
-fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>) -> bool {
+fn key_fields(
+    ui: &mut Ui,
+    ed: &mut Editor,
+    review: &Review,
+    cx: &ScreenCtx<'_>,
+    fetch_request: &mut Option<(String, Pending<FetchedKey>)>,
+) -> bool {
     section_heading(ui, "Public key");
     let f = &mut ed.form;
     let enter = line(
@@ -676,11 +719,13 @@ fn key_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, cx: &ScreenCtx<'_>)
                 .add_enabled(why_not.is_none(), egui::Button::new("Fetch public key"))
                 .on_hover_text("Download the sender's public key from its JWKS URL and put it below.");
             if b.clicked() {
-                cx.cmds.send(Command::FetchJwks {
+                let pending = cx.cmds.request(|reply| Command::FetchJwks {
                     url: url.clone(),
                     sender_id: sender_id.clone(),
                     insecure_http,
+                    reply,
                 });
+                *fetch_request = Some((url.clone(), pending));
                 ed.fetch = Some(Fetch::Running { url, sender_id });
             }
             if let Some(w) = why_not {

@@ -9,8 +9,8 @@ use egui::{RichText, Ui};
 
 use crate::domain::validate_sender_id;
 use crate::engine::event::ConfigSnapshot;
-use crate::engine::{Command, Event};
-use crate::ui::screens::{ScreenCtx, View};
+use crate::engine::{Command, Event, Pending, Said};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands, ThemeChoice};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -77,6 +77,16 @@ pub struct SettingsScreen {
     confirm_new_key: bool,
     generating: bool,
     pin: PinForm,
+    /// The answers this screen waits for.
+    requests: SettingsRequests,
+}
+
+/// The settings screen's requests in flight.
+#[derive(Default)]
+struct SettingsRequests {
+    save: Option<Pending<Said>>,
+    key: Option<Pending<Said>>,
+    pin: Option<Pending<Said>>,
 }
 
 /// Setting or changing the supervisor PIN.
@@ -105,36 +115,61 @@ impl PinForm {
 }
 
 impl View for SettingsScreen {
-    fn on_show(&mut self, data: &AppData, cmds: &Commands) {
-        cmds.send(Command::LoadConfig);
+    fn on_show(&mut self, data: &AppData, _cmds: &Commands) {
+        // The shell reads the configuration for every screen it shows.
         self.sync(data);
     }
 
     fn on_event(&mut self, event: &Event, data: &AppData, _cmds: &Commands) {
-        match event {
-            Event::Config(c) => {
-                self.generating = false;
-                if self.saving && self.form.saved_in(c) {
-                    self.saving = false;
-                    self.editing = false;
-                }
-                self.sync(data);
-            }
-            Event::Notice { message } if message.starts_with("Supervisor PIN saved") => {
-                self.pin = PinForm::default();
-            }
-            Event::Error { message, detail } if self.pin.sending && message.starts_with("The PIN was not changed") => {
-                self.pin.sending = false;
-                self.pin.error = Some(detail.clone());
-            }
-            Event::Error { message, detail } if self.saving || self.generating => {
-                if self.saving {
-                    self.save_error = Some(Problem::with_detail(message, detail.clone()));
-                }
+        if let Event::Config(c) = event {
+            if self.saving && self.form.saved_in(c) {
                 self.saving = false;
-                self.generating = false;
+                self.editing = false;
             }
-            _ => {}
+            self.sync(data);
+        }
+    }
+
+    fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
+        let r = &mut self.requests;
+        if let Some(answer) = r.save.as_mut().and_then(Pending::poll) {
+            r.save = None;
+            self.saving = false;
+            match answer {
+                Ok(said) => {
+                    self.editing = false;
+                    self.sync(cx.data);
+                    cx.done(said);
+                }
+                Err(e) => {
+                    self.save_error = Some(Problem::with_detail(&e.message, e.detail.clone()));
+                    cx.failed(&e);
+                }
+            }
+        }
+        let r = &mut self.requests;
+        if let Some(answer) = r.key.as_mut().and_then(Pending::poll) {
+            r.key = None;
+            self.generating = false;
+            match answer {
+                Ok(said) => cx.done(said),
+                Err(e) => cx.failed(&e),
+            }
+        }
+        let r = &mut self.requests;
+        if let Some(answer) = r.pin.as_mut().and_then(Pending::poll) {
+            r.pin = None;
+            match answer {
+                Ok(said) => {
+                    self.pin = PinForm::default();
+                    cx.done(said);
+                }
+                Err(e) => {
+                    self.pin.sending = false;
+                    self.pin.error = Some(e.detail.clone());
+                    cx.failed(&e);
+                }
+            }
         }
     }
 
@@ -221,10 +256,11 @@ impl SettingsScreen {
         {
             self.saving = true;
             self.save_error = None;
-            cx.cmds.send(Command::SaveSettings {
+            self.requests.save = Some(cx.cmds.request(|reply| Command::SaveSettings {
                 officer_name,
                 office_sender_id,
-            });
+                reply,
+            }));
         }
     }
 
@@ -269,7 +305,7 @@ impl SettingsScreen {
                     self.confirm_new_key = true;
                 } else {
                     self.generating = true;
-                    cx.cmds.send(Command::GenerateOfficeKey);
+                    self.requests.key = Some(cx.cmds.request(|reply| Command::GenerateOfficeKey { reply }));
                 }
             }
             if let Some(jwks) = &config.office_jwks
@@ -315,7 +351,7 @@ impl SettingsScreen {
             Some(Answer::Confirm) => {
                 self.confirm_new_key = false;
                 self.generating = true;
-                cx.cmds.send(Command::GenerateOfficeKey);
+                self.requests.key = Some(cx.cmds.request(|reply| Command::GenerateOfficeKey { reply }));
             }
             Some(Answer::Cancel) => self.confirm_new_key = false,
             None => {}
@@ -353,10 +389,11 @@ impl SettingsScreen {
             if b.clicked() {
                 self.pin.sending = true;
                 self.pin.error = None;
-                cx.cmds.send(Command::SetSupervisorPin {
-                    current: pin_set.then(|| self.pin.current.clone()),
-                    new: self.pin.new.clone(),
-                });
+                let (current, new) = (pin_set.then(|| self.pin.current.clone()), self.pin.new.clone());
+                self.requests.pin = Some(
+                    cx.cmds
+                        .request(|reply| Command::SetSupervisorPin { current, new, reply }),
+                );
             }
         });
         if let Some(e) = &self.pin.error {

@@ -21,9 +21,9 @@ use egui::{RichText, Ui};
 use crate::domain::{DataSource, NewDataSource, REGISTRY_TYPE_IBR, ReplyLimits, SourceMode, is_unencrypted_url};
 use crate::engine::command::SecretChange;
 use crate::engine::event::SourceInfo;
-use crate::engine::{Command, Event};
+use crate::engine::{Command, Event, Pending, Said};
 use crate::ibr::ConnectionReport;
-use crate::ui::screens::{ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -424,30 +424,56 @@ pub struct SourcesScreen {
     tests: HashMap<i64, TestState>,
     /// An officer's way to the supervisor role.
     switch: SupervisorSwitch,
+    /// Saving and removing, in flight.
+    save_request: Option<Pending<Said>>,
+    remove_request: Option<Pending<Said>>,
+    /// "Test connection", in flight per data source.
+    test_requests: HashMap<i64, Pending<ConnectionReport>>,
 }
 
 impl View for SourcesScreen {
-    fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
-        cmds.send(Command::LoadConfig);
-    }
-
     fn on_event(&mut self, event: &Event, data: &AppData, _cmds: &Commands) {
         self.switch.on_event(event);
-        match event {
-            Event::SourceTested {
-                data_source_id,
-                outcome,
-            } => {
-                self.tests.insert(*data_source_id, TestState::Done(outcome.clone()));
-            }
-            Event::Config(_) => self.config_changed(data),
-            Event::Error { message, detail } => {
-                if let Some(ed) = self.editor.as_mut().filter(|e| e.saving.is_some()) {
-                    ed.saving = None;
-                    ed.save_error = Some(Problem::with_detail(message, detail.clone()));
+        if let Event::Config(_) = event {
+            self.config_changed(data);
+        }
+    }
+
+    fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
+        self.switch.poll();
+        let tested: Vec<(i64, Result<ConnectionReport, crate::domain::EngineError>)> = self
+            .test_requests
+            .iter_mut()
+            .filter_map(|(id, p)| p.poll().map(|r| (*id, r)))
+            .collect();
+        for (id, r) in tested {
+            self.test_requests.remove(&id);
+            self.tests.insert(id, TestState::Done(r.map_err(|e| e.detail)));
+        }
+        if let Some(r) = self.save_request.as_mut().and_then(Pending::poll) {
+            self.save_request = None;
+            match r {
+                Ok(said) => {
+                    if self.editor.as_ref().is_some_and(|e| e.saving.is_some()) {
+                        self.editor = None;
+                    }
+                    cx.done(said);
+                }
+                Err(e) => {
+                    if let Some(ed) = self.editor.as_mut().filter(|e| e.saving.is_some()) {
+                        ed.saving = None;
+                        ed.save_error = Some(Problem::with_detail(&e.message, e.detail.clone()));
+                    }
+                    cx.failed(&e);
                 }
             }
-            _ => {}
+        }
+        if let Some(r) = self.remove_request.as_mut().and_then(Pending::poll) {
+            self.remove_request = None;
+            match r {
+                Ok(said) => cx.done(said),
+                Err(e) => cx.failed(&e),
+            }
         }
     }
 
@@ -586,7 +612,11 @@ impl SourcesScreen {
             .on_hover_text("Sign in and make a harmless search, with the saved settings.");
         if b.clicked() {
             self.tests.insert(s.id, TestState::Running);
-            cx.cmds.send(Command::TestSource { data_source_id: s.id });
+            let data_source_id = s.id;
+            self.test_requests.insert(
+                s.id,
+                cx.cmds.request(|reply| Command::TestSource { data_source_id, reply }),
+            );
         }
     }
 
@@ -701,11 +731,13 @@ impl SourcesScreen {
         );
         ed.saving = Some(source.clone());
         ed.save_error = None;
-        cx.cmds.send(Command::SaveDataSource {
-            id: ed.id,
+        let id = ed.id;
+        self.save_request = Some(cx.cmds.request(|reply| Command::SaveDataSource {
+            id,
             source,
             secret,
-        });
+            reply,
+        }));
     }
 
     fn removal_dialog(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
@@ -731,7 +763,8 @@ impl SourcesScreen {
         );
         match answer {
             Some(Answer::Confirm) => {
-                cx.cmds.send(Command::DeleteDataSource { id: r.id });
+                let id = r.id;
+                self.remove_request = Some(cx.cmds.request(|reply| Command::DeleteDataSource { id, reply }));
                 if self.editor.as_ref().is_some_and(|e| e.id == Some(r.id)) {
                     self.editor = None;
                 }

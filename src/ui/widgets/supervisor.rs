@@ -9,7 +9,7 @@
 use egui::{RichText, Ui};
 
 use crate::domain::Role;
-use crate::engine::{Command, Event};
+use crate::engine::{Command, Event, Pending};
 use crate::ui::screens::{Navigate, Screen};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
@@ -25,20 +25,26 @@ pub const SUPERVISOR_ONLY: &str = "Only a supervisor can do this: switch with th
 pub struct SupervisorSwitch {
     pin: String,
     /// Sent to the engine, not answered yet.
-    waiting: bool,
+    waiting: Option<Pending<Role>>,
     error: Option<String>,
 }
 
 impl SupervisorSwitch {
     /// Follows the engine's answer to a switch sent from here.
     pub fn on_event(&mut self, event: &Event) {
-        match event {
-            Event::RoleChanged { .. } => *self = SupervisorSwitch::default(),
-            Event::Error { message, detail } if self.waiting && message.starts_with("Still working as an officer") => {
-                self.waiting = false;
-                self.error = Some(sentence(detail));
+        if let Event::RoleChanged { .. } = event {
+            *self = SupervisorSwitch::default();
+        }
+    }
+
+    /// Takes the engine's answer to a switch sent from here, once it came.
+    pub fn poll(&mut self) {
+        if let Some(r) = self.waiting.as_mut().and_then(Pending::poll) {
+            self.waiting = None;
+            match r {
+                Ok(_) => *self = SupervisorSwitch::default(),
+                Err(e) => self.error = Some(sentence(&e.detail)),
             }
-            _ => {}
         }
     }
 
@@ -96,10 +102,10 @@ impl SupervisorSwitch {
                 )
             });
             submit |= entered(ui, &field);
-            let ready = !self.waiting && !self.pin.is_empty();
+            let ready = self.waiting.is_none() && !self.pin.is_empty();
             let b = ui.add_enabled(ready, egui::Button::new("Switch with this PIN"));
             submit |= b.clicked();
-            if self.waiting {
+            if self.waiting.is_some() {
                 ui.label("Switching…");
             } else if self.pin.is_empty() {
                 ui.label(RichText::new("Type the supervisor PIN.").weak());
@@ -108,13 +114,14 @@ impl SupervisorSwitch {
         if let Some(e) = &self.error {
             ui.colored_label(theme::error_text(ui.visuals().dark_mode), format!("✖ {e}"));
         }
-        if submit && !self.waiting && !self.pin.is_empty() {
-            self.waiting = true;
+        if submit && self.waiting.is_none() && !self.pin.is_empty() {
             self.error = None;
-            cmds.send(Command::SwitchRole {
+            let pin = std::mem::take(&mut self.pin);
+            self.waiting = Some(cmds.request(|reply| Command::SwitchRole {
                 role: Role::Supervisor,
-                pin: Some(std::mem::take(&mut self.pin)),
-            });
+                pin: Some(pin),
+                reply,
+            }));
         }
     }
 }
