@@ -72,13 +72,7 @@ mod tests {
         store.data_source(source.id).expect("read");
         store.data_sources().expect("read");
         let after_reads = store.query_counts().since(before);
-        assert_eq!(
-            after_reads,
-            QueryCounts {
-                writer: 1,
-                reader: 2
-            }
-        );
+        assert_eq!(after_reads, QueryCounts { writer: 1, reader: 2 });
         assert_eq!(after_reads.total(), 3);
     }
 
@@ -89,12 +83,6 @@ mod tests {
         let before = store.query_counts();
         store.schema_version().expect("read");
         store.set_setting("k", "v").expect("write");
-        assert_eq!(
-            store.query_counts().since(before),
-            QueryCounts {
-                writer: 1,
-                reader: 1
-            }
-        );
+        assert_eq!(store.query_counts().since(before), QueryCounts { writer: 1, reader: 1 });
     }
 }

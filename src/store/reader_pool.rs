@@ -63,7 +63,9 @@ impl Deref for PooledReader<'_> {
 
     fn deref(&self) -> &Connection {
         // `conn` is `None` only inside `drop`.
-        self.conn.as_ref().unwrap_or_else(|| unreachable!("a pooled reader used after it was dropped"))
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a pooled reader used after it was dropped"))
     }
 }
 
