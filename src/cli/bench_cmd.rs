@@ -43,10 +43,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
     },
-    /// CPU time of one frame of the Checks screen with N checks in the store.
+    /// CPU time of one frame of the Checks screen with N checks in the store;
+    /// with --load, the Checks and Review screens while a roster's checks run.
     Ui {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
+        /// Import a generated roster of this many rows against the demo registry and
+        /// measure frames, store queries and checks per second while its checks run.
+        #[arg(long, value_name = "ROWS", conflicts_with = "rows")]
+        load: Option<u64>,
+        /// With --load: seconds each screen is open (Checks, then Review).
+        #[arg(long, default_value_t = 30, requires = "load")]
+        seconds: u64,
     },
     /// Rows per second and peak memory importing a generated roster of N rows (1 % bad).
     Import {
@@ -66,7 +74,22 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
             batch,
             in_flight,
         } => bench_checks(count, population, batch, in_flight),
-        BenchCommand::Ui { rows } => {
+        BenchCommand::Ui {
+            load: Some(rows),
+            seconds,
+            ..
+        } => {
+            let dir = tempfile_dir()?;
+            println!(
+                "Importing a roster of {rows} rows against the demo registry in {}; Checks, then Review, open {seconds} s each …",
+                dir.display()
+            );
+            let report = crate::ui::bench::load::bench_under_load(&dir, rows, Duration::from_secs(seconds));
+            let _ = std::fs::remove_dir_all(&dir);
+            println!("{}", report?);
+            Ok(super::EXIT_OK)
+        }
+        BenchCommand::Ui { rows, load: None, .. } => {
             let dir = tempfile_dir()?;
             let store = Arc::new(Store::open(&dir.join("bench.sqlite3"))?);
             println!("Filling a history of {rows} checks in {} …", dir.display());

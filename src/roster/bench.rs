@@ -142,7 +142,7 @@ pub fn bench_import(dir: &Path, rows: u64, chunk_rows: usize) -> anyhow::Result<
 }
 
 /// Writes the roster; returns how many rows are bad.
-fn generate(path: &Path, rows: u64) -> anyhow::Result<u64> {
+pub(crate) fn generate(path: &Path, rows: u64) -> anyhow::Result<u64> {
     let population = Population::generate(&PopulationConfig { size: PEOPLE, seed: 42 });
     let people = population.people();
     let out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);

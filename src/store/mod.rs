@@ -6,11 +6,14 @@
 //! change, and can be reviewed in one place. The layers above speak domain
 //! types ([`crate::domain`]) and never see a connection.
 //!
-//! Why SQLite in WAL mode with two connections: a desktop app has one writer
-//! (the engine and the UI take turns through one `Mutex<Connection>`) and
-//! readers that must not wait for it (the history view scrolls while a batch
-//! of 5,000 results is written). WAL lets a second, read-only connection read
-//! the last committed state while the writer works. `synchronous=NORMAL` is
+//! Why SQLite in WAL mode with a writer and a few readers: a desktop app has
+//! one writer (the engine and the UI take turns through one
+//! `Mutex<Connection>`) and readers that must not wait for it (the history
+//! view scrolls while a batch of 5,000 results is written). WAL lets
+//! read-only connections read the last committed state while the writer
+//! works; there are [`READERS`] of them, so that one slow read (a count of
+//! a large history) does not hold up another (the review queue, a check's
+//! detail). `synchronous=NORMAL` is
 //! durable across application crashes; the last transactions may be lost on a
 //! power cut, which costs a re-check, never a wrong result.
 //!
@@ -30,6 +33,8 @@ mod history;
 mod installation;
 mod migrations;
 pub mod paths;
+mod query_counts;
+mod reader_pool;
 mod registrants;
 mod reviews;
 mod roster_checks;
@@ -45,10 +50,14 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+use query_counts::Counters;
+use reader_pool::ReaderPool;
+
 pub use bench::{BenchLine, HistoryBenchReport, bench_history};
 pub use checks::QueueCounts;
 pub use installation::{SETTING_INSTALLATION_ID, SETTING_LEGACY_KEYRING_MOVED};
 pub use paths::{DATA_DIR_ENV, DATABASE_FILE, data_dir, database_path};
+pub use query_counts::QueryCounts;
 pub use reviews::{BulkReview, ReviewCounts};
 pub use rosters::{EntryOutcome, IdentifierOwner, NewRoster, Roster, RosterCheckCounts, RosterEntry, RosterStatus};
 pub use senders::{FetchedSenderKey, TrustedSourceKey};
@@ -158,9 +167,11 @@ fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
 pub struct Store {
     /// Every write goes through this connection, one transaction at a time.
     writer: Mutex<Connection>,
-    /// A read-only connection so reads do not wait for writes; `None` for an
-    /// in-memory store, which reads through the writer.
-    reader: Option<Mutex<Connection>>,
+    /// Read-only connections so reads do not wait for writes, nor for each
+    /// other; `None` for an in-memory store, which reads through the writer.
+    readers: Option<ReaderPool>,
+    /// How many times each kind of connection was used (see [`Store::query_counts`]).
+    counters: Counters,
     path: Option<PathBuf>,
 }
 
@@ -188,6 +199,14 @@ const IMPORT_WAL_PAGES: i64 = 50_000;
 /// Prepared statements kept per connection (the hot paths reuse theirs).
 const STATEMENT_CACHE: usize = 64;
 
+/// Read-only connections of a file store. Why three: the window asks for
+/// up to three things at once that must not wait for each other — a page
+/// of the history (with its count, the slow one on a large history), the
+/// review queue, and a check's detail — while the engine reads the queue.
+/// More would only add page caches ([`CACHE_KIB`] each) on a machine with
+/// two cores; a fourth reader waits for the first connection freed.
+pub const READERS: usize = 3;
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, restricts it to its
     /// owner, turns on WAL and foreign keys, and brings the schema up to date.
@@ -197,14 +216,20 @@ impl Store {
         configure_writer(&writer)?;
         migrate(&mut writer)?;
         restrict_sidecars(path)?;
-        let reader = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        configure_reader(&reader)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure_reader(&reader)?;
+                Ok(reader)
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Store {
             writer: Mutex::new(writer),
-            reader: Some(Mutex::new(reader)),
+            readers: Some(ReaderPool::new(readers)),
+            counters: Counters::default(),
             path: Some(path.to_path_buf()),
         })
     }
@@ -217,7 +242,8 @@ impl Store {
         migrate(&mut conn)?;
         Ok(Store {
             writer: Mutex::new(conn),
-            reader: None,
+            readers: None,
+            counters: Counters::default(),
             path: None,
         })
     }
@@ -225,6 +251,14 @@ impl Store {
     /// The database file, `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// How many times the store has used a connection since it was opened,
+    /// by role: each read and each write transaction counts one (however
+    /// many statements it runs). The benchmarks divide these by the work
+    /// done (queries per completed batch, reader queries per second).
+    pub fn query_counts(&self) -> QueryCounts {
+        self.counters.snapshot()
     }
 
     /// The schema version of the open database.
@@ -240,14 +274,14 @@ impl Store {
     /// import's time; set to [`IMPORT_WAL_PAGES`] for an import and back
     /// with [`Store::end_bulk_write`].
     fn set_wal_autocheckpoint(&self, pages: i64) -> Result<()> {
-        Ok(lock(&self.writer).pragma_update(None, "wal_autocheckpoint", pages)?)
+        Ok(self.writer().pragma_update(None, "wal_autocheckpoint", pages)?)
     }
 
     /// After a bulk write: the WAL copied into the database file (as far as
     /// readers allow; the rest at later commits) and the default limit back.
     /// Best effort: a failure only leaves a longer WAL.
     fn end_bulk_write(&self) {
-        let conn = lock(&self.writer);
+        let conn = self.writer();
         let done = conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
             .and_then(|()| conn.pragma_update(None, "wal_autocheckpoint", DEFAULT_WAL_PAGES));
@@ -257,13 +291,21 @@ impl Store {
     }
 
     fn set_writer_cache(&self, kib: i64) -> Result<()> {
-        Ok(lock(&self.writer).pragma_update(None, "cache_size", -kib)?)
+        Ok(self.writer().pragma_update(None, "cache_size", -kib)?)
     }
 
-    /// Runs `f` on the read connection (the writer in memory).
+    /// The writer connection, counted: every use of it goes through here.
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.counters.count_writer();
+        lock(&self.writer)
+    }
+
+    /// Runs `f` on a free read connection (the writer in memory), counted as
+    /// a reader query either way: what is counted is the kind of access.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        match &self.reader {
-            Some(reader) => f(&lock(reader)),
+        self.counters.count_reader();
+        match &self.readers {
+            Some(readers) => f(&readers.take()),
             None => f(&lock(&self.writer)),
         }
     }
@@ -271,7 +313,7 @@ impl Store {
     /// Runs `f` in one IMMEDIATE transaction on the writer; commits if `f`
     /// succeeds, rolls back (writing nothing) if it fails.
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.writer);
+        let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;

@@ -5,6 +5,10 @@
 //! The screen is driven as in the window: it asks the engine for pages,
 //! events bring them back, and frames are timed only once every visible row
 //! has its data, at several depths of the history.
+//!
+//! [`load`] measures the window while a roster's checks run (`--load`).
+
+pub mod load;
 
 use std::fmt;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod hostile;
+pub mod paced;
 #[cfg(unix)]
 pub mod read_only;
 
@@ -325,12 +326,18 @@ pub fn has(h: &egui_kittest::Harness<'static, ibr_desk::ui::IbrDeskApp>, label: 
 
 impl Desk {
     pub fn open() -> Desk {
+        Desk::open_with(fast_engine_config())
+    }
+
+    /// The window with the engine configured as given (e.g. the office's
+    /// own retry policy instead of the fast one).
+    pub fn open_with(engine: ibr_desk::engine::EngineConfig) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(ibr_desk::store::Store::open(&dir.path().join("ibr-desk.sqlite3")).unwrap());
         let backend = ibr_desk::ui::Backend {
             store: store.clone(),
             secrets: Arc::new(ibr_desk::secrets::MemorySecretStore::default()),
-            engine: fast_engine_config(),
+            engine,
         };
         let harness = egui_kittest::Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
