@@ -128,6 +128,7 @@ pub struct Engine {
     sender: CommandSender,
     hub: Arc<EventHub>,
     store: Arc<Store>,
+    shared: Arc<Shared>,
 }
 
 impl Engine {
@@ -176,6 +177,7 @@ impl Engine {
             wake: Notify::new(),
             imports: shared::ImportJobs::default(),
             run_due_waiters: Mutex::new(Vec::new()),
+            queries_answered: std::sync::atomic::AtomicU64::new(0),
         });
         let (scheduler_tx, scheduler_rx) = mpsc::unbounded_channel();
         let (actions_tx, actions_rx) = mpsc::unbounded_channel();
@@ -185,6 +187,7 @@ impl Engine {
             actions: actions_tx,
             queries: queries_tx,
         };
+        let shared_for_counts = shared.clone();
         let s = shared.clone();
         runtime.spawn(async move {
             // Secrets of an earlier version move to this installation's names first.
@@ -198,6 +201,7 @@ impl Engine {
             sender: CommandSender { lanes, waker: None },
             hub,
             store,
+            shared: shared_for_counts,
         })
     }
 
@@ -228,6 +232,11 @@ impl Engine {
             subs.push(Subscriber { tx, waker });
         }
         rx
+    }
+
+    /// How many reads the engine has answered (benchmarks).
+    pub fn queries_answered(&self) -> u64 {
+        self.shared.queries_answered.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store (benchmarks and tests read it directly).

@@ -34,6 +34,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut queries: mpsc::UnboundedReceive
         let s = shared.clone();
         tokio::task::spawn_blocking(move || {
             answer(&s, query);
+            s.queries_answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             drop(permit);
         });
     }

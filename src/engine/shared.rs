@@ -108,6 +108,8 @@ pub(crate) struct Shared {
     pub imports: ImportJobs,
     /// Who asked to run the queue and waits to hear it is idle.
     pub run_due_waiters: Mutex<Vec<Responder<u64>>>,
+    /// Reads answered so far (the benchmarks' "answers").
+    pub queries_answered: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {

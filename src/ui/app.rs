@@ -136,6 +136,11 @@ impl IbrDeskApp {
         &self.data
     }
 
+    /// How many checks the Checks screen's filter selects, once its first page came.
+    pub fn history_total(&self) -> Option<u64> {
+        self.screens.checks.total()
+    }
+
     /// What the window told the person last, newest last.
     pub fn told(&self) -> &[String] {
         &self.told

@@ -19,14 +19,14 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crate::domain::{CheckState, SearchReason};
-use crate::engine::{Command, Engine, EngineConfig, Event};
+use crate::domain::SearchReason;
+use crate::engine::{Command, Engine, EngineConfig, Event, Pending};
 use crate::roster::RosterSettings;
 use crate::secrets::MemorySecretStore;
 use crate::store::{QueryCounts, Store};
 use crate::ui::screens::checks::ChecksScreen;
 use crate::ui::screens::review::ReviewScreen;
-use crate::ui::screens::{ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Prefs};
 
 /// The longest wait for an event after a frame.
@@ -63,8 +63,8 @@ pub struct LoadPhase {
     pub queries: QueryCounts,
     pub batches: u64,
     pub completed: u64,
-    /// Answers to the window's queries received (history pages, review
-    /// queues): few while the screens keep asking is a backlog of requests.
+    /// Reads the engine answered (history pages, review queues, details):
+    /// few while the screens keep asking is a backlog of requests.
     pub answers: u64,
     /// From opening the screen to the first frame that showed its data
     /// (Checks: rows of the history; Review: the queue's counts); `None`: never.
@@ -146,7 +146,7 @@ impl fmt::Display for LoadBenchReport {
             f,
             "(frame: layout + tessellation on one thread; q = store queries, each read or write transaction one; \
              a batch is one BatchFinished; \
-             answers = history pages and review queues received)"
+             answers = reads the engine answered)"
         )
     }
 }
@@ -166,9 +166,11 @@ struct LoadBench {
     batches: u64,
     completed: u64,
     answers: u64,
-    review_loaded: bool,
+    import: Option<Pending<Box<crate::roster::ImportSummary>>>,
     import_finished: Option<Instant>,
     roster_id: Option<i64>,
+    /// Queries the engine had answered when the bench began (see `answers`).
+    answered_before: u64,
 }
 
 impl LoadBench {
@@ -178,37 +180,45 @@ impl LoadBench {
         self.data.apply(e);
         self.checks.on_event(e, &self.data, &cmds);
         self.review.on_event(e, &self.data, &cmds);
-        match e {
-            Event::BatchFinished { .. } => self.batches += 1,
-            Event::CheckChanged {
-                state: CheckState::Completed,
-                ..
-            } => self.completed += 1,
-            Event::HistoryPage { .. } => self.answers += 1,
-            Event::ReviewQueue { .. } => {
-                self.answers += 1;
-                self.review_loaded = true;
-            }
-            Event::ImportFinished(outcome) => {
-                self.import_finished = Some(Instant::now());
-                self.roster_id = outcome.as_ref().ok().map(|s| s.roster_id);
-            }
-            _ => {}
+        if let Event::BatchFinished { completed, .. } = e {
+            self.batches += 1;
+            self.completed += *completed as u64;
         }
     }
 
+    /// Events, then the answers to the screens' requests, as the shell takes them each frame.
     fn pump(&mut self) {
         while let Ok(e) = self.events.try_recv() {
             self.apply(&e);
         }
+        self.poll();
+    }
+
+    fn poll(&mut self) {
+        let cmds = self.engine.sender();
+        let mut told = Vec::new();
+        let mut cx = AnswerCtx {
+            data: &self.data,
+            cmds: &cmds,
+            toasts: &mut self.toasts,
+            told: &mut told,
+        };
+        self.checks.poll(&mut cx);
+        self.review.poll(&mut cx);
+        if let Some(r) = self.import.as_mut().and_then(Pending::poll) {
+            self.import = None;
+            self.import_finished = Some(Instant::now());
+            self.roster_id = r.ok().map(|s| s.roster_id);
+        }
+        self.answers = self.engine.queries_answered() - self.answered_before;
     }
 
     /// Waits at most [`FRAME_WAIT`] for the next event, then takes all that came.
     fn wait_for_events(&mut self) {
         if let Ok(e) = self.events.recv_timeout(FRAME_WAIT) {
             self.apply(&e);
-            self.pump();
         }
+        self.pump();
     }
 
     fn show(&mut self, open: Open) {
@@ -256,7 +266,7 @@ impl LoadBench {
     fn shows_data(&self) -> bool {
         match self.open {
             Open::Checks => self.checks.total().is_some_and(|n| n > 0) && self.checks.visible_rows_loaded(),
-            Open::Review => self.review_loaded,
+            Open::Review => self.review.loaded(),
         }
     }
 
@@ -312,14 +322,21 @@ pub fn bench_under_load(dir: &Path, rows: u64, secs_per_screen: Duration) -> any
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let events = engine.subscribe(None);
-    engine.send(Command::EnsureDemoRegistry);
-    engine.send(Command::LoadConfig);
+    let demo = engine.request(|reply| Command::EnsureDemoRegistry { reply });
+    let config = engine
+        .query(|reply| crate::engine::Query::Config { reply })
+        .wait(START_TIMEOUT)
+        .map_err(|e| anyhow::anyhow!("{}", e.two_lines()))?;
+    let answered_before = engine.queries_answered();
     let mut b = LoadBench {
         ctx: egui::Context::default(),
         checks: ChecksScreen::default(),
         review: ReviewScreen::default(),
         open: Open::Checks,
-        data: AppData::default(),
+        data: AppData {
+            config: Some(*config),
+            ..AppData::default()
+        },
         prefs: Prefs::default(),
         toasts: egui_notify::Toasts::default(),
         engine,
@@ -328,32 +345,27 @@ pub fn bench_under_load(dir: &Path, rows: u64, secs_per_screen: Duration) -> any
         batches: 0,
         completed: 0,
         answers: 0,
-        review_loaded: false,
+        import: None,
         import_finished: None,
         roster_id: None,
+        answered_before,
     };
-    let deadline = Instant::now() + START_TIMEOUT;
-    let demo = loop {
-        b.wait_for_events();
-        if let Some(id) = b.data.demo_source_id {
-            break id;
-        }
-        if let Some(e) = &b.data.demo_error {
-            anyhow::bail!("the demo registry did not start: {e}");
-        }
-        anyhow::ensure!(Instant::now() < deadline, "the demo registry did not start in time");
-    };
+    let demo = demo
+        .wait(START_TIMEOUT)
+        .map_err(|e| anyhow::anyhow!("the demo registry did not start: {}", e.two_lines()))?
+        .ok_or_else(|| anyhow::anyhow!("the demo registry was removed from this data directory"))?;
     // The window as an officer has it before the import: Checks open, shown once.
     b.show(Open::Checks);
     b.frame();
     let imported_at = Instant::now();
-    b.engine.send(Command::ImportRoster {
+    b.import = Some(b.engine.request(|reply| Command::ImportRoster {
         path: roster,
         mapping: RosterSettings::default(),
         data_source_id: demo,
         reason: SearchReason::Application,
         rejected_file: Some(dir.join("roster.rejected.csv")),
-    });
+        reply,
+    }));
     let phases = vec![
         b.phase(Open::Checks, secs_per_screen),
         b.phase(Open::Review, secs_per_screen),

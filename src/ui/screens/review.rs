@@ -75,6 +75,11 @@ pub struct ReviewScreen {
 }
 
 impl ReviewScreen {
+    /// Whether the queue's first page has come (the screen shows its counts).
+    pub fn loaded(&self) -> bool {
+        self.counts.is_some()
+    }
+
     fn reload(&mut self, cmds: &Commands) {
         let limit = QUEUE_PAGE.max(self.rows.len() as u32);
         self.queue_request.want(|| {
