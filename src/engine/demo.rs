@@ -31,7 +31,7 @@ pub const DEMO_SOURCE_NAME: &str = "Demo registry (built in)";
 /// The demo sender's name.
 pub const DEMO_SENDER_NAME: &str = "Demo registry (built in)";
 /// Set when the user removed the demo registry: it is not created again.
-pub const SETTING_DEMO_REMOVED: &str = "demo.removed";
+pub const SETTING_DEMO_REMOVED: &str = crate::store::SETTING_DEMO_REMOVED;
 /// The demo registry's private signing key (PKCS#8 PEM, 0600), beside the database.
 pub const DEMO_KEY_FILE: &str = "demo-registry-key.pem";
 /// Who sets the demo registry up, in the audit log.
@@ -132,7 +132,12 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
                         is_demo: true,
                         ..NewDataSource::ibr(DEMO_SOURCE_NAME, &base_url)
                     };
-                    (s.store.add_data_source(&new, SYSTEM).map_err(|e| e.to_string())?, true)
+                    // The demo needs no client secret.
+                    let source = s
+                        .store
+                        .add_data_source(&new, SYSTEM, |_| Ok(()))
+                        .map_err(|e| e.to_string())?;
+                    (source, true)
                 }
             };
             trust_demo_key(&s.store, source.id, created, &pem)?;

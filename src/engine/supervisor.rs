@@ -24,7 +24,7 @@ use crate::domain::{CheckFilter, CheckState, NewReview, Role};
 use crate::store::BulkReview;
 
 /// Settings key of the supervisor PIN's hash.
-pub const SETTING_SUPERVISOR_PIN: &str = "supervisor.pin";
+pub const SETTING_SUPERVISOR_PIN: &str = crate::store::SETTING_SUPERVISOR_PIN;
 /// PBKDF2 rounds: slow enough to make guessing a short PIN offline costly.
 const PIN_ROUNDS: u32 = 200_000;
 /// Shortest and longest PIN accepted.
@@ -110,8 +110,9 @@ pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: 
                     PIN_LEN.end()
                 ));
             }
-            if let Some(stored) = s.store.setting(SETTING_SUPERVISOR_PIN).map_err(|e| e.to_string())?
-                && !current.as_deref().is_some_and(|c| pin_matches(c, &stored))
+            let stored = s.store.setting(SETTING_SUPERVISOR_PIN).map_err(|e| e.to_string())?;
+            if let Some(stored) = &stored
+                && !current.as_deref().is_some_and(|c| pin_matches(c, stored))
             {
                 std::thread::sleep(WRONG_PIN_DELAY);
                 return Err("the current PIN is not right".into());
@@ -119,12 +120,8 @@ pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: 
             let mut salt = [0u8; 16];
             getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
             s.store
-                .set_setting(SETTING_SUPERVISOR_PIN, &hash_pin(&new, &salt))
-                .map_err(|e| e.to_string())?;
-            s.store
-                .append_audit(&actor, "supervisor_pin_set", None, &serde_json::json!({}))
-                .map_err(|e| e.to_string())?;
-            Ok(())
+                .set_supervisor_pin(stored.as_deref(), &hash_pin(&new, &salt), &actor)
+                .map_err(|e| e.to_string())
         })
         .await;
     match r {
@@ -150,23 +147,16 @@ pub(super) async fn switch_role(shared: &Arc<Shared>, role: Role, pin: Option<St
                     .ok_or("no supervisor PIN is set yet: set one in Settings first")?;
                 if !pin.as_deref().is_some_and(|p| pin_matches(p, &stored)) {
                     std::thread::sleep(WRONG_PIN_DELAY);
-                    let _ = s
-                        .store
-                        .append_audit(&actor, "supervisor_pin_refused", None, &serde_json::json!({}));
+                    let _ = s.store.record_pin_refused(&actor);
                     return Err("the PIN is not right".to_string());
                 }
             }
+            // The audit line first: a switch the log does not hold never
+            // takes effect.
+            s.store.record_role_change(role, &actor).map_err(|e| e.to_string())?;
             if let Ok(mut r) = s.role.write() {
                 *r = role;
             }
-            s.store
-                .append_audit(
-                    &actor,
-                    "role_changed",
-                    None,
-                    &serde_json::json!({ "role": role.label() }),
-                )
-                .map_err(|e| e.to_string())?;
             Ok(())
         })
         .await;

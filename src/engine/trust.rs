@@ -20,9 +20,9 @@ use crate::secrets::SecretStore;
 use crate::store::{FetchedSenderKey, Store};
 
 /// Settings key of our DCI sender ID.
-pub const SETTING_OFFICE_SENDER_ID: &str = "office.sender_id";
+pub const SETTING_OFFICE_SENDER_ID: &str = crate::store::SETTING_OFFICE_SENDER_ID;
 /// Settings key of the office key's ID (set when a key exists).
-pub const SETTING_OFFICE_KEY_ID: &str = "office.key_id";
+pub const SETTING_OFFICE_KEY_ID: &str = crate::store::SETTING_OFFICE_KEY_ID;
 /// Keyring entry of the office's private signing key (PKCS#8 PEM), named
 /// under the installation by `domain::secret_key_for`.
 pub const SECRET_OFFICE_KEY: SecretEntry = SecretEntry::OfficeSigningKey;
@@ -137,19 +137,14 @@ pub fn office_signer(store: &Store, secrets: &dyn SecretStore) -> Result<Option<
 pub fn generate_office_key(store: &Store, secrets: &dyn SecretStore) -> Result<Signer, String> {
     let key = PrivateKey::generate_ed25519().map_err(|e| e.to_string())?;
     let key_id = format!("key-{}", Utc::now().format("%Y%m%d%H%M%S"));
-    secrets
-        .set(&office_key_name(store)?, &key.to_pem().map_err(|e| e.to_string())?)
-        .map_err(|e| format!("the new key could not be stored in the keyring: {e}"))?;
+    let key_name = office_key_name(store)?;
+    let pem = key.to_pem().map_err(|e| e.to_string())?;
     store
-        .set_setting(SETTING_OFFICE_KEY_ID, &key_id)
-        .map_err(|e| e.to_string())?;
-    store
-        .append_audit(
-            "system",
-            "office_key_generated",
-            None,
-            &serde_json::json!({ "key_id": key_id }),
-        )
+        .save_office_key(&key_id, "system", || {
+            secrets
+                .set(&key_name, &pem)
+                .map_err(|e| format!("the new key could not be stored in the keyring: {e}"))
+        })
         .map_err(|e| e.to_string())?;
     Ok(Signer::new(key, &office_sender_id(store), &key_id))
 }

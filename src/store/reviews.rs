@@ -14,6 +14,7 @@ use super::checks::{CHECK_COLUMNS, check_from_row, queries_of};
 use super::codec::{Ts, parsed, parsed_opt, unsigned};
 use super::{Result, Store, StoreError};
 use crate::domain::{
+    AuditAction,
     CheckFilter, CheckState, DuplicationCheck, MatchResult, NewReview, Review, ReviewDecision, ReviewReason,
     ReviewStatus,
 };
@@ -153,7 +154,7 @@ impl Store {
                 tx,
                 now,
                 reviewer,
-                "review_decided",
+                AuditAction::ReviewDecided,
                 Some(review.check_id),
                 &json!({
                     "decision": review.decision.as_str(),
@@ -245,8 +246,8 @@ impl Store {
                 now,
                 actor,
                 match action {
-                    BulkReview::SendToReview => "bulk_sent_to_review",
-                    BulkReview::MarkNeedsInformation => "bulk_marked_needs_information",
+                    BulkReview::SendToReview => AuditAction::BulkSentToReview,
+                    BulkReview::MarkNeedsInformation => AuditAction::BulkMarkedNeedsInformation,
                 },
                 None,
                 &json!({ "checks": ids.len(), "first": ids.first(), "last": ids.last() }).to_string(),
