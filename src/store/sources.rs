@@ -429,6 +429,134 @@ mod tests {
         assert_eq!(store.audit_page(0, 10).map(|p| p.len()).ok(), Some(2));
     }
 
+    fn actions(store: &Store) -> Vec<String> {
+        let mut page = store.audit_page(0, 100).expect("audit");
+        page.reverse();
+        page.into_iter().map(|e| e.action).collect()
+    }
+
+    fn with_token_url(name: &str) -> NewDataSource {
+        NewDataSource {
+            auth_url: Some("https://ibr.example.org/oauth2/client/token".into()),
+            client_id: Some("office-7".into()),
+            ..NewDataSource::ibr(name, "https://ibr.example.org")
+        }
+    }
+
+    #[test]
+    fn a_secret_the_keyring_refuses_leaves_neither_source_nor_audit_line() {
+        let store = testutil::store();
+        let mut asked_for = None;
+        let err = store
+            .add_data_source(&with_token_url("National IBR"), "Awa", |source| {
+                asked_for = Some(source.id);
+                Err("the keyring is locked".into())
+            })
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::Secret(_)), "{err}");
+        assert!(err.to_string().contains("the keyring is locked"), "{err}");
+        assert!(asked_for.is_some(), "the keyring step ran, with the new source");
+        assert_eq!(store.data_sources().map(|d| d.len()).ok(), Some(0));
+        assert!(actions(&store).is_empty());
+        // Stored, the source and its line are there together.
+        let s = store
+            .add_data_source(&with_token_url("National IBR"), "Awa", |_| Ok(()))
+            .expect("add");
+        assert_eq!(actions(&store), ["source_added"]);
+        // A change whose secret is refused leaves the source as it was.
+        let mut changed = s.clone();
+        changed.allow_unsigned = true;
+        let err = store
+            .change_data_source(&changed, "Awa", |_| Err("the keyring is locked".into()))
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::Secret(_)), "{err}");
+        assert_eq!(store.data_source(s.id).ok().flatten(), Some(s));
+        assert_eq!(actions(&store), ["source_added"]);
+    }
+
+    #[test]
+    fn a_change_that_fails_leaves_no_audit_line_and_asks_no_keyring() {
+        let store = testutil::store();
+        let a = store
+            .add_data_source(&NewDataSource::ibr("National IBR", "https://ibr.example.org"), "Awa", |_| Ok(()))
+            .expect("add");
+        let b = store
+            .add_data_source(&NewDataSource::ibr("Regional IBR", "https://r.example.org"), "Awa", |_| Ok(()))
+            .expect("add");
+        let keyring = std::cell::Cell::new(0);
+        let count = |_: &DataSource| {
+            keyring.set(keyring.get() + 1);
+            Ok(())
+        };
+        let err = store
+            .add_data_source(&NewDataSource::ibr("NATIONAL IBR", "https://x.example.org"), "Awa", count)
+            .expect_err("duplicate");
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+        let mut renamed = b.clone();
+        renamed.name = a.name.clone();
+        let err = store.change_data_source(&renamed, "Awa", count).expect_err("duplicate");
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+        assert_eq!(keyring.get(), 0, "no secret is stored for a change that was refused");
+        assert_eq!(store.data_sources().map(|d| d.len()).ok(), Some(2));
+        assert_eq!(actions(&store), ["source_added", "source_added"]);
+    }
+
+    #[test]
+    fn a_removed_sources_secret_is_deleted_after_the_commit() {
+        let store = testutil::store();
+        let s = store
+            .add_data_source(&with_token_url("National IBR"), "Awa", |_| Ok(()))
+            .expect("add");
+        let mut seen_by_keyring_step = None;
+        let removal = store
+            .delete_data_source(s.id, "Awa", |source| {
+                // The removal is committed: the source is gone, its line is there.
+                seen_by_keyring_step = Some((
+                    source.id,
+                    store.data_source(source.id).map(|d| d.is_some()).ok(),
+                    actions(&store).last().cloned(),
+                ));
+                Err("the keyring is locked".into())
+            })
+            .expect("removed");
+        assert_eq!(
+            seen_by_keyring_step,
+            Some((s.id, Some(false), Some("source_removed".to_string())))
+        );
+        assert_eq!(removal.name, "National IBR");
+        assert_eq!(removal.secret_left.as_deref(), Some("the keyring is locked"));
+        // A source with no token URL has no secret to delete.
+        let plain = testutil::source(&store, "Plain");
+        let removal = store
+            .delete_data_source(plain.id, "Awa", |_| panic!("no secret to delete"))
+            .expect("removed");
+        assert_eq!(removal.secret_left, None);
+    }
+
+    #[test]
+    fn removing_the_demo_registry_records_it_in_the_same_transaction() {
+        let store = testutil::store();
+        let demo = store
+            .insert_data_source(&NewDataSource {
+                is_demo: true,
+                ..NewDataSource::ibr("Demo registry (built in)", "http://127.0.0.1:9")
+            })
+            .expect("demo");
+        let other = testutil::source(&store, "National IBR");
+        store.delete_data_source(other.id, "Awa", |_| Ok(())).expect("remove");
+        assert_eq!(store.setting(SETTING_DEMO_REMOVED).ok(), Some(None), "only the demo's removal");
+        // A removal that fails (no such source) records nothing.
+        assert!(store.delete_data_source(demo.id + 100, "Awa", |_| Ok(())).is_err());
+        assert_eq!(store.setting(SETTING_DEMO_REMOVED).ok(), Some(None));
+        let removal = store.delete_data_source(demo.id, "Awa", |_| Ok(())).expect("remove");
+        assert!(removal.was_demo);
+        assert_eq!(
+            store.setting(SETTING_DEMO_REMOVED).ok().flatten().as_deref(),
+            Some("true")
+        );
+        assert_eq!(actions(&store), ["source_removed", "source_removed"]);
+    }
+
     #[test]
     fn removing_the_demo_registry_removes_its_own_sender() {
         let store = testutil::store();
