@@ -309,3 +309,65 @@ fn a_role_switch_whose_audit_line_cannot_be_written_does_not_take_effect() {
     assert!(lines(&store, &["role_changed"]).is_empty());
     assert!(store.data_sources().unwrap().is_empty());
 }
+
+#[test]
+fn adding_and_removing_a_sender_writes_the_same_lines_from_the_window_and_the_command_line() {
+    use ibr_desk::domain::{Algorithm, NewIbrSender};
+    let key = ibr_desk::dci::PrivateKey::generate_ed25519().unwrap().public_key();
+    let pem = key.to_pem();
+
+    let (_dir, store, engine, events) = engine_with(Arc::new(MemorySecretStore::default()));
+    let source = store
+        .insert_data_source(&NewDataSource::ibr("Lab IBR", "https://lab.example.org"))
+        .unwrap();
+    become_supervisor(&engine, &events);
+    engine.send(Command::SaveSender {
+        id: None,
+        sender: NewIbrSender {
+            name: "Lab registry".into(),
+            sender_id: "ibr.lab.example.org".into(),
+            public_key_pem: Some(pem.clone()),
+            jwks_url: None,
+            algorithm: Algorithm::Ed25519,
+            active: true,
+            insecure_http: false,
+        },
+        sources: vec![source.id],
+    });
+    notice(&events, "Saved trusted sender");
+    let id = store.sender_by_name("Lab registry").unwrap().expect("saved").id;
+    engine.send(Command::DeleteSender { id });
+    notice(&events, "Removed trusted sender");
+    let actions = ["sender_added", "sender_changed", "sender_removed", "sender_key_added"];
+    let window = lines(&store, &actions);
+
+    let cli_dir = tempfile::tempdir().unwrap();
+    let d = cli_dir.path();
+    let key_file = d.join("lab.pem");
+    std::fs::write(&key_file, &pem).unwrap();
+    cli(d, &["source", "add", "--name", "Lab IBR", "--base-url", "https://lab.example.org"]);
+    cli(
+        d,
+        &[
+            "sender",
+            "add",
+            "--name",
+            "Lab registry",
+            "--sender-id",
+            "ibr.lab.example.org",
+            "--public-key-file",
+            key_file.to_str().unwrap(),
+            "--source",
+            "Lab IBR",
+        ],
+    );
+    cli(d, &["sender", "remove", "Lab registry"]);
+    let command_line = lines(&cli_store(d), &actions);
+
+    assert_eq!(what(&window), what(&command_line));
+    assert_eq!(
+        window.iter().map(|l| l.1.as_str()).collect::<Vec<_>>(),
+        ["sender_added", "sender_removed"]
+    );
+    assert!(window[0].2.contains(r#""data_sources":["Lab IBR"]"#), "{window:?}");
+}
