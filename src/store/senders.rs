@@ -802,4 +802,33 @@ mod tests {
             Err(StoreError::Invalid(_))
         ));
     }
+
+    #[test]
+    fn a_sender_change_that_fails_half_way_leaves_no_row_key_link_or_line() {
+        let store = testutil::store();
+        let source = testutil::source(&store, "National IBR");
+        // The link to a source that does not exist fails after the insert.
+        let err = store
+            .insert_sender(&new_sender("National", "ibr.national.gov"), &[source.id, source.id + 100], "Awa")
+            .expect_err("unknown source");
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+        assert!(store.senders().expect("senders").is_empty());
+        assert!(store.trusted_keys().expect("keys").is_empty());
+        assert!(store.audit_page(0, 10).expect("audit").is_empty());
+
+        let s = store
+            .insert_sender(&new_sender("National", "ibr.national.gov"), &[source.id], "Awa")
+            .expect("insert");
+        let mut changed = s.clone();
+        changed.public_key_pem = Some(PEM_B.into());
+        assert!(store.update_sender(&changed, &[source.id + 100], "Awa").is_err());
+        assert_eq!(store.sender(s.id).ok().flatten(), Some(s.clone()), "unchanged");
+        assert_eq!(
+            store.sender_keys(s.id).expect("keys").iter().map(|k| k.public_key_pem.as_str()).collect::<Vec<_>>(),
+            [PEM_A.trim()]
+        );
+        assert_eq!(store.sender_sources(s.id).ok(), Some(vec![source.id]));
+        let actions: Vec<String> = store.audit_page(0, 10).expect("audit").into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["sender_added"]);
+    }
 }
