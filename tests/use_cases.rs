@@ -158,9 +158,15 @@ fn adding_and_removing_a_source_writes_the_same_lines_from_the_window_and_the_co
     );
     assert!(window.iter().all(|l| l.0 == "test officer"), "{window:?}");
     assert_eq!(command_line[0].0, "olga (command line)");
-    assert!(command_line.iter().all(|l| l.0.ends_with("(command line)")), "{command_line:?}");
+    assert!(
+        command_line.iter().all(|l| l.0.ends_with("(command line)")),
+        "{command_line:?}"
+    );
     for (_, _, details) in window.iter().chain(&command_line) {
-        assert!(!details.contains("s3cret-value"), "a secret in the audit log: {details}");
+        assert!(
+            !details.contains("s3cret-value"),
+            "a secret in the audit log: {details}"
+        );
     }
 }
 
@@ -255,7 +261,10 @@ fn a_wrong_pin_switches_no_role_and_leaves_only_its_refusal() {
         _ => None,
     });
     assert_eq!(
-        what(&lines(&store, &["supervisor_pin_set", "supervisor_pin_refused", "role_changed"])),
+        what(&lines(
+            &store,
+            &["supervisor_pin_set", "supervisor_pin_refused", "role_changed"]
+        )),
         [
             ("supervisor_pin_set".to_string(), "{}".to_string()),
             ("supervisor_pin_refused".to_string(), "{}".to_string())
@@ -269,7 +278,10 @@ fn a_wrong_pin_switches_no_role_and_leaves_only_its_refusal() {
         matches!(e, Event::RoleChanged { role: Role::Supervisor }).then_some(())
     });
     let last = lines(&store, &["role_changed"]);
-    assert_eq!(what(&last), [("role_changed".to_string(), r#"{"role":"Supervisor"}"#.to_string())]);
+    assert_eq!(
+        what(&last),
+        [("role_changed".to_string(), r#"{"role":"Supervisor"}"#.to_string())]
+    );
 }
 
 #[test]
@@ -305,7 +317,10 @@ fn a_role_switch_whose_audit_line_cannot_be_written_does_not_take_effect() {
         Event::Notice { message } => panic!("an officer's change was made: {message}"),
         _ => None,
     });
-    assert_eq!(message, "Only a supervisor can change data sources and trusted senders.");
+    assert_eq!(
+        message,
+        "Only a supervisor can change data sources and trusted senders."
+    );
     assert!(lines(&store, &["role_changed"]).is_empty());
     assert!(store.data_sources().unwrap().is_empty());
 }
@@ -345,7 +360,17 @@ fn adding_and_removing_a_sender_writes_the_same_lines_from_the_window_and_the_co
     let d = cli_dir.path();
     let key_file = d.join("lab.pem");
     std::fs::write(&key_file, &pem).unwrap();
-    cli(d, &["source", "add", "--name", "Lab IBR", "--base-url", "https://lab.example.org"]);
+    cli(
+        d,
+        &[
+            "source",
+            "add",
+            "--name",
+            "Lab IBR",
+            "--base-url",
+            "https://lab.example.org",
+        ],
+    );
     cli(
         d,
         &[

@@ -23,9 +23,8 @@ use super::codec::{
 };
 use super::{Result, Store, StoreError, audit, registrants, sources};
 use crate::domain::{
-    AuditAction,
-    ApplicantSnapshot, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck, ReplyHeader,
-    normalize_name,
+    ApplicantSnapshot, AuditAction, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck,
+    ReplyHeader, normalize_name,
 };
 
 /// The columns [`check_from_row`] reads, in table order.
@@ -430,7 +429,14 @@ pub(super) fn insert_check_row(
         details["roster_id"] = json!(r.roster_id);
         details["row"] = json!(r.row);
     }
-    audit::append(c, now, actor, AuditAction::CheckRequested, Some(id), &to_json(&details)?)?;
+    audit::append(
+        c,
+        now,
+        actor,
+        AuditAction::CheckRequested,
+        Some(id),
+        &to_json(&details)?,
+    )?;
     Ok(id)
 }
 
@@ -1149,7 +1155,9 @@ mod tests {
         );
         assert_eq!(state(&store, ids[0]), Some(CheckState::Checking));
         assert_eq!(state(&store, ids[1]), Some(CheckState::Failed));
-        store.delete_data_source(source.id, "officer", |_| Ok(())).expect("delete");
+        store
+            .delete_data_source(source.id, "officer", |_| Ok(()))
+            .expect("delete");
         let c = store.check(ids[0]).ok().flatten().expect("kept");
         assert_eq!((c.data_source_id, c.data_source_name.as_str()), (None, "National IBR"));
         assert!(

@@ -14,9 +14,8 @@ use super::checks::{CHECK_COLUMNS, check_from_row, queries_of};
 use super::codec::{Ts, parsed, parsed_opt, unsigned};
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    AuditAction,
-    CheckFilter, CheckState, DuplicationCheck, MatchResult, NewReview, Review, ReviewDecision, ReviewReason,
-    ReviewStatus,
+    AuditAction, CheckFilter, CheckState, DuplicationCheck, MatchResult, NewReview, Review, ReviewDecision,
+    ReviewReason, ReviewStatus,
 };
 
 /// The counts shown above the queue.

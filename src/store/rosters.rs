@@ -711,7 +711,9 @@ mod tests {
             "its checks still wait"
         );
 
-        store.delete_data_source(source.id, "officer", |_| Ok(())).expect("remove");
+        store
+            .delete_data_source(source.id, "officer", |_| Ok(()))
+            .expect("remove");
         let counts = store.roster_check_counts(roster.id).expect("counts");
         assert_eq!((counts.ready, counts.not_run, counts.finished()), (0, 2, 2));
         assert_eq!(store.queue_counts().map(|q| q.ready).ok(), Some(0));

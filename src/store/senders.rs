@@ -809,7 +809,11 @@ mod tests {
         let source = testutil::source(&store, "National IBR");
         // The link to a source that does not exist fails after the insert.
         let err = store
-            .insert_sender(&new_sender("National", "ibr.national.gov"), &[source.id, source.id + 100], "Awa")
+            .insert_sender(
+                &new_sender("National", "ibr.national.gov"),
+                &[source.id, source.id + 100],
+                "Awa",
+            )
             .expect_err("unknown source");
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
         assert!(store.senders().expect("senders").is_empty());
@@ -824,11 +828,21 @@ mod tests {
         assert!(store.update_sender(&changed, &[source.id + 100], "Awa").is_err());
         assert_eq!(store.sender(s.id).ok().flatten(), Some(s.clone()), "unchanged");
         assert_eq!(
-            store.sender_keys(s.id).expect("keys").iter().map(|k| k.public_key_pem.as_str()).collect::<Vec<_>>(),
+            store
+                .sender_keys(s.id)
+                .expect("keys")
+                .iter()
+                .map(|k| k.public_key_pem.as_str())
+                .collect::<Vec<_>>(),
             [PEM_A.trim()]
         );
         assert_eq!(store.sender_sources(s.id).ok(), Some(vec![source.id]));
-        let actions: Vec<String> = store.audit_page(0, 10).expect("audit").into_iter().map(|e| e.action).collect();
+        let actions: Vec<String> = store
+            .audit_page(0, 10)
+            .expect("audit")
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
         assert_eq!(actions, ["sender_added"]);
     }
 }

@@ -179,7 +179,10 @@ mod tests {
             office_sender_id: " office.north ".into(),
         };
         store.save_settings(&settings, "Awa").expect("save");
-        assert_eq!(store.setting(SETTING_OFFICER_NAME).ok().flatten().as_deref(), Some("Awa"));
+        assert_eq!(
+            store.setting(SETTING_OFFICER_NAME).ok().flatten().as_deref(),
+            Some("Awa")
+        );
         assert_eq!(
             store.setting(SETTING_OFFICE_SENDER_ID).ok().flatten().as_deref(),
             Some("office.north")
@@ -198,7 +201,10 @@ mod tests {
             office_sender_id: "office.south".into(),
         };
         store.save_settings(&sender_only, "olga (command line)").expect("save");
-        assert_eq!(store.setting(SETTING_OFFICER_NAME).ok().flatten().as_deref(), Some("Awa"));
+        assert_eq!(
+            store.setting(SETTING_OFFICER_NAME).ok().flatten().as_deref(),
+            Some("Awa")
+        );
         assert_eq!(lines(&store).len(), 2);
     }
 
@@ -236,7 +242,9 @@ mod tests {
             store.setting(SETTING_SUPERVISOR_PIN).ok().flatten().as_deref(),
             Some("hash-1")
         );
-        store.set_supervisor_pin(Some("hash-1"), "hash-2", "Awa").expect("change");
+        store
+            .set_supervisor_pin(Some("hash-1"), "hash-2", "Awa")
+            .expect("change");
         let actions: Vec<String> = lines(&store).into_iter().map(|l| l.1).collect();
         assert_eq!(actions, ["supervisor_pin_set", "supervisor_pin_set"]);
     }

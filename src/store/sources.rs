@@ -167,7 +167,14 @@ impl Store {
                 "failed_checks": failed_checks,
                 "senders_removed": removed_senders,
             }))?;
-            audit::append(tx, super::codec::now(), actor, AuditAction::SourceRemoved, None, &details)?;
+            audit::append(
+                tx,
+                super::codec::now(),
+                actor,
+                AuditAction::SourceRemoved,
+                None,
+                &details,
+            )?;
             let removal = SourceRemoval {
                 name: source.name.clone(),
                 was_demo: source.is_demo,
@@ -408,7 +415,9 @@ mod tests {
         let store = testutil::store();
         let mut new = NewDataSource::ibr("Lab IBR", "http://lab.example.org");
         new.insecure_http = true;
-        let s = store.add_data_source(&new, "olga (command line)", |_| Ok(())).expect("add");
+        let s = store
+            .add_data_source(&new, "olga (command line)", |_| Ok(()))
+            .expect("add");
         let line = store.audit_page(0, 1).expect("audit")[0].clone();
         assert_eq!(
             (line.action.as_str(), line.actor.as_str()),
@@ -478,10 +487,18 @@ mod tests {
     fn a_change_that_fails_leaves_no_audit_line_and_asks_no_keyring() {
         let store = testutil::store();
         let a = store
-            .add_data_source(&NewDataSource::ibr("National IBR", "https://ibr.example.org"), "Awa", |_| Ok(()))
+            .add_data_source(
+                &NewDataSource::ibr("National IBR", "https://ibr.example.org"),
+                "Awa",
+                |_| Ok(()),
+            )
             .expect("add");
         let b = store
-            .add_data_source(&NewDataSource::ibr("Regional IBR", "https://r.example.org"), "Awa", |_| Ok(()))
+            .add_data_source(
+                &NewDataSource::ibr("Regional IBR", "https://r.example.org"),
+                "Awa",
+                |_| Ok(()),
+            )
             .expect("add");
         let keyring = std::cell::Cell::new(0);
         let count = |_: &DataSource| {
@@ -489,7 +506,11 @@ mod tests {
             Ok(())
         };
         let err = store
-            .add_data_source(&NewDataSource::ibr("NATIONAL IBR", "https://x.example.org"), "Awa", count)
+            .add_data_source(
+                &NewDataSource::ibr("NATIONAL IBR", "https://x.example.org"),
+                "Awa",
+                count,
+            )
             .expect_err("duplicate");
         assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
         let mut renamed = b.clone();
@@ -544,7 +565,11 @@ mod tests {
             .expect("demo");
         let other = testutil::source(&store, "National IBR");
         store.delete_data_source(other.id, "Awa", |_| Ok(())).expect("remove");
-        assert_eq!(store.setting(SETTING_DEMO_REMOVED).ok(), Some(None), "only the demo's removal");
+        assert_eq!(
+            store.setting(SETTING_DEMO_REMOVED).ok(),
+            Some(None),
+            "only the demo's removal"
+        );
         // A removal that fails (no such source) records nothing.
         assert!(store.delete_data_source(demo.id + 100, "Awa", |_| Ok(())).is_err());
         assert_eq!(store.setting(SETTING_DEMO_REMOVED).ok(), Some(None));
