@@ -401,12 +401,6 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?),
                 None => None,
             };
-            if let Some(pem) = &pem {
-                let key = crate::dci::PublicKey::from_pem(pem)?;
-                if key.algorithm() != a.algorithm {
-                    bail!("the key in the PEM file is {}, not {}", key.algorithm(), a.algorithm);
-                }
-            }
             let new = NewIbrSender {
                 name: a.name.trim().to_string(),
                 sender_id: a.sender_id.trim().to_string(),
@@ -417,6 +411,9 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 insecure_http: a.insecure_http,
             };
             new.validate().map_err(|e| anyhow::Error::msg(with_flag_hint(e)))?;
+            if let Some(p) = &a.public_key_file {
+                trust::check_pasted_key(&new).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            }
             if a.sources.is_empty() {
                 bail!(
                     "name the data sources this sender signs for with --source NAME (repeat for several): a sender \

@@ -261,12 +261,7 @@ pub(super) async fn save_sender(shared: &Arc<Shared>, id: Option<i64>, new: NewI
     let r = shared
         .blocking(move |s| {
             new.validate()?;
-            if let Some(pem) = new.public_key_pem.as_deref().filter(|p| !p.trim().is_empty()) {
-                let key = PublicKey::from_pem(pem).map_err(|e| e.to_string())?;
-                if key.algorithm() != new.algorithm {
-                    return Err(format!("the public key is {}, not {}", key.algorithm(), new.algorithm));
-                }
-            }
+            trust::check_pasted_key(&new)?;
             let name = match id {
                 None => {
                     s.store

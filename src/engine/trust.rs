@@ -105,6 +105,24 @@ impl KeyLookup for SourceTrust {
     }
 }
 
+/// A sender's pasted public key, when it has one, must be readable and of
+/// the sender's algorithm: the window's form and `ibr-desk sender add` check
+/// it here, before the store saves the sender.
+pub fn check_pasted_key(sender: &crate::domain::NewIbrSender) -> Result<(), String> {
+    let Some(pem) = sender.public_key_pem.as_deref().filter(|p| !p.trim().is_empty()) else {
+        return Ok(());
+    };
+    let key = PublicKey::from_pem(pem).map_err(|e| e.to_string())?;
+    if key.algorithm() != sender.algorithm {
+        return Err(format!(
+            "the public key is {}, not {}",
+            key.algorithm(),
+            sender.algorithm
+        ));
+    }
+    Ok(())
+}
+
 /// Our sender ID.
 pub fn office_sender_id(store: &Store) -> String {
     store
@@ -257,5 +275,25 @@ mod tests {
             live.for_source(b.id).lookup(kid, "ibr.a").is_empty(),
             "sender A is not trusted for source B"
         );
+    }
+
+    #[test]
+    fn a_pasted_key_must_be_readable_and_of_the_senders_algorithm() {
+        let pem = PrivateKey::generate_ed25519().expect("key").public_key().to_pem();
+        let sender = |pem: Option<&str>, algorithm| NewIbrSender {
+            name: "National".into(),
+            sender_id: "ibr.national.gov".into(),
+            public_key_pem: pem.map(str::to_string),
+            jwks_url: None,
+            algorithm,
+            active: true,
+            insecure_http: false,
+        };
+        assert_eq!(check_pasted_key(&sender(Some(&pem), Algorithm::Ed25519)), Ok(()));
+        assert_eq!(check_pasted_key(&sender(None, Algorithm::Rs256)), Ok(()));
+        assert_eq!(check_pasted_key(&sender(Some("  "), Algorithm::Rs256)), Ok(()));
+        let err = check_pasted_key(&sender(Some(&pem), Algorithm::Rs256)).expect_err("wrong algorithm");
+        assert!(err.contains("not rs256"), "{err}");
+        assert!(check_pasted_key(&sender(Some("not a key"), Algorithm::Ed25519)).is_err());
     }
 }
