@@ -1,8 +1,9 @@
 //! `ibr-desk source …`, `sender …`, `registrant …` and `office …`: the
 //! configuration a duplication check needs, from the command line.
 //!
-//! Every change of trust (a data source, a sender, a link between them, a
-//! key) is written with its audit line in one transaction, naming the
+//! Every change (a data source, a sender, a link between them, a key, the
+//! office's sender ID) goes through the same store method as the window's,
+//! which writes it with its audit line in one transaction, naming the
 //! operating-system user who ran the command (`olga (command line)`): the
 //! command line has no supervisor role, so the log says who it was.
 
@@ -241,15 +242,28 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
             if secret.is_some() && new.auth_url.is_none() {
                 bail!("a client secret is only used with --auth-url (the OAuth2 token URL)");
             }
-            let actor = os_user_actor();
-            let source = ctx.store.add_data_source(&new, &actor)?;
-            if let Some(secret) = secret
-                && let Err(e) = ctx.secrets.set(&source.secret_key(&ctx.installation), &secret)
-            {
-                // Keep nothing half-done: no source without its secret.
-                let _ = ctx.store.delete_data_source(source.id, &actor);
-                bail!("the data source was not added: {e}");
-            }
+            // The secret is stored inside the source's transaction: a
+            // keyring that refuses leaves neither the source nor its audit line.
+            let source = ctx
+                .store
+                .add_data_source(&new, &os_user_actor(), |source| {
+                    let key = source.secret_key(&ctx.installation);
+                    match &secret {
+                        Some(secret) => ctx
+                            .secrets
+                            .set(&key, secret)
+                            .map_err(|e| format!("the client secret could not be saved in the keyring: {e}")),
+                        // A new source starts with no secret but its own: clear
+                        // what a removed source with the same ID may have left.
+                        None => {
+                            if source.auth_url.is_some() {
+                                let _ = ctx.secrets.delete(&key);
+                            }
+                            Ok(())
+                        }
+                    }
+                })
+                .context("the data source was not added")?;
             println!("Added data source {:?} ({}).", source.name, source.base_url);
             if source.allow_unsigned {
                 println!("Warning: unsigned replies are accepted from it; use this for test servers only.");
@@ -323,15 +337,15 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
         }
         SourceCommand::Remove { name } => {
             let s = ctx.source_by_name(&name)?;
-            let removal = ctx.store.delete_data_source(s.id, &os_user_actor())?;
-            if s.is_demo {
-                ctx.store
-                    .set_setting(crate::engine::demo::SETTING_DEMO_REMOVED, "true")?;
+            let removal = ctx.store.delete_data_source(s.id, &os_user_actor(), |source| {
+                ctx.secrets
+                    .delete(&source.secret_key(&ctx.installation))
+                    .map_err(|e| e.to_string())
+            })?;
+            if removal.was_demo {
                 crate::engine::demo::forget_key(&ctx.store);
             }
-            if s.auth_url.is_some()
-                && let Err(e) = ctx.secrets.delete(&s.secret_key(&ctx.installation))
-            {
+            if let Some(e) = &removal.secret_left {
                 eprintln!("warning: the client secret could not be removed from the keyring: {e}");
             }
             println!(
@@ -380,12 +394,6 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?),
                 None => None,
             };
-            if let Some(pem) = &pem {
-                let key = crate::dci::PublicKey::from_pem(pem)?;
-                if key.algorithm() != a.algorithm {
-                    bail!("the key in the PEM file is {}, not {}", key.algorithm(), a.algorithm);
-                }
-            }
             let new = NewIbrSender {
                 name: a.name.trim().to_string(),
                 sender_id: a.sender_id.trim().to_string(),
@@ -396,6 +404,9 @@ pub fn sender(ctx: &Context, cmd: SenderCommand) -> anyhow::Result<u8> {
                 insecure_http: a.insecure_http,
             };
             new.validate().map_err(|e| anyhow::Error::msg(with_flag_hint(e)))?;
+            if let Some(p) = &a.public_key_file {
+                trust::check_pasted_key(&new).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            }
             if a.sources.is_empty() {
                 bail!(
                     "name the data sources this sender signs for with --source NAME (repeat for several): a sender \
@@ -627,8 +638,11 @@ pub fn office(ctx: &Context, cmd: OfficeCommand) -> anyhow::Result<u8> {
             }
         }
         OfficeCommand::SetSenderId { sender_id } => {
-            crate::domain::validate_sender_id(&sender_id).map_err(anyhow::Error::msg)?;
-            ctx.store.set_setting(trust::SETTING_OFFICE_SENDER_ID, &sender_id)?;
+            let settings = crate::store::OfficeSettings {
+                officer_name: None,
+                office_sender_id: sender_id.trim().to_string(),
+            };
+            ctx.store.save_settings(&settings, &os_user_actor())?;
             println!("The office's sender ID is now {sender_id}.");
         }
         OfficeCommand::Keygen => {

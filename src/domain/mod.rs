@@ -8,6 +8,7 @@
 #[macro_use]
 mod wire_enum;
 mod algorithm;
+mod audit_action;
 mod check;
 mod error;
 mod id_type;
@@ -19,6 +20,7 @@ mod review;
 mod source;
 
 pub use algorithm::Algorithm;
+pub use audit_action::AuditAction;
 pub use check::{
     ApplicantSnapshot, AuditEntry, CheckCompletion, CheckFilter, CheckQuery, CheckState, DuplicationCheck, FoundBy,
     MatchCandidate, MatchResult, NewCheck, QueryKind, ReplyHeader, SearchReason,

@@ -13,14 +13,10 @@ use super::{Shared, trust};
 use crate::dci::Jwks;
 use crate::domain::{EngineError, ErrorKind};
 
-pub use super::trust::{SETTING_OFFICE_KEY_ID, SETTING_OFFICE_SENDER_ID};
-
-/// Settings key of the officer's name (recorded in the audit log).
-pub const SETTING_OFFICER_NAME: &str = "officer.name";
-/// Settings key of the supervisor PIN's hash.
-pub const SETTING_SUPERVISOR_PIN: &str = "supervisor.pin";
-/// Settings key set when the user removed the demo registry (it is not made again).
-pub const SETTING_DEMO_REMOVED: &str = "demo.removed";
+/// The settings keys (defined with the store's use cases that write them).
+pub use crate::store::{
+    SETTING_DEMO_REMOVED, SETTING_OFFICE_KEY_ID, SETTING_OFFICE_SENDER_ID, SETTING_OFFICER_NAME, SETTING_SUPERVISOR_PIN,
+};
 
 /// Reloads trusted keys and the office key, and forgets cached services.
 pub(super) async fn reload(shared: &Arc<Shared>) -> Result<(), EngineError> {

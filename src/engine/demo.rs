@@ -135,7 +135,12 @@ async fn start(shared: &Arc<Shared>) -> Result<Option<i64>, String> {
                         is_demo: true,
                         ..NewDataSource::ibr(DEMO_SOURCE_NAME, &base_url)
                     };
-                    (s.store.add_data_source(&new, SYSTEM).map_err(|e| e.to_string())?, true)
+                    // The demo needs no client secret.
+                    let source = s
+                        .store
+                        .add_data_source(&new, SYSTEM, |_| Ok(()))
+                        .map_err(|e| e.to_string())?;
+                    (source, true)
                 }
             };
             trust_demo_key(&s.store, source.id, created, &pem)?;

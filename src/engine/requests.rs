@@ -31,8 +31,28 @@ pub(super) async fn save_data_source(
     let r = shared
         .blocking(move |s| {
             new.validate()?;
+            // The secret is part of the change: stored (or cleared) inside
+            // its transaction, so a keyring that refuses leaves nothing saved.
+            let keyring_step = |source: &crate::domain::DataSource| {
+                let key = source.secret_key(&s.installation);
+                let r = match &secret {
+                    SecretChange::Set(v) => s.secrets.set(&key, v),
+                    SecretChange::Clear => s.secrets.delete(&key),
+                    // A new source starts with no secret but its own: clear
+                    // what a removed source with the same ID may have left.
+                    SecretChange::Keep if id.is_none() && source.auth_url.is_some() => {
+                        let _ = s.secrets.delete(&key);
+                        Ok(())
+                    }
+                    SecretChange::Keep => Ok(()),
+                };
+                r.map_err(|e| format!("the client secret could not be saved in the keyring: {e}"))
+            };
             let source = match id {
-                None => s.store.add_data_source(&new, &actor).map_err(|e| e.to_string())?,
+                None => s
+                    .store
+                    .add_data_source(&new, &actor, keyring_step)
+                    .map_err(|e| e.to_string())?,
                 Some(id) => {
                     let old = s
                         .store
@@ -54,24 +74,11 @@ pub(super) async fn save_data_source(
                         ..old
                     };
                     s.store
-                        .change_data_source(&updated, &actor)
+                        .change_data_source(&updated, &actor, keyring_step)
                         .map_err(|e| e.to_string())?;
                     updated
                 }
             };
-            let secret_result = match &secret {
-                SecretChange::Keep => Ok(()),
-                SecretChange::Set(v) => s.secrets.set(&source.secret_key(&s.installation), v),
-                SecretChange::Clear => s.secrets.delete(&source.secret_key(&s.installation)),
-            };
-            if let Err(e) = secret_result {
-                if id.is_none() {
-                    // Nothing half-done: a new source is not kept without its secret.
-                    let _ = s.store.delete_data_source(source.id, &actor);
-                    return Err(format!("the data source was not saved: {e}"));
-                }
-                return Err(format!("the data source was saved, but not its client secret: {e}"));
-            }
             Ok(source.name)
         })
         .await;
@@ -86,31 +93,30 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) -> Result<
     let actor = shared.actor();
     let r = shared
         .blocking(move |s| {
-            let source = s
+            let removal = s
                 .store
-                .data_source(id)
-                .map_err(|e| e.to_string())?
-                .ok_or("that data source no longer exists")?;
-            let removal = s.store.delete_data_source(id, &actor).map_err(|e| e.to_string())?;
-            if source.is_demo {
-                s.store
-                    .set_setting(config::SETTING_DEMO_REMOVED, "true")
-                    .map_err(|e| e.to_string())?;
+                .delete_data_source(id, &actor, |source| {
+                    s.secrets
+                        .delete(&source.secret_key(&s.installation))
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(|e| e.to_string())?;
+            if removal.was_demo {
                 super::demo::forget_key(&s.store);
             }
-            if source.auth_url.is_some() {
-                let _ = s.secrets.delete(&source.secret_key(&s.installation));
+            if let Some(e) = &removal.secret_left {
+                tracing::warn!("the removed data source's client secret is still in the keyring: {e}");
             }
-            Ok((source, removal))
+            Ok(removal)
         })
         .await;
-    let (source, removal) = r.map_err(|e| failed(e, "The data source was not removed."))?;
+    let removal = r.map_err(|e| failed(e, "The data source was not removed."))?;
     {
         {
-            if source.is_demo {
+            if removal.was_demo {
                 super::demo::stop(shared).await;
             }
-            let mut message = format!("Removed “{}”", source.name);
+            let mut message = format!("Removed “{}”", removal.name);
             if !removal.removed_senders.is_empty() {
                 message.push_str(" and its trusted sender");
             }
@@ -136,12 +142,7 @@ pub(super) async fn save_sender(
     let r = shared
         .blocking(move |s| {
             new.validate()?;
-            if let Some(pem) = new.public_key_pem.as_deref().filter(|p| !p.trim().is_empty()) {
-                let key = PublicKey::from_pem(pem).map_err(|e| e.to_string())?;
-                if key.algorithm() != new.algorithm {
-                    return Err(format!("the public key is {}, not {}", key.algorithm(), new.algorithm));
-                }
-            }
+            trust::check_pasted_key(&new)?;
             let name = match id {
                 None => {
                     s.store
@@ -274,27 +275,14 @@ pub(super) async fn save_settings(
     let r = shared
         .blocking(move |s| {
             let officer = officer_name.trim().to_string();
-            if officer.is_empty() {
-                return Err("the officer's name cannot be empty: it is recorded with every action".into());
-            }
-            crate::domain::validate_sender_id(office_sender_id.trim())?;
-            s.store
-                .set_setting(config::SETTING_OFFICER_NAME, &officer)
-                .map_err(|e| e.to_string())?;
-            s.store
-                .set_setting(trust::SETTING_OFFICE_SENDER_ID, office_sender_id.trim())
-                .map_err(|e| e.to_string())?;
+            let settings = crate::store::OfficeSettings {
+                officer_name: Some(officer.clone()),
+                office_sender_id,
+            };
+            s.store.save_settings(&settings, &officer).map_err(|e| e.to_string())?;
             if let Ok(mut a) = s.actor.write() {
-                *a = officer.clone();
+                *a = officer;
             }
-            s.store
-                .append_audit(
-                    &officer,
-                    "settings_changed",
-                    None,
-                    &serde_json::json!({ "office_sender_id": office_sender_id.trim() }),
-                )
-                .map_err(|e| e.to_string())?;
             Ok(())
         })
         .await;

@@ -103,17 +103,17 @@ pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: 
                     PIN_LEN.end()
                 )));
             }
-            if let Some(stored) = s.store.setting(SETTING_SUPERVISOR_PIN)?
-                && !current.as_deref().is_some_and(|c| pin_matches(c, &stored))
+            let stored = s.store.setting(SETTING_SUPERVISOR_PIN)?;
+            if let Some(stored) = &stored
+                && !current.as_deref().is_some_and(|c| pin_matches(c, stored))
             {
                 std::thread::sleep(WRONG_PIN_DELAY);
                 return Err(EngineError::not_allowed("the current PIN is not right"));
             }
             let mut salt = [0u8; 16];
             getrandom::fill(&mut salt).map_err(|e| EngineError::of(ErrorKind::Internal, e.to_string()))?;
-            s.store.set_setting(SETTING_SUPERVISOR_PIN, &hash_pin(&new, &salt))?;
             s.store
-                .append_audit(&actor, "supervisor_pin_set", None, &serde_json::json!({}))?;
+                .set_supervisor_pin(stored.as_deref(), &hash_pin(&new, &salt), &actor)?;
             Ok(())
         })
         .await
@@ -132,21 +132,16 @@ pub(super) async fn switch_role(shared: &Arc<Shared>, role: Role, pin: Option<St
                 })?;
                 if !pin.as_deref().is_some_and(|p| pin_matches(p, &stored)) {
                     std::thread::sleep(WRONG_PIN_DELAY);
-                    let _ = s
-                        .store
-                        .append_audit(&actor, "supervisor_pin_refused", None, &serde_json::json!({}));
+                    let _ = s.store.record_pin_refused(&actor);
                     return Err(EngineError::not_allowed("the PIN is not right"));
                 }
             }
+            // The audit line first: a switch the log does not hold never
+            // takes effect.
+            s.store.record_role_change(role, &actor)?;
             if let Ok(mut r) = s.role.write() {
                 *r = role;
             }
-            s.store.append_audit(
-                &actor,
-                "role_changed",
-                None,
-                &serde_json::json!({ "role": role.label() }),
-            )?;
             Ok(())
         })
         .await

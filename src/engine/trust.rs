@@ -20,9 +20,9 @@ use crate::secrets::SecretStore;
 use crate::store::{FetchedSenderKey, Store};
 
 /// Settings key of our DCI sender ID.
-pub const SETTING_OFFICE_SENDER_ID: &str = "office.sender_id";
+pub const SETTING_OFFICE_SENDER_ID: &str = crate::store::SETTING_OFFICE_SENDER_ID;
 /// Settings key of the office key's ID (set when a key exists).
-pub const SETTING_OFFICE_KEY_ID: &str = "office.key_id";
+pub const SETTING_OFFICE_KEY_ID: &str = crate::store::SETTING_OFFICE_KEY_ID;
 /// Keyring entry of the office's private signing key (PKCS#8 PEM), named
 /// under the installation by `domain::secret_key_for`.
 pub const SECRET_OFFICE_KEY: SecretEntry = SecretEntry::OfficeSigningKey;
@@ -105,6 +105,24 @@ impl KeyLookup for SourceTrust {
     }
 }
 
+/// A sender's pasted public key, when it has one, must be readable and of
+/// the sender's algorithm: the window's form and `ibr-desk sender add` check
+/// it here, before the store saves the sender.
+pub fn check_pasted_key(sender: &crate::domain::NewIbrSender) -> Result<(), String> {
+    let Some(pem) = sender.public_key_pem.as_deref().filter(|p| !p.trim().is_empty()) else {
+        return Ok(());
+    };
+    let key = PublicKey::from_pem(pem).map_err(|e| e.to_string())?;
+    if key.algorithm() != sender.algorithm {
+        return Err(format!(
+            "the public key is {}, not {}",
+            key.algorithm(),
+            sender.algorithm
+        ));
+    }
+    Ok(())
+}
+
 /// Our sender ID.
 pub fn office_sender_id(store: &Store) -> String {
     store
@@ -137,19 +155,14 @@ pub fn office_signer(store: &Store, secrets: &dyn SecretStore) -> Result<Option<
 pub fn generate_office_key(store: &Store, secrets: &dyn SecretStore) -> Result<Signer, String> {
     let key = PrivateKey::generate_ed25519().map_err(|e| e.to_string())?;
     let key_id = format!("key-{}", Utc::now().format("%Y%m%d%H%M%S"));
-    secrets
-        .set(&office_key_name(store)?, &key.to_pem().map_err(|e| e.to_string())?)
-        .map_err(|e| format!("the new key could not be stored in the keyring: {e}"))?;
+    let key_name = office_key_name(store)?;
+    let pem = key.to_pem().map_err(|e| e.to_string())?;
     store
-        .set_setting(SETTING_OFFICE_KEY_ID, &key_id)
-        .map_err(|e| e.to_string())?;
-    store
-        .append_audit(
-            "system",
-            "office_key_generated",
-            None,
-            &serde_json::json!({ "key_id": key_id }),
-        )
+        .save_office_key(&key_id, "system", || {
+            secrets
+                .set(&key_name, &pem)
+                .map_err(|e| format!("the new key could not be stored in the keyring: {e}"))
+        })
         .map_err(|e| e.to_string())?;
     Ok(Signer::new(key, &office_sender_id(store), &key_id))
 }
@@ -278,5 +291,25 @@ mod tests {
             live.for_source(b.id).lookup(kid, "ibr.a").is_empty(),
             "sender A is not trusted for source B"
         );
+    }
+
+    #[test]
+    fn a_pasted_key_must_be_readable_and_of_the_senders_algorithm() {
+        let pem = PrivateKey::generate_ed25519().expect("key").public_key().to_pem();
+        let sender = |pem: Option<&str>, algorithm| NewIbrSender {
+            name: "National".into(),
+            sender_id: "ibr.national.gov".into(),
+            public_key_pem: pem.map(str::to_string),
+            jwks_url: None,
+            algorithm,
+            active: true,
+            insecure_http: false,
+        };
+        assert_eq!(check_pasted_key(&sender(Some(&pem), Algorithm::Ed25519)), Ok(()));
+        assert_eq!(check_pasted_key(&sender(None, Algorithm::Rs256)), Ok(()));
+        assert_eq!(check_pasted_key(&sender(Some("  "), Algorithm::Rs256)), Ok(()));
+        let err = check_pasted_key(&sender(Some(&pem), Algorithm::Rs256)).expect_err("wrong algorithm");
+        assert!(err.contains("not rs256"), "{err}");
+        assert!(check_pasted_key(&sender(Some("not a key"), Algorithm::Ed25519)).is_err());
     }
 }

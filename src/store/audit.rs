@@ -10,14 +10,14 @@ use rusqlite::{Connection, Row, params};
 
 use super::codec::{Ts, sql_int, to_json};
 use super::{Result, Store};
-use crate::domain::AuditEntry;
+use crate::domain::{AuditAction, AuditEntry};
 
 impl Store {
     /// Appends one entry; returns its ID.
     pub fn append_audit(
         &self,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         check_id: Option<i64>,
         details: &serde_json::Value,
     ) -> Result<i64> {
@@ -55,13 +55,13 @@ pub(super) fn append(
     c: &Connection,
     at: DateTime<Utc>,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     check_id: Option<i64>,
     details: &str,
 ) -> Result<i64> {
     let mut stmt =
         c.prepare_cached("INSERT INTO audit_log (at, actor, action, check_id, details) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    Ok(stmt.insert(params![Ts(at), actor, action, check_id, details])?)
+    Ok(stmt.insert(params![Ts(at), actor, action.as_str(), check_id, details])?)
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
@@ -78,6 +78,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
 #[cfg(test)]
 mod tests {
     use super::super::testutil;
+    use crate::domain::AuditAction;
 
     #[test]
     fn appends_and_reads_back() {
@@ -85,13 +86,13 @@ mod tests {
         let a = store
             .append_audit(
                 "officer",
-                "source_added",
+                AuditAction::SourceAdded,
                 None,
                 &serde_json::json!({"name": "National IBR"}),
             )
             .expect("a");
         let b = store
-            .append_audit("system", "check_failed", Some(7), &serde_json::json!({}))
+            .append_audit("system", AuditAction::CheckFailed, Some(7), &serde_json::json!({}))
             .expect("b");
         let page = store.audit_page(0, 10).expect("page");
         assert_eq!(page.iter().map(|e| e.id).collect::<Vec<_>>(), [b, a]);
@@ -106,7 +107,7 @@ mod tests {
     fn the_log_cannot_be_updated_or_deleted() {
         let store = testutil::store();
         store
-            .append_audit("officer", "x", None, &serde_json::json!({}))
+            .append_audit("officer", AuditAction::SettingsChanged, None, &serde_json::json!({}))
             .expect("append");
         for sql in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
             let err = store.write(|tx| Ok(tx.execute(sql, [])?)).expect_err(sql);

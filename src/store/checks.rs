@@ -23,8 +23,8 @@ use super::codec::{
 };
 use super::{Result, Store, StoreError, audit, registrants, sources};
 use crate::domain::{
-    ApplicantSnapshot, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck, ReplyHeader,
-    normalize_name,
+    ApplicantSnapshot, AuditAction, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck,
+    ReplyHeader, normalize_name,
 };
 
 /// The columns [`check_from_row`] reads, in table order.
@@ -197,7 +197,7 @@ impl Store {
             let mut n = 0;
             for &id in ids {
                 if stmt.execute(params![id, Ts(next_attempt_at), kind, message])? == 1 {
-                    audit::append(tx, now, SYSTEM, "check_requeued", Some(id), &details)?;
+                    audit::append(tx, now, SYSTEM, AuditAction::CheckRequeued, Some(id), &details)?;
                     n += 1;
                 }
             }
@@ -218,7 +218,7 @@ impl Store {
             if n == 0 {
                 return Ok(false);
             }
-            audit::append(tx, now, actor, "check_retried", Some(id), "{}")?;
+            audit::append(tx, now, actor, AuditAction::CheckRetried, Some(id), "{}")?;
             Ok(true)
         })
     }
@@ -237,7 +237,7 @@ impl Store {
                 params![Ts(now)],
             )?;
             for &id in &ids {
-                audit::append(tx, now, actor, "check_recovered", Some(id), "{}")?;
+                audit::append(tx, now, actor, AuditAction::CheckRecovered, Some(id), "{}")?;
             }
             Ok(ids.len())
         })
@@ -265,7 +265,7 @@ impl Store {
             for (id, was_due) in &waiting {
                 due.execute(params![id, Ts(now)])?;
                 let details = to_json(&json!({ "was_due_at": Ts::text(was_due.0) }))?;
-                audit::append(tx, now, actor, "check_made_due", Some(*id), &details)?;
+                audit::append(tx, now, actor, AuditAction::CheckMadeDue, Some(*id), &details)?;
             }
             Ok(waiting.len())
         })
@@ -429,7 +429,14 @@ pub(super) fn insert_check_row(
         details["roster_id"] = json!(r.roster_id);
         details["row"] = json!(r.row);
     }
-    audit::append(c, now, actor, "check_requested", Some(id), &to_json(&details)?)?;
+    audit::append(
+        c,
+        now,
+        actor,
+        AuditAction::CheckRequested,
+        Some(id),
+        &to_json(&details)?,
+    )?;
     Ok(id)
 }
 
@@ -542,7 +549,7 @@ fn complete_one(
         "transaction_id": done.transaction_id,
         "candidates": done.candidates.len(),
     }))?;
-    audit::append(c, now, actor, "check_completed", Some(id), &details)?;
+    audit::append(c, now, actor, AuditAction::CheckCompleted, Some(id), &details)?;
     Ok(true)
 }
 
@@ -587,7 +594,7 @@ fn fail_one(
         return Ok(false);
     }
     let details = to_json(&json!({ "error_kind": kind, "message": message, "transaction_id": transaction_id }))?;
-    audit::append(c, now, actor, "check_failed", Some(id), &details)?;
+    audit::append(c, now, actor, AuditAction::CheckFailed, Some(id), &details)?;
     Ok(true)
 }
 
@@ -603,7 +610,7 @@ pub(super) fn fail_queued_of_source(c: &Connection, data_source_id: i64, message
     )?;
     let details = to_json(&json!({ "error_kind": "config", "message": message }))?;
     for &id in &ids {
-        audit::append(c, now, actor, "check_failed", Some(id), &details)?;
+        audit::append(c, now, actor, AuditAction::CheckFailed, Some(id), &details)?;
     }
     Ok(ids.len())
 }
@@ -1148,7 +1155,9 @@ mod tests {
         );
         assert_eq!(state(&store, ids[0]), Some(CheckState::Checking));
         assert_eq!(state(&store, ids[1]), Some(CheckState::Failed));
-        store.delete_data_source(source.id, "officer").expect("delete");
+        store
+            .delete_data_source(source.id, "officer", |_| Ok(()))
+            .expect("delete");
         let c = store.check(ids[0]).ok().flatten().expect("kept");
         assert_eq!((c.data_source_id, c.data_source_name.as_str()), (None, "National IBR"));
         assert!(

@@ -10,6 +10,7 @@ impl StoreError {
             StoreError::Invalid(_) | StoreError::Duplicate { .. } => ErrorKind::Invalid,
             StoreError::NotFound { .. } => ErrorKind::NotFound,
             StoreError::Io { .. } => ErrorKind::File,
+            StoreError::Secret(_) => ErrorKind::Keyring,
             StoreError::DiskFull { .. }
             | StoreError::Busy { .. }
             | StoreError::SchemaTooNew { .. }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::codec::to_json;
 use super::{Result, Store, StoreError, audit};
-use crate::domain::InstallationId;
+use crate::domain::{AuditAction, InstallationId};
 
 /// Settings key of the installation ID.
 pub const SETTING_INSTALLATION_ID: &str = "installation.id";
@@ -51,7 +51,7 @@ impl Store {
             )?;
             if inserted == 1 {
                 let details = to_json(&json!({ "installation_id": new.as_str() }))?;
-                audit::append(tx, now, SYSTEM, "installation_created", None, &details)?;
+                audit::append(tx, now, SYSTEM, AuditAction::InstallationCreated, None, &details)?;
             }
             read(tx)?.ok_or_else(|| StoreError::Unreadable("the installation ID was not stored".into()))
         })
@@ -73,7 +73,7 @@ impl Store {
             if !moved.is_empty() {
                 let names: Vec<_> = moved.iter().map(|(old, new)| json!({ "from": old, "to": new })).collect();
                 let details = to_json(&json!({ "entries": names, "complete": complete }))?;
-                audit::append(tx, now, SYSTEM, "keyring_entries_renamed", None, &details)?;
+                audit::append(tx, now, SYSTEM, AuditAction::KeyringEntriesRenamed, None, &details)?;
             }
             if complete {
                 tx.execute(

@@ -61,6 +61,10 @@ pub use query_counts::QueryCounts;
 pub use reviews::{BulkReview, ReviewCounts};
 pub use rosters::{EntryOutcome, IdentifierOwner, NewRoster, Roster, RosterCheckCounts, RosterEntry, RosterStatus};
 pub use senders::{FetchedSenderKey, TrustedSourceKey};
+pub use settings::{
+    OfficeSettings, SETTING_DEMO_REMOVED, SETTING_OFFICE_KEY_ID, SETTING_OFFICE_SENDER_ID, SETTING_OFFICER_NAME,
+    SETTING_SUPERVISOR_PIN,
+};
 pub use sources::SourceRemoval;
 
 /// The result of every store operation.
@@ -93,6 +97,11 @@ pub enum StoreError {
     /// A name or ID that must be unique is taken.
     #[error("{what} {name:?} already exists; choose another")]
     Duplicate { what: &'static str, name: String },
+    /// The keyring step of a use case failed (a data source's client
+    /// secret, the office key), saying what it could not store: the
+    /// transaction was rolled back.
+    #[error("{0}; nothing was written")]
+    Secret(String),
     /// A row the operation needs does not exist.
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },

@@ -14,8 +14,8 @@ use super::checks::{CHECK_COLUMNS, check_from_row, queries_of};
 use super::codec::{Ts, parsed, parsed_opt, unsigned};
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    CheckFilter, CheckState, DuplicationCheck, MatchResult, NewReview, Review, ReviewDecision, ReviewReason,
-    ReviewStatus,
+    AuditAction, CheckFilter, CheckState, DuplicationCheck, MatchResult, NewReview, Review, ReviewDecision,
+    ReviewReason, ReviewStatus,
 };
 
 /// The counts shown above the queue.
@@ -153,7 +153,7 @@ impl Store {
                 tx,
                 now,
                 reviewer,
-                "review_decided",
+                AuditAction::ReviewDecided,
                 Some(review.check_id),
                 &json!({
                     "decision": review.decision.as_str(),
@@ -245,8 +245,8 @@ impl Store {
                 now,
                 actor,
                 match action {
-                    BulkReview::SendToReview => "bulk_sent_to_review",
-                    BulkReview::MarkNeedsInformation => "bulk_marked_needs_information",
+                    BulkReview::SendToReview => AuditAction::BulkSentToReview,
+                    BulkReview::MarkNeedsInformation => AuditAction::BulkMarkedNeedsInformation,
                 },
                 None,
                 &json!({ "checks": ids.len(), "first": ids.first(), "last": ids.last() }).to_string(),
@@ -451,5 +451,39 @@ mod tests {
             Some(ReviewStatus::NeedsInformation)
         );
         assert_eq!(store.reviews_of(a).unwrap()[0].note, "marked in bulk");
+    }
+
+    #[test]
+    fn a_refused_decision_writes_neither_review_nor_audit_line() {
+        let store = testutil::store();
+        let none = completed(&store, "777", MatchResult::NoMatch);
+        let lines_before = store.audit_page(0, 1000).unwrap().len();
+        for (check_id, reviewer) in [(none, "Sam"), (none + 100, "Sam"), (none, " ")] {
+            assert!(
+                store
+                    .decide_review(&review(check_id, ReviewDecision::Duplicate), reviewer, Utc::now())
+                    .is_err()
+            );
+        }
+        assert!(store.reviews_of(none).unwrap().is_empty());
+        assert_eq!(store.audit_page(0, 1000).unwrap().len(), lines_before);
+    }
+
+    #[test]
+    fn a_bulk_change_and_its_one_audit_line_are_written_together() {
+        let store = testutil::store();
+        let a = completed(&store, "888", MatchResult::ConfirmedMatch);
+        let b = completed(&store, "999", MatchResult::ConfirmedMatch);
+        let lines_before = store.audit_page(0, 1000).unwrap().len();
+        let n = store
+            .bulk_review(&CheckFilter::default(), BulkReview::SendToReview, "Sam", Utc::now())
+            .unwrap();
+        assert_eq!(n, 2);
+        let page = store.audit_page(0, 1000).unwrap();
+        assert_eq!(page.len(), lines_before + 1, "one line for the whole change");
+        assert_eq!(page[0].known_action(), Some(AuditAction::BulkSentToReview));
+        assert_eq!(page[0].actor, "Sam");
+        let details: serde_json::Value = serde_json::from_str(&page[0].details).unwrap();
+        assert_eq!(details, json!({ "checks": 2, "first": a, "last": b }));
     }
 }

@@ -25,7 +25,7 @@ use serde_json::json;
 
 use super::codec::{Ts, parsed, sql_int, to_json, unsigned};
 use super::{Result, Store, StoreError, audit, sources};
-use crate::domain::{IdType, NewRegistrant, SearchReason};
+use crate::domain::{AuditAction, IdType, NewRegistrant, SearchReason};
 
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -207,7 +207,7 @@ impl Store {
                 "data_source": source_name,
                 "search_reason": new.search_reason.as_str(),
             }))?;
-            audit::append(tx, now, &new.actor, "roster_import_started", None, &details)?;
+            audit::append(tx, now, &new.actor, AuditAction::RosterImportStarted, None, &details)?;
             load(tx, id)?.ok_or(StoreError::NotFound { what: "roster", id })
         })
     }
@@ -314,7 +314,7 @@ impl Store {
                 "rejected": roster.rejected,
                 "error": roster.error,
             }))?;
-            audit::append(tx, now, &roster.actor, "roster_imported", None, &details)?;
+            audit::append(tx, now, &roster.actor, AuditAction::RosterImported, None, &details)?;
             Ok(roster)
         });
         self.end_bulk_write();
@@ -711,7 +711,9 @@ mod tests {
             "its checks still wait"
         );
 
-        store.delete_data_source(source.id, "officer").expect("remove");
+        store
+            .delete_data_source(source.id, "officer", |_| Ok(()))
+            .expect("remove");
         let counts = store.roster_check_counts(roster.id).expect("counts");
         assert_eq!((counts.ready, counts.not_run, counts.finished()), (0, 2, 2));
         assert_eq!(store.queue_counts().map(|q| q.ready).ok(), Some(0));

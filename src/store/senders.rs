@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{Ts, key_origin_from_text, parsed, to_json};
 use super::{Result, Store, StoreError, audit, is_unique_violation};
-use crate::domain::{Algorithm, IbrSender, KeyOrigin, NewIbrSender, SenderKey, validate_sender_id};
+use crate::domain::{Algorithm, AuditAction, IbrSender, KeyOrigin, NewIbrSender, SenderKey, validate_sender_id};
 
 const SENDER_COLUMNS: &str =
     "id, name, sender_id, public_key_pem, jwks_url, algorithm, key_fetched_at, active, insecure_http";
@@ -77,7 +77,7 @@ impl Store {
             }
             let linked = replace_links(tx, id, sources)?;
             let sender = sender_by(tx, "id", &id)?.ok_or(StoreError::NotFound { what: "sender", id })?;
-            audit_sender(tx, now, actor, "sender_added", &sender, &linked)?;
+            audit_sender(tx, now, actor, AuditAction::SenderAdded, &sender, &linked)?;
             Ok(sender)
         })
     }
@@ -126,7 +126,7 @@ impl Store {
                 what: "sender",
                 id: sender.id,
             })?;
-            audit_sender(tx, now, actor, "sender_changed", &saved, &linked)
+            audit_sender(tx, now, actor, AuditAction::SenderChanged, &saved, &linked)
         })
     }
 
@@ -162,7 +162,7 @@ impl Store {
             let sender = sender_by(tx, "id", &id)?.ok_or(StoreError::NotFound { what: "sender", id })?;
             tx.execute("DELETE FROM ibr_senders WHERE id = ?1", [id])?;
             let details = to_json(&serde_json::json!({ "name": sender.name, "sender_id": sender.sender_id }))?;
-            audit::append(tx, now, actor, "sender_removed", None, &details)?;
+            audit::append(tx, now, actor, AuditAction::SenderRemoved, None, &details)?;
             Ok(())
         })
     }
@@ -207,7 +207,11 @@ impl Store {
             };
             if n > 0 {
                 let details = to_json(&serde_json::json!({ "sender_id": sender.sender_id, "data_source": source }))?;
-                let action = if linked { "sender_linked" } else { "sender_unlinked" };
+                let action = if linked {
+                    AuditAction::SenderLinked
+                } else {
+                    AuditAction::SenderUnlinked
+                };
                 audit::append(tx, now, actor, action, None, &details)?;
             }
             Ok(n > 0)
@@ -248,7 +252,7 @@ impl Store {
             let details = to_json(&serde_json::json!({
                 "sender_id": sender.sender_id, "kid": key.kid, "origin": origin.as_str()
             }))?;
-            audit::append(tx, fetched_at, actor, "sender_key_added", None, &details)?;
+            audit::append(tx, fetched_at, actor, AuditAction::SenderKeyAdded, None, &details)?;
             Ok(key)
         })
     }
@@ -292,7 +296,7 @@ impl Store {
             let details = to_json(&serde_json::json!({
                 "sender_id": sender.sender_id, "keys": keys.len(), "kids": kids, "url": url
             }))?;
-            audit::append(tx, fetched_at, actor, "sender_keys_fetched", None, &details)?;
+            audit::append(tx, fetched_at, actor, AuditAction::SenderKeysFetched, None, &details)?;
             Ok(keys.len())
         })
     }
@@ -341,7 +345,7 @@ impl Store {
             let details = to_json(&serde_json::json!({
                 "sender_id": sender.sender_id, "keys_removed": removed
             }))?;
-            audit::append(tx, now, actor, "sender_keys_replaced", None, &details)?;
+            audit::append(tx, now, actor, AuditAction::SenderKeysReplaced, None, &details)?;
             Ok(true)
         })
     }
@@ -416,7 +420,7 @@ fn audit_sender(
     c: &Connection,
     at: DateTime<Utc>,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     s: &IbrSender,
     sources: &[String],
 ) -> Result<()> {
@@ -797,5 +801,48 @@ mod tests {
             store.update_sender(&s, &[], "test"),
             Err(StoreError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_sender_change_that_fails_half_way_leaves_no_row_key_link_or_line() {
+        let store = testutil::store();
+        let source = testutil::source(&store, "National IBR");
+        // The link to a source that does not exist fails after the insert.
+        let err = store
+            .insert_sender(
+                &new_sender("National", "ibr.national.gov"),
+                &[source.id, source.id + 100],
+                "Awa",
+            )
+            .expect_err("unknown source");
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+        assert!(store.senders().expect("senders").is_empty());
+        assert!(store.trusted_keys().expect("keys").is_empty());
+        assert!(store.audit_page(0, 10).expect("audit").is_empty());
+
+        let s = store
+            .insert_sender(&new_sender("National", "ibr.national.gov"), &[source.id], "Awa")
+            .expect("insert");
+        let mut changed = s.clone();
+        changed.public_key_pem = Some(PEM_B.into());
+        assert!(store.update_sender(&changed, &[source.id + 100], "Awa").is_err());
+        assert_eq!(store.sender(s.id).ok().flatten(), Some(s.clone()), "unchanged");
+        assert_eq!(
+            store
+                .sender_keys(s.id)
+                .expect("keys")
+                .iter()
+                .map(|k| k.public_key_pem.as_str())
+                .collect::<Vec<_>>(),
+            [PEM_A.trim()]
+        );
+        assert_eq!(store.sender_sources(s.id).ok(), Some(vec![source.id]));
+        let actions: Vec<String> = store
+            .audit_page(0, 10)
+            .expect("audit")
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, ["sender_added"]);
     }
 }

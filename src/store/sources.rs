@@ -7,14 +7,17 @@
 //! A new data source trusts no sender: its replies verify only once a person
 //! links a sender to it (see `senders`). A person's change of a source goes
 //! through [`Store::add_data_source`] / [`Store::change_data_source`] /
-//! [`Store::delete_data_source`], which write the audit line in the same
-//! transaction.
+//! [`Store::delete_data_source`] — the window (through the engine) and the
+//! command line call the same three — which write the change and its audit
+//! line in one transaction, with the keyring step of the use case in its
+//! place: a source is never kept without the secret it was given.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{Ts, parsed, source_mode_from_text, sql_int, to_json, unsigned};
+use super::settings::SETTING_DEMO_REMOVED;
 use super::{Result, Store, StoreError, audit, is_unique_violation};
-use crate::domain::{DataSource, NewDataSource, ReplyLimits};
+use crate::domain::{AuditAction, DataSource, NewDataSource, ReplyLimits};
 
 const COLUMNS: &str = "id, name, registry_type, base_url, auth_url, client_id, path_prefix, mode, allow_unsigned, \
                        active, is_demo, insecure_http, max_reply_bytes, max_records_per_check, \
@@ -23,10 +26,18 @@ const COLUMNS: &str = "id, name, registry_type, base_url, auth_url, client_id, p
 /// What removing a data source did besides removing it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceRemoval {
+    /// The removed source's name.
+    pub name: String,
+    /// Whether it was the built-in demo registry (whose key file the
+    /// caller deletes too).
+    pub was_demo: bool,
     /// Checks still queued for it, failed since nothing could run them.
     pub failed_checks: usize,
     /// Senders removed with it (the built-in demo registry's own sender).
     pub removed_senders: Vec<String>,
+    /// Why its client secret is still in the keyring, when deleting it
+    /// failed (harmless: nothing names the entry any more).
+    pub secret_left: Option<String>,
 }
 
 impl Store {
@@ -39,24 +50,44 @@ impl Store {
         self.write(|tx| insert(tx, new))
     }
 
-    /// A person adds a data source: the source and its audit line
-    /// (`source_added`, with how far its replies are trusted) in one transaction.
-    pub fn add_data_source(&self, new: &NewDataSource, actor: &str) -> Result<DataSource> {
+    /// A person adds a data source: the source, its client secret and its
+    /// audit line (`source_added`, with how far its replies are trusted)
+    /// together or not at all. `store_secret` runs inside the transaction,
+    /// after the insert (it needs the new source's keyring name) and before
+    /// the commit: when it fails, the source and its audit line are rolled
+    /// back ([`StoreError::Secret`]). Pass `|_| Ok(())` when there is no
+    /// secret to store.
+    pub fn add_data_source(
+        &self,
+        new: &NewDataSource,
+        actor: &str,
+        store_secret: impl FnOnce(&DataSource) -> std::result::Result<(), String>,
+    ) -> Result<DataSource> {
         new.validate().map_err(StoreError::Invalid)?;
         self.write(|tx| {
             let source = insert(tx, new)?;
-            audit_source(tx, actor, "source_added", &source)?;
+            audit_source(tx, actor, AuditAction::SourceAdded, &source)?;
+            store_secret(&source).map_err(StoreError::Secret)?;
             Ok(source)
         })
     }
 
-    /// A person changes a data source: the change and its audit line
-    /// (`source_changed`) in one transaction.
-    pub fn change_data_source(&self, source: &DataSource, actor: &str) -> Result<()> {
+    /// A person changes a data source: the change, its client secret (set
+    /// or cleared by `change_secret`, run inside the transaction after the
+    /// update) and its audit line (`source_changed`) together or not at all.
+    /// A keyring that refuses leaves the source as it was
+    /// ([`StoreError::Secret`]); pass `|_| Ok(())` to keep the secret.
+    pub fn change_data_source(
+        &self,
+        source: &DataSource,
+        actor: &str,
+        change_secret: impl FnOnce(&DataSource) -> std::result::Result<(), String>,
+    ) -> Result<()> {
         as_new(source).validate().map_err(StoreError::Invalid)?;
         self.write(|tx| {
             update(tx, source)?;
-            audit_source(tx, actor, "source_changed", source)
+            audit_source(tx, actor, AuditAction::SourceChanged, source)?;
+            change_secret(source).map_err(StoreError::Secret)
         })
     }
 
@@ -89,15 +120,29 @@ impl Store {
         })
     }
 
-    /// Removes a data source, with its audit line, in one transaction. Its
-    /// past checks keep their results and the source's name
+    /// A person removes a data source, with its audit line, in one
+    /// transaction. Its past checks keep their results and the source's name
     /// (`data_source_id` becomes NULL); checks still waiting for it are
     /// failed, since nothing could ever run them; its links to senders go.
     /// Removing the built-in demo registry also removes its own sender (one
-    /// linked to no other source) and so its keys: nothing is left trusting
-    /// a registry that no longer exists.
-    pub fn delete_data_source(&self, id: i64, actor: &str) -> Result<SourceRemoval> {
-        self.write(|tx| {
+    /// linked to no other source) and so its keys — nothing is left trusting
+    /// a registry that no longer exists — and records, in the same
+    /// transaction, that it was removed ([`SETTING_DEMO_REMOVED`]), so that
+    /// it is not created again.
+    ///
+    /// `forget_secret` deletes the source's client secret from the keyring
+    /// (called only for a source with a token URL), *after* the commit: a
+    /// keyring entry left behind is harmless (nothing names it any more),
+    /// whereas deleting first and then failing to commit would leave a
+    /// source without its secret. Its failure is reported in
+    /// [`SourceRemoval::secret_left`], not as an error: the source is gone.
+    pub fn delete_data_source(
+        &self,
+        id: i64,
+        actor: &str,
+        forget_secret: impl FnOnce(&DataSource) -> std::result::Result<(), String>,
+    ) -> Result<SourceRemoval> {
+        let (source, mut removal) = self.write(|tx| {
             let source = by_id(tx, id)?.ok_or(StoreError::NotFound {
                 what: "data source",
                 id,
@@ -113,18 +158,36 @@ impl Store {
             }
             let n = tx.execute("DELETE FROM data_sources WHERE id = ?1", [id])?;
             found(n, id)?;
+            if source.is_demo {
+                super::settings::put(tx, SETTING_DEMO_REMOVED, "true")?;
+            }
             let removed_senders: Vec<String> = removed_senders.into_iter().map(|(_, s)| s).collect();
             let details = to_json(&serde_json::json!({
                 "name": source.name,
                 "failed_checks": failed_checks,
                 "senders_removed": removed_senders,
             }))?;
-            audit::append(tx, super::codec::now(), actor, "source_removed", None, &details)?;
-            Ok(SourceRemoval {
+            audit::append(
+                tx,
+                super::codec::now(),
+                actor,
+                AuditAction::SourceRemoved,
+                None,
+                &details,
+            )?;
+            let removal = SourceRemoval {
+                name: source.name.clone(),
+                was_demo: source.is_demo,
                 failed_checks,
                 removed_senders,
-            })
-        })
+                secret_left: None,
+            };
+            Ok((source, removal))
+        })?;
+        if source.auth_url.is_some() {
+            removal.secret_left = forget_secret(&source).err();
+        }
+        Ok(removal)
     }
 }
 
@@ -203,7 +266,7 @@ fn update(tx: &Connection, source: &DataSource) -> Result<()> {
 
 /// The audit line of a source added or changed: where it is, and how far
 /// its replies are trusted.
-fn audit_source(c: &Connection, actor: &str, action: &str, s: &DataSource) -> Result<()> {
+fn audit_source(c: &Connection, actor: &str, action: AuditAction, s: &DataSource) -> Result<()> {
     let details = to_json(&serde_json::json!({
         "name": s.name,
         "base_url": s.base_url,
@@ -327,10 +390,10 @@ mod tests {
         changed.active = false;
         store.update_data_source(&changed).expect("update");
         assert_eq!(store.data_source(s.id).ok().flatten(), Some(changed));
-        store.delete_data_source(s.id, "test").expect("delete");
+        store.delete_data_source(s.id, "test", |_| Ok(())).expect("delete");
         assert_eq!(store.data_source(s.id).ok().flatten(), None);
         assert!(matches!(
-            store.delete_data_source(s.id, "test"),
+            store.delete_data_source(s.id, "test", |_| Ok(())),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -352,7 +415,9 @@ mod tests {
         let store = testutil::store();
         let mut new = NewDataSource::ibr("Lab IBR", "http://lab.example.org");
         new.insecure_http = true;
-        let s = store.add_data_source(&new, "olga (command line)").expect("add");
+        let s = store
+            .add_data_source(&new, "olga (command line)", |_| Ok(()))
+            .expect("add");
         let line = store.audit_page(0, 1).expect("audit")[0].clone();
         assert_eq!(
             (line.action.as_str(), line.actor.as_str()),
@@ -362,15 +427,159 @@ mod tests {
         let mut changed = s.clone();
         changed.allow_unsigned = true;
         store
-            .change_data_source(&changed, "olga (command line)")
+            .change_data_source(&changed, "olga (command line)", |_| Ok(()))
             .expect("change");
         let line = store.audit_page(0, 1).expect("audit")[0].clone();
         assert_eq!(line.action, "source_changed");
         assert!(line.details.contains("\"allow_unsigned\":true"), "{}", line.details);
         // An invalid change writes neither the change nor an audit line.
         changed.base_url = "not a url".into();
-        assert!(store.change_data_source(&changed, "x").is_err());
+        assert!(store.change_data_source(&changed, "x", |_| Ok(())).is_err());
         assert_eq!(store.audit_page(0, 10).map(|p| p.len()).ok(), Some(2));
+    }
+
+    fn actions(store: &Store) -> Vec<String> {
+        let mut page = store.audit_page(0, 100).expect("audit");
+        page.reverse();
+        page.into_iter().map(|e| e.action).collect()
+    }
+
+    fn with_token_url(name: &str) -> NewDataSource {
+        NewDataSource {
+            auth_url: Some("https://ibr.example.org/oauth2/client/token".into()),
+            client_id: Some("office-7".into()),
+            ..NewDataSource::ibr(name, "https://ibr.example.org")
+        }
+    }
+
+    #[test]
+    fn a_secret_the_keyring_refuses_leaves_neither_source_nor_audit_line() {
+        let store = testutil::store();
+        let mut asked_for = None;
+        let err = store
+            .add_data_source(&with_token_url("National IBR"), "Awa", |source| {
+                asked_for = Some(source.id);
+                Err("the keyring is locked".into())
+            })
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::Secret(_)), "{err}");
+        assert!(err.to_string().contains("the keyring is locked"), "{err}");
+        assert!(asked_for.is_some(), "the keyring step ran, with the new source");
+        assert_eq!(store.data_sources().map(|d| d.len()).ok(), Some(0));
+        assert!(actions(&store).is_empty());
+        // Stored, the source and its line are there together.
+        let s = store
+            .add_data_source(&with_token_url("National IBR"), "Awa", |_| Ok(()))
+            .expect("add");
+        assert_eq!(actions(&store), ["source_added"]);
+        // A change whose secret is refused leaves the source as it was.
+        let mut changed = s.clone();
+        changed.allow_unsigned = true;
+        let err = store
+            .change_data_source(&changed, "Awa", |_| Err("the keyring is locked".into()))
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::Secret(_)), "{err}");
+        assert_eq!(store.data_source(s.id).ok().flatten(), Some(s));
+        assert_eq!(actions(&store), ["source_added"]);
+    }
+
+    #[test]
+    fn a_change_that_fails_leaves_no_audit_line_and_asks_no_keyring() {
+        let store = testutil::store();
+        let a = store
+            .add_data_source(
+                &NewDataSource::ibr("National IBR", "https://ibr.example.org"),
+                "Awa",
+                |_| Ok(()),
+            )
+            .expect("add");
+        let b = store
+            .add_data_source(
+                &NewDataSource::ibr("Regional IBR", "https://r.example.org"),
+                "Awa",
+                |_| Ok(()),
+            )
+            .expect("add");
+        let keyring = std::cell::Cell::new(0);
+        let count = |_: &DataSource| {
+            keyring.set(keyring.get() + 1);
+            Ok(())
+        };
+        let err = store
+            .add_data_source(
+                &NewDataSource::ibr("NATIONAL IBR", "https://x.example.org"),
+                "Awa",
+                count,
+            )
+            .expect_err("duplicate");
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+        let mut renamed = b.clone();
+        renamed.name = a.name.clone();
+        let err = store.change_data_source(&renamed, "Awa", count).expect_err("duplicate");
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+        assert_eq!(keyring.get(), 0, "no secret is stored for a change that was refused");
+        assert_eq!(store.data_sources().map(|d| d.len()).ok(), Some(2));
+        assert_eq!(actions(&store), ["source_added", "source_added"]);
+    }
+
+    #[test]
+    fn a_removed_sources_secret_is_deleted_after_the_commit() {
+        let store = testutil::store();
+        let s = store
+            .add_data_source(&with_token_url("National IBR"), "Awa", |_| Ok(()))
+            .expect("add");
+        let mut seen_by_keyring_step = None;
+        let removal = store
+            .delete_data_source(s.id, "Awa", |source| {
+                // The removal is committed: the source is gone, its line is there.
+                seen_by_keyring_step = Some((
+                    source.id,
+                    store.data_source(source.id).map(|d| d.is_some()).ok(),
+                    actions(&store).last().cloned(),
+                ));
+                Err("the keyring is locked".into())
+            })
+            .expect("removed");
+        assert_eq!(
+            seen_by_keyring_step,
+            Some((s.id, Some(false), Some("source_removed".to_string())))
+        );
+        assert_eq!(removal.name, "National IBR");
+        assert_eq!(removal.secret_left.as_deref(), Some("the keyring is locked"));
+        // A source with no token URL has no secret to delete.
+        let plain = testutil::source(&store, "Plain");
+        let removal = store
+            .delete_data_source(plain.id, "Awa", |_| panic!("no secret to delete"))
+            .expect("removed");
+        assert_eq!(removal.secret_left, None);
+    }
+
+    #[test]
+    fn removing_the_demo_registry_records_it_in_the_same_transaction() {
+        let store = testutil::store();
+        let demo = store
+            .insert_data_source(&NewDataSource {
+                is_demo: true,
+                ..NewDataSource::ibr("Demo registry (built in)", "http://127.0.0.1:9")
+            })
+            .expect("demo");
+        let other = testutil::source(&store, "National IBR");
+        store.delete_data_source(other.id, "Awa", |_| Ok(())).expect("remove");
+        assert_eq!(
+            store.setting(SETTING_DEMO_REMOVED).ok(),
+            Some(None),
+            "only the demo's removal"
+        );
+        // A removal that fails (no such source) records nothing.
+        assert!(store.delete_data_source(demo.id + 100, "Awa", |_| Ok(())).is_err());
+        assert_eq!(store.setting(SETTING_DEMO_REMOVED).ok(), Some(None));
+        let removal = store.delete_data_source(demo.id, "Awa", |_| Ok(())).expect("remove");
+        assert!(removal.was_demo);
+        assert_eq!(
+            store.setting(SETTING_DEMO_REMOVED).ok().flatten().as_deref(),
+            Some("true")
+        );
+        assert_eq!(actions(&store), ["source_removed", "source_removed"]);
     }
 
     #[test]
@@ -389,7 +598,7 @@ mod tests {
         let shared = store
             .insert_sender(&sender("Shared", "ibr.shared"), &[demo.id, other.id], "test")
             .expect("shared sender");
-        let removal = store.delete_data_source(demo.id, "awa").expect("remove");
+        let removal = store.delete_data_source(demo.id, "awa", |_| Ok(())).expect("remove");
         assert_eq!(removal.removed_senders, ["sandbox.ibr-desk.local"]);
         assert_eq!(
             store.sender(demo_sender.id).ok().flatten(),
@@ -411,7 +620,7 @@ mod tests {
         assert!(line.details.contains("sandbox.ibr-desk.local"), "{}", line.details);
 
         // Removing another source leaves its senders (linked to nothing).
-        let removal = store.delete_data_source(other.id, "awa").expect("remove");
+        let removal = store.delete_data_source(other.id, "awa", |_| Ok(())).expect("remove");
         assert!(removal.removed_senders.is_empty());
         assert!(store.sender(shared.id).ok().flatten().is_some());
     }
