@@ -76,7 +76,9 @@ pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// The day `date` in `tz` as instants: start inclusive, end exclusive.
 pub fn day_bounds_in<Tz: TimeZone>(tz: &Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let end = date.succ_opt().map_or(DateTime::<Utc>::MAX_UTC, |next| day_start_in(tz, next));
+    let end = date
+        .succ_opt()
+        .map_or(DateTime::<Utc>::MAX_UTC, |next| day_start_in(tz, next));
     (day_start_in(tz, date), end)
 }
 
@@ -191,11 +193,20 @@ mod tests {
     #[test]
     fn london_days_of_23_and_25_hours() {
         let (start, end) = day_bounds_in(&London, date(2024, 3, 31));
-        assert_eq!((start, end - start), (utc("2024-03-31T00:00:00Z"), TimeDelta::hours(23)));
+        assert_eq!(
+            (start, end - start),
+            (utc("2024-03-31T00:00:00Z"), TimeDelta::hours(23))
+        );
         let (start, end) = day_bounds_in(&London, date(2024, 10, 27));
-        assert_eq!((start, end - start), (utc("2024-10-26T23:00:00Z"), TimeDelta::hours(25)));
+        assert_eq!(
+            (start, end - start),
+            (utc("2024-10-26T23:00:00Z"), TimeDelta::hours(25))
+        );
         let (start, end) = day_bounds_in(&London, date(2024, 7, 1));
-        assert_eq!((start, end - start), (utc("2024-06-30T23:00:00Z"), TimeDelta::hours(24)));
+        assert_eq!(
+            (start, end - start),
+            (utc("2024-06-30T23:00:00Z"), TimeDelta::hours(24))
+        );
     }
 
     #[test]
@@ -215,7 +226,10 @@ mod tests {
         let d = date(2026, 3, 1);
         let (from, to) = days_range_in(&Santiago, Some(d), Some(d));
         let late = utc("2026-03-02T02:30:00Z");
-        assert!(from.unwrap() <= late && late < to.unwrap(), "23:30 local on the 1st is in 1..1");
+        assert!(
+            from.unwrap() <= late && late < to.unwrap(),
+            "23:30 local on the 1st is in 1..1"
+        );
         let early = utc("2026-03-01T02:30:00Z");
         assert!(early < from.unwrap(), "23:30 local on 28 February is not");
         assert_eq!(days_range_in(&Santiago, None, None), (None, None));
@@ -234,8 +248,12 @@ mod tests {
     fn local_follows_tz() {
         // chrono's `Local` reads `TZ` on Unix: what `.ci/run` relies on to run
         // the tests in another zone. Compared with the zone it names, if any.
-        let Some(name) = std::env::var("TZ").ok().filter(|z| !z.is_empty()) else { return };
-        let Ok(zone) = name.trim_start_matches(':').parse::<chrono_tz::Tz>() else { return };
+        let Some(name) = std::env::var("TZ").ok().filter(|z| !z.is_empty()) else {
+            return;
+        };
+        let Ok(zone) = name.trim_start_matches(':').parse::<chrono_tz::Tz>() else {
+            return;
+        };
         let now = utc("2026-03-01T11:30:00Z");
         assert_eq!(today_in(&Local, now), today_in(&zone, now));
         assert_eq!(day_bounds(date(2024, 9, 8)), day_bounds_in(&zone, date(2024, 9, 8)));

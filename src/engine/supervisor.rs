@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{Local, TimeZone, Utc};
+use chrono::Utc;
 use sha2::Sha256;
 
 use super::event::Event;
 use super::{Shared, requests};
+use crate::clock;
 use crate::domain::{CheckFilter, CheckState, NewReview, Role};
 use crate::store::BulkReview;
 
@@ -177,11 +178,8 @@ pub(super) async fn switch_role(shared: &Arc<Shared>, role: Role, pin: Option<St
 }
 
 pub(super) async fn load_queue(shared: &Arc<Shared>, offset: u64, limit: u32) {
-    let since = Local
-        .from_local_datetime(&Local::now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
+    // The local day's start, also on a day whose midnight a DST change skips.
+    let since = clock::start_of_today();
     let r = shared
         .blocking(move |s| {
             let rows = s.store.review_queue(offset, limit).map_err(|e| e.to_string())?;
