@@ -115,12 +115,12 @@ pub fn days_range_in<Tz: TimeZone>(
 /// zone but conversions from UTC.
 fn first_instant_at_or_after<Tz: TimeZone>(tz: &Tz, local: NaiveDateTime) -> DateTime<Utc> {
     let window = TimeDelta::hours(WIDEST_OFFSET_HOURS);
-    let (Some(lo), Some(hi)) = (local.checked_sub_signed(window), local.checked_add_signed(window)) else {
-        return if local.date() < NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default() {
-            DateTime::<Utc>::MIN_UTC
-        } else {
-            DateTime::<Utc>::MAX_UTC
-        };
+    // At the ends of chrono's calendar the window does not fit: its end.
+    let Some(lo) = local.checked_sub_signed(window) else {
+        return DateTime::<Utc>::MIN_UTC;
+    };
+    let Some(hi) = local.checked_add_signed(window) else {
+        return DateTime::<Utc>::MAX_UTC;
     };
     let reached = |secs: i64| {
         DateTime::<Utc>::from_timestamp(secs, 0)
