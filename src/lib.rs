@@ -6,6 +6,7 @@
 //! (the command line). See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod clock;
 pub mod dci;
 pub mod domain;
 pub mod engine;

@@ -426,6 +426,51 @@ fn configuration_commands() {
     rt.stop(h);
 }
 
+/// `history --from D --to D` means the local day D: a check is found under
+/// its date in the computer's zone, in a zone 14 hours ahead of UTC and one
+/// 12 hours behind (at any moment, one of them is on another date than UTC).
+#[test]
+fn history_dates_are_local_days() {
+    let rt = SandboxRuntime::new();
+    let (h, dir) = setup(&rt, FaultConfig::default());
+    let s = h.population().samples();
+    let args = [
+        "check",
+        "--source",
+        "Sandbox",
+        "--id-type",
+        "UIN",
+        "--id-value",
+        &s.not_enrolled[0].value,
+    ];
+    let o = run(dir.path(), &[&args[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let made: chrono::DateTime<chrono::Utc> = json(&o)["check_date"].as_str().unwrap().parse().unwrap();
+    for zone in ["Pacific/Kiritimati", "Etc/GMT+12"] {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        let day = made.with_timezone(&tz).date_naive();
+        let history = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ibr-desk"));
+            c.arg("--data-dir")
+                .arg(dir.path())
+                .env("IBR_DESK_SECRET_STORE", "memory")
+                .env("TZ", zone);
+            let (from, to) = (from.to_string(), to.to_string());
+            json(
+                &c.args(["history", "--from", &from, "--to", &to, "--json"])
+                    .output()
+                    .unwrap(),
+            )["total"]
+                .clone()
+        };
+        assert_eq!(history(day, day), 1, "made {made}, the day {day} in {zone}");
+        let (before, after) = (day.pred_opt().unwrap(), day.succ_opt().unwrap());
+        assert_eq!(history(before, before), 0, "{zone}");
+        assert_eq!(history(after, after), 0, "{zone}");
+    }
+    rt.stop(h);
+}
+
 /// `ibr-desk --data-dir DIR ARGS…` run by the operating-system user `user`
 /// (`None`: neither `$USER` nor `$USERNAME` set).
 fn run_as(dir: &std::path::Path, user: Option<&str>, args: &[&str]) -> std::process::Output {

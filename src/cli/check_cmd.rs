@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::config_cmd::ApplicantArgs;
 use super::context::Context;
 use super::output::{inline, print_text, say, say_err};
+use crate::clock;
 use crate::domain::{CheckFilter, CheckState, DuplicationCheck, ErrorKind, MatchResult, SearchReason};
 use crate::engine::{CheckSubject, Command, Event};
 
@@ -72,7 +73,8 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     fn to_filter(&self, ctx: &Context) -> anyhow::Result<CheckFilter> {
-        let day = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+        // Local days, as the times are printed.
+        let (from, to) = clock::days_range(self.from, self.to);
         Ok(CheckFilter {
             result: self.result,
             state: self.state,
@@ -80,8 +82,8 @@ impl FilterArgs {
                 Some(n) => Some(ctx.source_by_name(n)?.id),
                 None => None,
             },
-            from: self.from.map(day),
-            to: self.to.and_then(|d| d.succ_opt()).map(day),
+            from,
+            to,
             text: self.search.clone(),
             oldest_first: false,
             review_status: None,
@@ -478,7 +480,7 @@ pub fn history(ctx: &Context, a: HistoryArgs) -> anyhow::Result<u8> {
         say!(
             "{:>7}  {}  {:<26}  {:<28}  {} {}  {}",
             c.id,
-            c.check_date.format("%Y-%m-%d %H:%M"),
+            clock::local(c.check_date).format("%Y-%m-%d %H:%M"),
             badge(&c),
             inline(&c.applicant.display_name()),
             inline(&c.identifier_type.to_string()),

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Identifier, Sex};
+use crate::clock;
 
 /// A person registered at the office, with the identifiers they gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,8 +68,14 @@ pub struct NewRegistrant {
 
 impl NewRegistrant {
     /// At least one identifier, every identifier of a standard type with a
-    /// value, and no identifier twice.
+    /// value, no identifier twice, and no birth date after the local today.
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_on(clock::today())
+    }
+
+    /// [`validate`](Self::validate) as of the day `today` (a birth date after
+    /// it is in the future).
+    pub fn validate_on(&self, today: NaiveDate) -> Result<(), String> {
         if self.identifiers.is_empty() {
             return Err("the applicant needs at least one identifier".into());
         }
@@ -87,10 +94,39 @@ impl NewRegistrant {
             }
         }
         if let Some(b) = self.birth_date
-            && b > Utc::now().date_naive()
+            && b > today
         {
             return Err(format!("the birth date {b} is in the future"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::IdType;
+
+    #[test]
+    fn a_birth_date_today_is_valid_where_it_is_already_today() {
+        // 11:30 UTC on 1 March is 2 March at UTC+14: born "today" there is
+        // not in the future, though the UTC date is still 1 March.
+        let now = DateTime::parse_from_rfc3339("2026-03-01T11:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let today = clock::today_in(&chrono_tz::Pacific::Kiritimati, now);
+        let born = |d| NewRegistrant {
+            given_name: None,
+            surname: None,
+            birth_date: Some(d),
+            sex: None,
+            identifiers: vec![Identifier {
+                id_type: IdType::Uin,
+                value: "1".into(),
+            }],
+        };
+        assert_eq!(born(today).validate_on(today), Ok(()));
+        let tomorrow = today.succ_opt().unwrap();
+        assert!(born(tomorrow).validate_on(today).unwrap_err().contains("future"));
     }
 }

@@ -70,7 +70,7 @@ fn answer(shared: &Shared, query: Query) {
             super::config::snapshot(shared).map(Box::new)
         }),
         Query::ReviewQueue { offset, limit, reply } => respond(reply, "The review queue could not be read.", || {
-            let since = super::supervisor::start_of_today();
+            let since = crate::clock::start_of_today();
             let rows = shared.store.review_queue(offset, limit)?;
             let counts = shared.store.review_counts(since)?;
             Ok(ReviewPage { offset, rows, counts })

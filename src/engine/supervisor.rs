@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, Local, TimeZone, Utc};
+use chrono::Utc;
 use sha2::Sha256;
 
 use super::command::Said;
@@ -81,15 +81,6 @@ pub(super) fn may_change_trust(shared: &Shared) -> Result<(), EngineError> {
             format!("only a supervisor can change data sources and trusted senders: {SWITCH_TO_SUPERVISOR}"),
         )),
     }
-}
-
-/// The start of the local day now (the review queue's "decided today").
-pub(super) fn start_of_today() -> DateTime<Utc> {
-    Local
-        .from_local_datetime(&Local::now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now)
 }
 
 pub(super) async fn set_pin(shared: &Arc<Shared>, current: Option<String>, new: String) -> Result<Said, EngineError> {

@@ -47,6 +47,7 @@ use super::mapping::{ColumnMapping, Field};
 use super::sniff::{Encoding, Format, Sniffed, sniff_file};
 use super::validate::{RejectKind, Rejection, Validator};
 use super::{RosterError, RosterSettings, formula, private_file};
+use crate::clock;
 use crate::domain::{IdType, NewRegistrant, SearchReason};
 use crate::store::{EntryOutcome, NewRoster, RosterEntry, RosterStatus, Store};
 
@@ -207,7 +208,7 @@ pub fn preview(
         next_record(&mut reader, &mut record, path, 1, MAX_ROW_BYTES)?;
         row = 1;
     }
-    let validator = Validator::new(mapping.clone(), sniffed.columns.len(), Utc::now().date_naive());
+    let validator = Validator::new(mapping.clone(), sniffed.columns.len(), clock::today());
     let mut seen: HashMap<(IdType, String), u64> = HashMap::new();
     let mut rows = Vec::new();
     let mut more_rows = false;
@@ -380,7 +381,7 @@ pub fn import_file(
         path,
         format: sniffed.format,
         rejected_rows: sniffed.rejected_rows,
-        validator: Validator::new(mapping.clone(), sniffed.columns.len(), Utc::now().date_naive()),
+        validator: Validator::new(mapping.clone(), sniffed.columns.len(), clock::today()),
         chunk_rows: options.chunk_rows.max(1),
         max_row_bytes: options.max_row_bytes,
     };
@@ -436,7 +437,7 @@ fn open_rejected_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "roster".into());
-    let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M%S");
+    let stamp = clock::local(Utc::now()).format("%Y-%m-%d-%H%M%S");
     for n in 1..=1_000u32 {
         let suffix = if n == 1 { String::new() } else { format!("-{n}") };
         let target = folder.join(format!("{stem}.{stamp}{suffix}.rejected.csv"));

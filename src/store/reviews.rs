@@ -385,6 +385,33 @@ mod tests {
     }
 
     #[test]
+    fn reviewed_today_counts_from_the_local_midnight_a_dst_change_skipped() {
+        // Santiago, 8 September 2024: the clocks went from 00:00 to 01:00. A
+        // decision at 01:30 there (04:30 UTC) was taken today, seen at 15:00;
+        // one at 23:30 the day before was not.
+        let store = testutil::store();
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        let today = completed(&store, "444", MatchResult::PossibleMatch);
+        let yesterday = completed(&store, "555", MatchResult::PossibleMatch);
+        store
+            .decide_review(
+                &review(today, ReviewDecision::Duplicate),
+                "Sam",
+                at("2024-09-08T04:30:00Z"),
+            )
+            .unwrap();
+        store
+            .decide_review(
+                &review(yesterday, ReviewDecision::Duplicate),
+                "Sam",
+                at("2024-09-08T03:30:00Z"),
+            )
+            .unwrap();
+        let since = crate::clock::start_of_today_in(&chrono_tz::America::Santiago, at("2024-09-08T18:00:00Z"));
+        assert_eq!(store.review_counts(since).unwrap().reviewed_today, 1);
+    }
+
+    #[test]
     fn needs_information_stays_and_reviews_are_append_only() {
         let store = testutil::store();
         let id = completed(&store, "333", MatchResult::PossibleMatch);

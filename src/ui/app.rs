@@ -467,7 +467,7 @@ fn ago(t: chrono::DateTime<Utc>) -> String {
         0..=59 => "just now".to_string(),
         60..=3599 => format!("{} min ago", s / 60),
         3600..=86_399 => format!("{} h ago", s / 3600),
-        _ => t.format("%Y-%m-%d %H:%M").to_string(),
+        _ => crate::clock::local(t).format("%Y-%m-%d %H:%M").to_string(),
     }
 }
 

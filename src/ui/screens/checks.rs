@@ -9,10 +9,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use crate::clock;
 use crate::domain::{CheckFilter, CheckState, DuplicationCheck, MatchCandidate, MatchResult, QueryKind};
 use crate::engine::event::CheckDetail;
 use crate::engine::{Command, Event, HistoryPage, Latest, Pending, Query, Said};
@@ -40,13 +41,19 @@ struct FilterControls {
 
 impl FilterControls {
     fn to_filter(&self) -> CheckFilter {
-        let day = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+        self.to_filter_in(&chrono::Local)
+    }
+
+    /// The filter with its dates as whole days of `tz` (the table shows local
+    /// times, so a date means the local day).
+    fn to_filter_in<Tz: TimeZone>(&self, tz: &Tz) -> CheckFilter {
+        let (from, to) = clock::days_range_in(tz, self.from, self.to);
         CheckFilter {
             result: self.result,
             state: self.state,
             data_source_id: self.source,
-            from: self.from.map(day),
-            to: self.to.and_then(|d| d.succ_opt()).map(day),
+            from,
+            to,
             text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
             oldest_first: self.oldest_first,
             review_status: None,
@@ -534,7 +541,7 @@ fn date_filter(ui: &mut Ui, label: &str, id: &str, value: &mut Option<NaiveDate>
     let mut on = value.is_some();
     if ui.checkbox(&mut on, label).changed() {
         *value = if on {
-            Some(pick.unwrap_or_else(|| Utc::now().date_naive()))
+            Some(pick.unwrap_or_else(clock::today))
         } else {
             None
         };
@@ -792,11 +799,32 @@ mod tests {
             text: "  amina ".into(),
             ..Default::default()
         };
-        let f = c.to_filter();
+        let f = c.to_filter_in(&chrono::Utc);
         assert_eq!(f.from.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
         assert_eq!(f.to.unwrap().to_rfc3339(), "2026-02-01T00:00:00+00:00");
         assert_eq!(f.text.as_deref(), Some("amina"));
         assert_eq!(FilterControls::default().to_filter(), CheckFilter::default());
+    }
+
+    #[test]
+    fn filter_days_are_local_days() {
+        // 23:30 on 1 March in Santiago (UTC−3) is 02:30 on 2 March in UTC: a
+        // filter "1 March to 1 March" must hold it, and not 23:30 the day before.
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1);
+        let c = FilterControls {
+            from: day,
+            to: day,
+            ..Default::default()
+        };
+        let f = c.to_filter_in(&chrono_tz::America::Santiago);
+        let at = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let holds = |t| f.from.is_none_or(|from| from <= t) && f.to.is_none_or(|to| t < to);
+        assert!(holds(at("2026-03-02T02:30:00Z")));
+        assert!(!holds(at("2026-03-01T02:30:00Z")));
     }
 
     #[test]

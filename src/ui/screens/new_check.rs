@@ -7,7 +7,7 @@
 //! (`NewRegistrant::validate`), and each problem is shown beside the field
 //! it is about; what is still missing is said next to the button.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use egui::{RichText, Ui};
 
 use crate::domain::{IdType, Identifier, NewRegistrant, SearchReason, Sex};
@@ -219,7 +219,7 @@ impl View for NewCheckScreen {
 
     fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
         self.poll_submission();
-        let today = Utc::now().date_naive();
+        let today = crate::clock::today();
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.heading("New check");
             ui.label(
