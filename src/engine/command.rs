@@ -1,5 +1,6 @@
 //! What the window and the command line ask the engine to do.
 
+use secrecy::SecretString;
 use tokio::sync::oneshot;
 
 use crate::domain::{CheckFilter, NewDataSource, NewIbrSender, NewRegistrant, NewReview, Role, SearchReason};
@@ -92,13 +93,13 @@ pub enum Command {
     RunSampleChecks,
     /// Set the supervisor PIN (`current` is needed when one is set).
     SetSupervisorPin {
-        current: Option<String>,
-        new: String,
+        current: Option<SecretString>,
+        new: SecretString,
     },
     /// Work as an officer, or as a supervisor (with the PIN).
     SwitchRole {
         role: Role,
-        pin: Option<String>,
+        pin: Option<SecretString>,
     },
     /// Read a page of the review queue (`Event::ReviewQueue`).
     LoadReviewQueue {
@@ -151,25 +152,14 @@ pub enum Command {
 }
 
 /// What to do with a data source's client secret when saving it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum SecretChange {
     /// Leave the keyring as it is.
     Keep,
     /// Store this secret (replacing any).
-    Set(String),
+    Set(SecretString),
     /// Remove the stored secret.
     Clear,
-}
-
-impl std::fmt::Debug for SecretChange {
-    /// Never prints the secret.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            SecretChange::Keep => "Keep",
-            SecretChange::Set(_) => "Set(redacted)",
-            SecretChange::Clear => "Clear",
-        })
-    }
 }
 
 /// Whom a check is about.

@@ -17,6 +17,7 @@ use super::{Shared, scheduler, supervisor, trust};
 use crate::dci::client::fetch_jwks;
 use crate::dci::{Jwks, Kid, PublicKey};
 use crate::domain::{CheckFilter, NewDataSource, NewIbrSender};
+use secrecy::ExposeSecret as _;
 
 /// Settings key of the officer's name (recorded in the audit log).
 pub const SETTING_OFFICER_NAME: &str = "officer.name";
@@ -173,7 +174,7 @@ pub(super) async fn save_data_source(shared: &Arc<Shared>, id: Option<i64>, new:
             };
             let secret_result = match &secret {
                 SecretChange::Keep => Ok(()),
-                SecretChange::Set(v) => s.secrets.set(&source.secret_key(&s.installation), v),
+                SecretChange::Set(v) => s.secrets.set(&source.secret_key(&s.installation), v.expose_secret()),
                 SecretChange::Clear => s.secrets.delete(&source.secret_key(&s.installation)),
             };
             if let Err(e) = secret_result {

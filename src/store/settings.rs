@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::codec::to_json;
 use super::{Result, Store};
 
 impl Store {
@@ -17,14 +18,34 @@ impl Store {
     /// Stores `value` under `key`, replacing what was there.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )?;
+            let mut stmt = tx.prepare_cached(UPSERT)?;
             stmt.execute(params![key, value])?;
             Ok(())
         })
     }
+
+    /// Stores `value` under `key` and appends the audit line that says why, in
+    /// one transaction: both are written or neither is.
+    pub fn set_setting_audited(
+        &self,
+        key: &str,
+        value: &str,
+        actor: &str,
+        action: &str,
+        details: &serde_json::Value,
+    ) -> Result<()> {
+        let details = to_json(details)?;
+        let at = super::codec::now();
+        self.write(|tx| {
+            tx.prepare_cached(UPSERT)?.execute(params![key, value])?;
+            super::audit::append(tx, at, actor, action, None, &details)?;
+            Ok(())
+        })
+    }
 }
+
+const UPSERT: &str =
+    "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 #[cfg(test)]
 mod tests {
@@ -40,5 +61,24 @@ mod tests {
             store.setting("office.sender_id").ok().flatten().as_deref(),
             Some("office.two")
         );
+    }
+
+    #[test]
+    fn an_audited_setting_is_written_with_its_audit_line() {
+        let store = testutil::store();
+        store
+            .set_setting_audited(
+                "supervisor.pin",
+                "$h",
+                "supervisor",
+                "supervisor_pin_rehashed",
+                &serde_json::json!({}),
+            )
+            .expect("set");
+        assert_eq!(store.setting("supervisor.pin").ok().flatten().as_deref(), Some("$h"));
+        let audit = store.audit_page(0, 10).expect("audit");
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].action, "supervisor_pin_rehashed");
+        assert_eq!(audit[0].actor, "supervisor");
     }
 }

@@ -279,7 +279,7 @@ impl IbrDeskApp {
             d.error = None;
             self.cmds.send(Command::SwitchRole {
                 role: crate::domain::Role::Supervisor,
-                pin: Some(std::mem::take(&mut d.pin)),
+                pin: Some(std::mem::take(&mut d.pin).into()),
             });
         }
         if cancel || modal.should_close() {

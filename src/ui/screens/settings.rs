@@ -354,8 +354,8 @@ impl SettingsScreen {
                 self.pin.sending = true;
                 self.pin.error = None;
                 cx.cmds.send(Command::SetSupervisorPin {
-                    current: pin_set.then(|| self.pin.current.clone()),
-                    new: self.pin.new.clone(),
+                    current: pin_set.then(|| self.pin.current.as_str().into()),
+                    new: self.pin.new.as_str().into(),
                 });
             }
         });

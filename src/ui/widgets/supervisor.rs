@@ -113,7 +113,7 @@ impl SupervisorSwitch {
             self.error = None;
             cmds.send(Command::SwitchRole {
                 role: Role::Supervisor,
-                pin: Some(std::mem::take(&mut self.pin)),
+                pin: Some(std::mem::take(&mut self.pin).into()),
             });
         }
     }
