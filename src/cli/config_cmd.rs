@@ -6,7 +6,6 @@
 //! operating-system user who ran the command (`olga (command line)`): the
 //! command line has no supervisor role, so the log says who it was.
 
-use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use crate::domain::{
     SourceMode,
 };
 use crate::engine::{Command, Event, trust};
+use crate::secrets::ExposeSecret as _;
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
@@ -211,12 +211,8 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
     match cmd {
         SourceCommand::Add(a) => {
             let secret = if a.client_secret_stdin {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .context("cannot read the secret from standard input")?;
-                let s = s.trim_end_matches(['\r', '\n']).to_string();
-                if s.is_empty() {
+                let s = super::context::secret_from_stdin("cannot read the secret from standard input")?;
+                if s.expose_secret().is_empty() {
                     bail!("the client secret read from standard input is empty");
                 }
                 Some(s)
@@ -244,7 +240,9 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
             let actor = os_user_actor();
             let source = ctx.store.add_data_source(&new, &actor)?;
             if let Some(secret) = secret
-                && let Err(e) = ctx.secrets.set(&source.secret_key(&ctx.installation), &secret)
+                && let Err(e) = ctx
+                    .secrets
+                    .set(&source.secret_key(&ctx.installation), secret.expose_secret())
             {
                 // Keep nothing half-done: no source without its secret.
                 let _ = ctx.store.delete_data_source(source.id, &actor);
