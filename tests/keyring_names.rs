@@ -78,11 +78,11 @@ fn two_data_directories_on_one_keyring_keep_their_own_secrets() {
         assert!(c.result.is_some(), "{c:#?}");
     }
     assert_eq!(
-        keyring.get(&a.secret_key(&ia)).unwrap().as_deref(),
+        keyring.get(&a.secret_key(&ia)).exposed().unwrap().as_deref(),
         Some("secret-of-the-test-office")
     );
     assert_eq!(
-        keyring.get(&b.secret_key(&ib)).unwrap().as_deref(),
+        keyring.get(&b.secret_key(&ib)).exposed().unwrap().as_deref(),
         Some("secret-of-the-live-office")
     );
     drop((test_office, live_office));
@@ -126,6 +126,7 @@ fn secrets_under_the_old_names_are_moved_at_the_first_start_and_used() {
     let pem = ibr_desk::dci::PrivateKey::ed25519_from_bytes([42; 32])
         .to_pem()
         .unwrap();
+    let pem = ibr_desk::secrets::ExposeSecret::expose_secret(&pem).to_owned();
     keyring.set("office-signing-key", &pem).unwrap();
 
     let office = office_on(dir, store, &keyring);
@@ -137,15 +138,20 @@ fn secrets_under_the_old_names_are_moved_at_the_first_start_and_used() {
         "the moved client secret got a token and the moved key signed: {c:#?}"
     );
     let me = office.store.installation_id().unwrap();
-    assert_eq!(keyring.get(&old_secret).unwrap(), None, "the old names are gone");
-    assert_eq!(keyring.get("office-signing-key").unwrap(), None);
     assert_eq!(
-        keyring.get(&source.secret_key(&me)).unwrap().as_deref(),
+        keyring.get(&old_secret).exposed().unwrap(),
+        None,
+        "the old names are gone"
+    );
+    assert_eq!(keyring.get("office-signing-key").exposed().unwrap(), None);
+    assert_eq!(
+        keyring.get(&source.secret_key(&me)).exposed().unwrap().as_deref(),
         Some(DEMO_CLIENT_SECRET)
     );
     assert_eq!(
         keyring
             .get(&secret_key_for(&me, SecretEntry::OfficeSigningKey))
+            .exposed()
             .unwrap(),
         Some(pem)
     );

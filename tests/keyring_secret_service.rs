@@ -7,7 +7,18 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ibr_desk::secrets::{KeyringStore, SecretError, SecretStore};
+use ibr_desk::secrets::{ExposeSecret as _, KeyringStore, SecretError, SecretStore, SecretString};
+
+/// A read as plain text, to compare with what the test stored.
+trait Exposed {
+    fn exposed(self) -> Result<Option<String>, SecretError>;
+}
+
+impl Exposed for Result<Option<SecretString>, SecretError> {
+    fn exposed(self) -> Result<Option<String>, SecretError> {
+        self.map(|s| s.map(|s| s.expose_secret().to_owned()))
+    }
+}
 
 const IGNORE_REASON: &str = "needs a Secret Service (gnome-keyring under dbus-run-session); .ci/run starts one";
 
@@ -29,20 +40,20 @@ fn store() -> KeyringStore {
 
 /// The whole life of a client secret: stored, read, replaced, deleted, gone.
 fn round_trip(store: &KeyringStore, key: &str) -> Result<(), SecretError> {
-    assert_eq!(store.get(key)?, None, "a fresh key has no entry");
+    assert_eq!(store.get(key).exposed()?, None, "a fresh key has no entry");
 
     store.set(key, "first client secret ✓")?;
-    assert_eq!(store.get(key)?.as_deref(), Some("first client secret ✓"));
+    assert_eq!(store.get(key).exposed()?.as_deref(), Some("first client secret ✓"));
 
     store.set(key, "second-client-secret")?;
     assert_eq!(
-        store.get(key)?.as_deref(),
+        store.get(key).exposed()?.as_deref(),
         Some("second-client-secret"),
         "set replaces the entry"
     );
 
     store.delete(key)?;
-    assert_eq!(store.get(key)?, None, "a deleted entry is gone");
+    assert_eq!(store.get(key).exposed()?, None, "a deleted entry is gone");
     store.delete(key)?; // deleting a missing entry is fine
     Ok(())
 }
@@ -89,10 +100,13 @@ fn entries_are_shared_between_stores() {
     let writer = store();
     let reader = store();
     let key = unique_key("shared");
-    let outcome = writer.set(&key, "shared-secret").and_then(|()| reader.get(&key));
+    let outcome = writer
+        .set(&key, "shared-secret")
+        .and_then(|()| reader.get(&key))
+        .exposed();
     let _ = writer.delete(&key);
     assert_eq!(outcome, Ok(Some("shared-secret".to_owned())));
-    assert_eq!(reader.get(&key), Ok(None));
+    assert_eq!(reader.get(&key).exposed(), Ok(None));
 }
 
 /// Entry names carry the installation ID (`<uuid>/data-source-7-client-secret`): the Secret
@@ -109,7 +123,7 @@ fn two_installations_keep_separate_entries() {
     let outcome = store
         .set(&key_a, "secret of installation a")
         .and_then(|()| store.set(&key_b, "secret of installation b"))
-        .and_then(|()| Ok((store.get(&key_a)?, store.get(&key_b)?)));
+        .and_then(|()| Ok((store.get(&key_a).exposed()?, store.get(&key_b).exposed()?)));
     let _ = store.delete(&key_a);
     let _ = store.delete(&key_b);
     assert_eq!(

@@ -219,7 +219,7 @@ fn the_office_sender_id_writes_the_same_line_from_the_window_and_the_command_lin
 struct RefusingKeyring;
 
 impl SecretStore for RefusingKeyring {
-    fn get(&self, _key: &str) -> Result<Option<String>, SecretError> {
+    fn get(&self, _key: &str) -> Result<Option<ibr_desk::secrets::SecretString>, SecretError> {
         Ok(None)
     }
     fn set(&self, _key: &str, _secret: &str) -> Result<(), SecretError> {

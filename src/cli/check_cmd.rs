@@ -37,7 +37,7 @@ pub struct CheckArgs {
 }
 
 fn parse_reason(s: &str) -> Result<SearchReason, String> {
-    s.parse()
+    s.trim().parse()
 }
 
 #[derive(Debug, Subcommand)]

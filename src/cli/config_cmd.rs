@@ -7,7 +7,6 @@
 //! operating-system user who ran the command (`olga (command line)`): the
 //! command line has no supervisor role, so the log says who it was.
 
-use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,6 +21,7 @@ use crate::domain::{
     SourceMode,
 };
 use crate::engine::{Command, trust};
+use crate::secrets::ExposeSecret as _;
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
@@ -212,12 +212,8 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
     match cmd {
         SourceCommand::Add(a) => {
             let secret = if a.client_secret_stdin {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .context("cannot read the secret from standard input")?;
-                let s = s.trim_end_matches(['\r', '\n']).to_string();
-                if s.is_empty() {
+                let s = super::context::secret_from_stdin("cannot read the secret from standard input")?;
+                if s.expose_secret().is_empty() {
                     bail!("the client secret read from standard input is empty");
                 }
                 Some(s)
@@ -251,7 +247,7 @@ pub fn source(ctx: &Context, cmd: SourceCommand) -> anyhow::Result<u8> {
                     match &secret {
                         Some(secret) => ctx
                             .secrets
-                            .set(&key, secret)
+                            .set(&key, secret.expose_secret())
                             .map_err(|e| format!("the client secret could not be saved in the keyring: {e}")),
                         // A new source starts with no secret but its own: clear
                         // what a removed source with the same ID may have left.

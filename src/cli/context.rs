@@ -8,8 +8,9 @@ use anyhow::Context as _;
 
 use crate::domain::InstallationId;
 use crate::engine::{Engine, EngineConfig};
-use crate::secrets::{KeyringStore, MemorySecretStore, SecretStore};
+use crate::secrets::{KeyringStore, MemorySecretStore, SecretStore, SecretString};
 use crate::store::{self, Store};
+use secrecy::zeroize::Zeroizing;
 
 /// Chooses the secret store: the OS keyring, unless `IBR_DESK_SECRET_STORE=memory`
 /// (tests and benchmarks: secrets then live only as long as the process).
@@ -18,6 +19,16 @@ pub fn secret_store() -> anyhow::Result<Arc<dyn SecretStore>> {
         Ok("memory") => Arc::new(MemorySecretStore::default()),
         _ => Arc::new(KeyringStore::new()?),
     })
+}
+
+/// A secret piped to standard input (`--client-secret-stdin`), without its
+/// line ending. Read into a buffer that is zeroed when dropped and handed on
+/// as a [`SecretString`], so no plain copy of it is left in memory.
+pub fn secret_from_stdin(what: &'static str) -> anyhow::Result<SecretString> {
+    use std::io::Read as _;
+    let mut buf = Zeroizing::new(String::new());
+    std::io::stdin().read_to_string(&mut buf).context(what)?;
+    Ok(SecretString::from(buf.trim_end_matches(['\r', '\n'])))
 }
 
 /// The store and secrets of one command.

@@ -1,6 +1,7 @@
 //! `ibr-desk dci keygen|jwks|sign|verify`: the tools an integrator needs to
 //! set up signing and to debug a signature mismatch.
 
+use secrecy::ExposeSecret as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -124,7 +125,7 @@ fn keygen(a: &KeygenArgs) -> anyhow::Result<u8> {
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let private_path = a.out.join(format!("{key_id}.private.pem"));
     let jwks_path = a.out.join(format!("{key_id}.jwks.json"));
-    write_private(&private_path, &key.to_pem()?)?;
+    write_private(&private_path, key.to_pem()?.expose_secret())?;
     let signer = Signer::new(key, &a.sender_id, &key_id);
     std::fs::write(&jwks_path, serde_json::to_string_pretty(&public_jwks(&signer))? + "\n")
         .with_context(|| format!("cannot write {}", jwks_path.display()))?;

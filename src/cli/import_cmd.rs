@@ -47,7 +47,7 @@ fn parse_map(s: &str) -> Result<MapOverride, String> {
 }
 
 fn parse_reason(s: &str) -> Result<SearchReason, String> {
-    s.parse()
+    s.trim().parse()
 }
 
 /// The data source named, or the only active one.

@@ -2,7 +2,6 @@
 //! client understood it. An integrator's tool: it shows the signature
 //! verdict and everything in the reply that cannot be trusted.
 
-use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +17,7 @@ use crate::dci::search::{DEFAULT_LOCALE, Query, SearchRequestItem};
 use crate::dci::{DciClient, Jwks, PrivateKey, Reply, Signer};
 use crate::domain::IdType;
 use crate::ibr::collect::{Search, continue_from};
+use crate::secrets::SecretString;
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -78,14 +78,10 @@ pub struct SearchArgs {
 
 pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     let secret = match (&args.client_id, args.client_secret_stdin) {
-        (Some(_), true) => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("cannot read the client secret from standard input")?;
-            Some(s.trim_end_matches(['\r', '\n']).to_string())
-        }
-        (Some(_), false) => std::env::var("IBR_DESK_CLIENT_SECRET").ok(),
+        (Some(_), true) => Some(super::context::secret_from_stdin(
+            "cannot read the client secret from standard input",
+        )?),
+        (Some(_), false) => std::env::var("IBR_DESK_CLIENT_SECRET").ok().map(SecretString::from),
         (None, _) => None,
     };
     if args.client_id.is_some() && secret.is_none() {
@@ -127,7 +123,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
             config.auth = Some(OAuthConfig {
                 token_url,
                 client_id: id.clone(),
-                client_secret: Secret::new(secret),
+                client_secret: Secret::from(secret),
                 scope: None,
             });
         }

@@ -12,6 +12,7 @@
 // arithmetic that can overflow on their numbers.
 #![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,20 +49,38 @@ pub const MAX_SMALL_REPLY_BYTES: u64 = 1024 * 1024;
 /// Same-origin redirects followed before giving up.
 const MAX_REDIRECTS: usize = 5;
 
-/// A secret string that never shows itself in `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret string that never shows itself in `Debug` or `Display`, kept in
+/// a [`SecretString`] so that its memory is zeroed when the last copy is
+/// dropped.
+#[derive(Clone)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
+        Secret(SecretString::from(s.into()))
     }
 
     /// The secret itself; call only where it must leave the process (the token request).
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
+
+impl From<SecretString> for Secret {
+    fn from(s: SecretString) -> Secret {
+        Secret(s)
+    }
+}
+
+/// Whether two configurations hold the same secret (a cached client is
+/// reused only for the same one).
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

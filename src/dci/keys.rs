@@ -7,6 +7,7 @@
 //! `rs256` (JWK `RSA`, RSASSA-PKCS1-v1_5 with SHA-256).
 #![warn(clippy::string_slice, clippy::arithmetic_side_effects)]
 
+use secrecy::SecretString;
 use std::fmt;
 
 use base64::Engine as _;
@@ -212,12 +213,14 @@ impl PrivateKey {
     }
 
     /// The PKCS#8 PEM form. Secret: the caller decides where it may go.
-    pub fn to_pem(&self) -> Result<String, KeyError> {
+    pub fn to_pem(&self) -> Result<SecretString, KeyError> {
         let pem = match self {
             PrivateKey::Ed25519(k) => k.to_pkcs8_pem(PEM_LINE_ENDING),
             PrivateKey::Rsa(k) => rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(k.as_ref(), PEM_LINE_ENDING),
         };
-        pem.map(|z| z.to_string()).map_err(|e| KeyError::Signing(e.to_string()))
+        // Out of the encoder's zeroising buffer into a SecretString, never a plain String.
+        pem.map(|z| SecretString::from(z.as_str()))
+            .map_err(|e| KeyError::Signing(e.to_string()))
     }
 
     pub fn public_key(&self) -> PublicKey {
@@ -332,6 +335,7 @@ impl fmt::Display for Kid {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret as _;
 
     #[test]
     fn ed25519_round_trips_through_pem_and_jwk() {
@@ -342,8 +346,9 @@ mod tests {
         assert_eq!(jwk.alg.as_deref(), Some("EdDSA"));
         assert_eq!(PublicKey::from_jwk(&jwk).unwrap(), public);
         let pem = key.to_pem().unwrap();
+        let pem = pem.expose_secret();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        let again = PrivateKey::from_pem(&pem).unwrap();
+        let again = PrivateKey::from_pem(pem).unwrap();
         assert_eq!(again.public_key(), public);
         let sig = key.sign(b"hello").unwrap();
         assert!(public.verify(b"hello", &sig));

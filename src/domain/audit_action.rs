@@ -58,6 +58,8 @@ pub enum AuditAction {
     SettingsChanged,
     OfficeKeyGenerated,
     SupervisorPinSet,
+    /// The PIN's stored hash rewritten in a newer format (the same PIN).
+    SupervisorPinRehashed,
     SupervisorPinRefused,
     RoleChanged,
     InstallationCreated,
@@ -116,6 +118,7 @@ mod tests {
                 "settings_changed",
                 "office_key_generated",
                 "supervisor_pin_set",
+                "supervisor_pin_rehashed",
                 "supervisor_pin_refused",
                 "role_changed",
                 "installation_created",

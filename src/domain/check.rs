@@ -3,12 +3,17 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{IdType, Identifier, ProgrammeEnrolment, Sex};
+use strum::{Display, EnumMessage, EnumString, IntoStaticStr, VariantArray};
+
+use super::{IdType, Identifier, ProgrammeEnrolment, Sex, unknown};
 
 /// Where a duplication check is in its life: `ready` → `checking` →
 /// `completed` or `failed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, Display, EnumString, VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum CheckState {
     /// Stored and waiting to run (also while the registry is unreachable).
     Ready,
@@ -21,30 +26,38 @@ pub enum CheckState {
 }
 
 /// What a completed check concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    Display,
+    EnumString,
+    VariantArray,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum MatchResult {
     /// Every query succeeded and the registry holds no record for the applicant.
+    #[strum(message = "No match")]
     NoMatch,
     /// The registry holds records that may be the applicant: a person must decide.
+    #[strum(message = "Possible match")]
     PossibleMatch,
     /// The registry holds an active enrolment under exactly this identifier, and
     /// nothing the applicant told us contradicts it.
+    #[strum(message = "Confirmed match")]
     ConfirmedMatch,
 }
 
-wire_enum!(CheckState, "check state",
-    CheckState::Ready => "ready",
-    CheckState::Checking => "checking",
-    CheckState::Completed => "completed",
-    CheckState::Failed => "failed",
-);
-
-wire_enum!(MatchResult, "match result",
-    MatchResult::NoMatch => "no_match",
-    MatchResult::PossibleMatch => "possible_match",
-    MatchResult::ConfirmedMatch => "confirmed_match",
-);
+text_enum!(CheckState, "check state");
+text_enum!(MatchResult, "match result");
 
 impl CheckState {
     /// All states, in the order of a check's life.
@@ -66,31 +79,42 @@ impl MatchResult {
 
     /// How a person reads the result.
     pub fn label(self) -> &'static str {
-        match self {
-            MatchResult::NoMatch => "No match",
-            MatchResult::PossibleMatch => "Possible match",
-            MatchResult::ConfirmedMatch => "Confirmed match",
-        }
+        self.get_message().unwrap_or(self.as_str())
     }
 }
 
 /// Why the office searched the registry (kept with the check for audit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    IntoStaticStr,
+    Display,
+    EnumString,
+    VariantArray,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum SearchReason {
     #[default]
+    #[strum(message = "Application")]
     Application,
+    #[strum(message = "Recertification")]
     Recertification,
+    #[strum(message = "New household member")]
     NewHouseholdMember,
+    #[strum(message = "Other")]
     Other,
 }
 
-wire_enum!(SearchReason, "search reason",
-    SearchReason::Application => "application",
-    SearchReason::Recertification => "recertification",
-    SearchReason::NewHouseholdMember => "new_household_member",
-    SearchReason::Other => "other",
-);
+text_enum!(SearchReason, "search reason");
 
 impl SearchReason {
     pub const ALL: [SearchReason; 4] = [
@@ -100,13 +124,9 @@ impl SearchReason {
         SearchReason::Other,
     ];
 
+    /// How a person reads the reason.
     pub fn label(self) -> &'static str {
-        match self {
-            SearchReason::Application => "Application",
-            SearchReason::Recertification => "Recertification",
-            SearchReason::NewHouseholdMember => "New household member",
-            SearchReason::Other => "Other",
-        }
+        self.get_message().unwrap_or(self.as_str())
     }
 }
 
@@ -225,8 +245,11 @@ pub struct NewCheck {
 }
 
 /// How a candidate record was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, Display, EnumString, VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum FoundBy {
     /// Under exactly the identifier we asked about.
     Identifier,
@@ -235,6 +258,8 @@ pub enum FoundBy {
     /// By the name and birth date search only.
     Demographic,
 }
+
+text_enum!(FoundBy, "way a candidate was found");
 
 /// A record the registry returned, with what the rules made of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -430,6 +455,27 @@ mod tests {
             "\"possible_match\""
         );
         assert!("maybe".parse::<MatchResult>().is_err());
+    }
+
+    #[test]
+    fn enum_words_are_pinned() {
+        use crate::domain::text_enum::tests::pins_words;
+        pins_words::<CheckState>(&["ready", "checking", "completed", "failed"]);
+        pins_words::<MatchResult>(&["no_match", "possible_match", "confirmed_match"]);
+        pins_words::<SearchReason>(&["application", "recertification", "new_household_member", "other"]);
+        pins_words::<FoundBy>(&["identifier", "other_identifier", "demographic"]);
+        assert_eq!(CheckState::ALL, CheckState::VARIANTS);
+        assert_eq!(MatchResult::ALL, MatchResult::VARIANTS);
+        assert_eq!(SearchReason::ALL, SearchReason::VARIANTS);
+        let labels = |all: &[&str]| all.join("|");
+        assert_eq!(
+            labels(&MatchResult::ALL.map(MatchResult::label)),
+            "No match|Possible match|Confirmed match"
+        );
+        assert_eq!(
+            labels(&SearchReason::ALL.map(SearchReason::label)),
+            "Application|Recertification|New household member|Other"
+        );
     }
 
     #[test]

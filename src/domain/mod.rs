@@ -6,7 +6,7 @@
 //! `confirmed_match`, `ready` / `checking` / `completed` / `failed`.
 
 #[macro_use]
-mod wire_enum;
+pub(crate) mod text_enum;
 mod algorithm;
 mod audit_action;
 mod check;
@@ -38,3 +38,5 @@ pub use source::{
     DataSource, IbrSender, KeyOrigin, NewDataSource, NewIbrSender, REGISTRY_TYPE_IBR, ReplyLimits, SecretEntry,
     SenderKey, SourceMode, is_loopback_url, is_unencrypted_url, secret_key_for, validate_sender_id,
 };
+pub(crate) use text_enum::text_enum;
+pub use text_enum::{TextEnum, unknown};

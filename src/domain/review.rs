@@ -3,25 +3,50 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::MatchResult;
+use strum::{Display, EnumMessage, EnumString, IntoStaticStr, VariantArray};
+
+use super::{MatchResult, unknown};
 
 /// What the supervisor decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    Display,
+    EnumString,
+    VariantArray,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum ReviewDecision {
     /// The applicant is the enrolled person: the result becomes confirmed.
+    #[strum(message = "Duplicate")]
     Duplicate,
     /// A different person: the result becomes no match.
+    #[strum(message = "Not a duplicate")]
     NotDuplicate,
     /// Not enough to decide: the check stays in the queue.
+    #[strum(message = "Needs more information")]
     NeedsMoreInformation,
 }
 
-labelled_wire_enum!(ReviewDecision, "review decision",
-    Duplicate => "duplicate", "Duplicate";
-    NotDuplicate => "not_duplicate", "Not a duplicate";
-    NeedsMoreInformation => "needs_more_information", "Needs more information";
-);
+text_enum!(ReviewDecision, "review decision");
+
+impl ReviewDecision {
+    pub const ALL: &'static [ReviewDecision] = <ReviewDecision as VariantArray>::VARIANTS;
+
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        self.get_message().unwrap_or(self.as_str())
+    }
+}
 
 impl ReviewDecision {
     /// The result a decision gives the check (`None`: unchanged, still to review).
@@ -35,43 +60,89 @@ impl ReviewDecision {
 }
 
 /// Why (a fixed list, so decisions can be counted and audited).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    Display,
+    EnumString,
+    VariantArray,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum ReviewReason {
+    #[strum(message = "Same person")]
     SamePerson,
+    #[strum(message = "Different person with the same ID")]
     DifferentPersonSameId,
+    #[strum(message = "ID entry error")]
     IdEntryError,
+    #[strum(message = "Name variant")]
     NameVariant,
+    #[strum(message = "Insufficient data")]
     InsufficientData,
+    #[strum(message = "Other")]
     Other,
 }
 
-labelled_wire_enum!(ReviewReason, "review reason",
-    SamePerson => "same_person", "Same person";
-    DifferentPersonSameId => "different_person_same_id", "Different person with the same ID";
-    IdEntryError => "id_entry_error", "ID entry error";
-    NameVariant => "name_variant", "Name variant";
-    InsufficientData => "insufficient_data", "Insufficient data";
-    Other => "other", "Other";
-);
+text_enum!(ReviewReason, "review reason");
+
+impl ReviewReason {
+    pub const ALL: &'static [ReviewReason] = <ReviewReason as VariantArray>::VARIANTS;
+
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        self.get_message().unwrap_or(self.as_str())
+    }
+}
 
 /// Where a check stands in the review queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    Display,
+    EnumString,
+    VariantArray,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum ReviewStatus {
     /// Waiting for a supervisor.
+    #[strum(message = "To review")]
     ToReview,
     /// A supervisor asked for more information; still in the queue.
+    #[strum(message = "Needs more information")]
     NeedsInformation,
     /// Decided (duplicate or not).
+    #[strum(message = "Reviewed")]
     Decided,
 }
 
-labelled_wire_enum!(ReviewStatus, "review status",
-    ToReview => "to_review", "To review";
-    NeedsInformation => "needs_information", "Needs more information";
-    Decided => "decided", "Reviewed";
-);
+text_enum!(ReviewStatus, "review status");
+
+impl ReviewStatus {
+    pub const ALL: &'static [ReviewStatus] = <ReviewStatus as VariantArray>::VARIANTS;
+
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        self.get_message().unwrap_or(self.as_str())
+    }
+}
 
 /// One decision, as kept for ever.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +214,34 @@ mod tests {
         for r in ReviewReason::ALL {
             assert_eq!(r.as_str().parse::<ReviewReason>().unwrap(), *r);
         }
+    }
+
+    #[test]
+    fn enum_words_and_labels_are_pinned() {
+        use crate::domain::text_enum::tests::pins_words;
+        pins_words::<ReviewDecision>(&["duplicate", "not_duplicate", "needs_more_information"]);
+        pins_words::<ReviewReason>(&[
+            "same_person",
+            "different_person_same_id",
+            "id_entry_error",
+            "name_variant",
+            "insufficient_data",
+            "other",
+        ]);
+        pins_words::<ReviewStatus>(&["to_review", "needs_information", "decided"]);
+        let labels = |all: &[&str]| all.join("|");
+        assert_eq!(
+            labels(&ReviewDecision::ALL.iter().map(|d| d.label()).collect::<Vec<_>>()),
+            "Duplicate|Not a duplicate|Needs more information"
+        );
+        assert_eq!(
+            labels(&ReviewReason::ALL.iter().map(|r| r.label()).collect::<Vec<_>>()),
+            "Same person|Different person with the same ID|ID entry error|Name variant|Insufficient data|Other"
+        );
+        assert_eq!(
+            labels(&ReviewStatus::ALL.iter().map(|s| s.label()).collect::<Vec<_>>()),
+            "To review|Needs more information|Reviewed"
+        );
     }
 
     #[test]

@@ -4,36 +4,38 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Algorithm, InstallationId};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
+
+use super::{Algorithm, InstallationId, unknown};
 
 /// The `reg_type` of an Integrated Beneficiary Registry.
 pub const REGISTRY_TYPE_IBR: &str = "ns:org:RegistryType:IBR";
 
 /// How the registry answers: in the HTTP reply (sync), or later on a callback (async).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    IntoStaticStr,
+    Display,
+    EnumString,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum SourceMode {
     #[default]
     Sync,
     Async,
 }
 
-impl SourceMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceMode::Sync => "sync",
-            SourceMode::Async => "async",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SourceMode> {
-        match s {
-            "sync" => Some(SourceMode::Sync),
-            "async" => Some(SourceMode::Async),
-            _ => None,
-        }
-    }
-}
+text_enum!(SourceMode, "source mode");
 
 /// A registry the office queries. The client secret is not here: it lives
 /// in the OS keyring under [`DataSource::secret_key`].
@@ -327,8 +329,11 @@ pub fn validate_sender_id(s: &str) -> Result<(), String> {
 }
 
 /// Where a trusted key came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, Display, EnumString, VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum KeyOrigin {
     /// Pasted or read from a PEM file.
     Pem,
@@ -336,14 +341,7 @@ pub enum KeyOrigin {
     Jwks,
 }
 
-impl KeyOrigin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyOrigin::Pem => "pem",
-            KeyOrigin::Jwks => "jwks",
-        }
-    }
-}
+text_enum!(KeyOrigin, "key origin");
 
 /// One public key of a sender. A sender may have several (key rotation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -361,6 +359,13 @@ pub struct SenderKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_words_are_pinned() {
+        use crate::domain::text_enum::tests::pins_words;
+        pins_words::<SourceMode>(&["sync", "async"]);
+        pins_words::<KeyOrigin>(&["pem", "jwks"]);
+    }
 
     #[test]
     fn sender_ids_allow_letters_digits_dots_hyphens() {

@@ -36,7 +36,7 @@ async fn service(shared: &Arc<Shared>, source: &DataSource, fresh: bool) -> Resu
             .await
             .map_err(ServiceError::Permanent)?;
         match r {
-            Ok(s) => s.map(Secret::new),
+            Ok(s) => s.map(Secret::from),
             Err(e @ (SecretError::TimedOut { .. } | SecretError::Locked)) => {
                 return Err(ServiceError::Transient(e.to_string()));
             }

@@ -11,6 +11,8 @@
 
 use std::path::PathBuf;
 
+use secrecy::SecretString;
+
 use super::event::{CheckDetail, ConfigSnapshot, FetchedKey};
 use super::request::Responder;
 use crate::domain::{
@@ -112,14 +114,14 @@ pub enum Command {
     },
     /// Set the supervisor PIN (`current` is needed when one is set).
     SetSupervisorPin {
-        current: Option<String>,
-        new: String,
+        current: Option<SecretString>,
+        new: SecretString,
         reply: Responder<Said>,
     },
     /// Work as an officer, or as a supervisor (with the PIN).
     SwitchRole {
         role: Role,
-        pin: Option<String>,
+        pin: Option<SecretString>,
         reply: Responder<Role>,
     },
     /// A supervisor's decision on a possible (or confirmed) match.
@@ -264,25 +266,14 @@ pub struct ReviewPage {
 }
 
 /// What to do with a data source's client secret when saving it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum SecretChange {
     /// Leave the keyring as it is.
     Keep,
     /// Store this secret (replacing any).
-    Set(String),
+    Set(SecretString),
     /// Remove the stored secret.
     Clear,
-}
-
-impl std::fmt::Debug for SecretChange {
-    /// Never prints the secret.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            SecretChange::Keep => "Keep",
-            SecretChange::Set(_) => "Set(redacted)",
-            SecretChange::Clear => "Clear",
-        })
-    }
 }
 
 /// Whom a check is about.

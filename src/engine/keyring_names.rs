@@ -24,7 +24,7 @@ use super::Shared;
 use super::event::Event;
 use super::trust::SETTING_OFFICE_KEY_ID;
 use crate::domain::{InstallationId, SecretEntry, secret_key_for};
-use crate::secrets::{SecretError, SecretStore};
+use crate::secrets::{ExposeSecret, SecretError, SecretStore};
 use crate::store::Store;
 
 /// Moves this data directory's entries from their old names; returns the
@@ -86,8 +86,8 @@ fn move_one(
         return Ok(None);
     };
     if secrets.get(&new)?.is_none() {
-        secrets.set(&new, &value)?;
-        if secrets.get(&new)?.as_deref() != Some(value.as_str()) {
+        secrets.set(&new, value.expose_secret())?;
+        if secrets.get(&new)?.as_ref().map(ExposeSecret::expose_secret) != Some(value.expose_secret()) {
             return Err(SecretError::Other(format!(
                 "the keyring did not keep the copy under {new}; the entry keeps its old name"
             )));
@@ -123,6 +123,7 @@ pub(super) async fn move_at_start(shared: &Arc<Shared>) {
 
 #[cfg(test)]
 mod tests {
+    use crate::secrets::Exposed as _;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
@@ -139,7 +140,7 @@ mod tests {
     }
 
     impl SecretStore for Flaky {
-        fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+        fn get(&self, key: &str) -> Result<Option<crate::secrets::SecretString>, SecretError> {
             if self.down.load(Ordering::Relaxed) {
                 return Err(SecretError::Unavailable("no Secret Service".into()));
             }
@@ -204,6 +205,7 @@ mod tests {
         assert_eq!(
             secrets
                 .get(&secret_key_for(&me, client(ids[1])))
+                .exposed()
                 .ok()
                 .flatten()
                 .as_deref(),
@@ -212,13 +214,14 @@ mod tests {
         assert_eq!(
             secrets
                 .get(&secret_key_for(&me, SecretEntry::OfficeSigningKey))
+                .exposed()
                 .ok()
                 .flatten()
                 .as_deref(),
             Some("PEM")
         );
         assert_eq!(
-            secrets.get("office-signing-key").ok(),
+            secrets.get("office-signing-key").exposed().ok(),
             Some(None),
             "the old name is gone"
         );
@@ -236,7 +239,12 @@ mod tests {
             .expect("set");
         assert_eq!(move_legacy_entries(&store, &secrets).ok(), Some(vec![]));
         assert_eq!(
-            secrets.get(&client(ids[0]).legacy_name()).ok().flatten().as_deref(),
+            secrets
+                .get(&client(ids[0]).legacy_name())
+                .exposed()
+                .ok()
+                .flatten()
+                .as_deref(),
             Some("someone else's")
         );
         assert_eq!(renamed_lines(&store), 1);
@@ -263,6 +271,7 @@ mod tests {
             secrets
                 .inner
                 .get(&client(ids[0]).legacy_name())
+                .exposed()
                 .ok()
                 .flatten()
                 .as_deref(),
@@ -277,6 +286,7 @@ mod tests {
             secrets
                 .inner
                 .get(&secret_key_for(&me, client(ids[0])))
+                .exposed()
                 .ok()
                 .flatten()
                 .as_deref(),
@@ -300,6 +310,7 @@ mod tests {
         assert_eq!(
             secrets
                 .get(&secret_key_for(&me, client(ids[0])))
+                .exposed()
                 .ok()
                 .flatten()
                 .as_deref(),
@@ -317,7 +328,7 @@ mod tests {
             .expect("set");
         assert_eq!(move_legacy_entries(&store, &secrets).ok(), Some(vec![]));
         assert_eq!(
-            secrets.get("office-signing-key").ok().flatten().as_deref(),
+            secrets.get("office-signing-key").exposed().ok().flatten().as_deref(),
             Some("PEM of another data directory")
         );
     }

@@ -19,6 +19,7 @@ use super::{Shared, config, supervisor, trust};
 use crate::dci::client::fetch_jwks;
 use crate::dci::{Kid, PublicKey};
 use crate::domain::{EngineError, ErrorKind, NewDataSource, NewIbrSender};
+use secrecy::ExposeSecret as _;
 
 pub(super) async fn save_data_source(
     shared: &Arc<Shared>,
@@ -36,7 +37,7 @@ pub(super) async fn save_data_source(
             let keyring_step = |source: &crate::domain::DataSource| {
                 let key = source.secret_key(&s.installation);
                 let r = match &secret {
-                    SecretChange::Set(v) => s.secrets.set(&key, v),
+                    SecretChange::Set(v) => s.secrets.set(&key, v.expose_secret()),
                     SecretChange::Clear => s.secrets.delete(&key),
                     // A new source starts with no secret but its own: clear
                     // what a removed source with the same ID may have left.

@@ -16,7 +16,7 @@ use crate::dci::client::fetch_jwks;
 use crate::dci::keys::KeyError;
 use crate::dci::{KeyLookup, Kid, PrivateKey, PublicKey, Signer, TrustedKeys};
 use crate::domain::{Algorithm, SecretEntry, secret_key_for};
-use crate::secrets::SecretStore;
+use crate::secrets::{ExposeSecret, SecretStore};
 use crate::store::{FetchedSenderKey, Store};
 
 /// Settings key of our DCI sender ID.
@@ -146,7 +146,8 @@ pub fn office_signer(store: &Store, secrets: &dyn SecretStore) -> Result<Option<
         .ok_or_else(|| {
             "the office signing key is missing from the keyring; generate a new one in Settings".to_string()
         })?;
-    let key = PrivateKey::from_pem(&pem).map_err(|e| format!("the office signing key cannot be read: {e}"))?;
+    let key =
+        PrivateKey::from_pem(pem.expose_secret()).map_err(|e| format!("the office signing key cannot be read: {e}"))?;
     Ok(Some(Signer::new(key, &office_sender_id(store), &key_id)))
 }
 
@@ -160,7 +161,7 @@ pub fn generate_office_key(store: &Store, secrets: &dyn SecretStore) -> Result<S
     store
         .save_office_key(&key_id, "system", || {
             secrets
-                .set(&key_name, &pem)
+                .set(&key_name, pem.expose_secret())
                 .map_err(|e| format!("the new key could not be stored in the keyring: {e}"))
         })
         .map_err(|e| e.to_string())?;

@@ -12,19 +12,37 @@
 //! column number, and `--map id_type=UIN` (a type that is not a column name)
 //! gives every row that type.
 
-use std::fmt;
-
 use crate::domain::{IdType, normalize_name};
 
 /// The fields of a roster row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Field {
+    #[strum(message = "Given name")]
     GivenName,
+    #[strum(message = "Surname")]
     Surname,
+    #[strum(message = "Birth date")]
     BirthDate,
+    #[strum(message = "Sex")]
     Sex,
+    #[strum(message = "Identifier type")]
     IdType,
+    #[strum(message = "Identifier")]
     IdValue,
 }
 
@@ -40,26 +58,12 @@ impl Field {
 
     /// The column name that maps without `--map`.
     pub fn name(self) -> &'static str {
-        match self {
-            Field::GivenName => "given_name",
-            Field::Surname => "surname",
-            Field::BirthDate => "birth_date",
-            Field::Sex => "sex",
-            Field::IdType => "id_type",
-            Field::IdValue => "id_value",
-        }
+        self.into()
     }
 
     /// How a person reads it.
     pub fn label(self) -> &'static str {
-        match self {
-            Field::GivenName => "Given name",
-            Field::Surname => "Surname",
-            Field::BirthDate => "Birth date",
-            Field::Sex => "Sex",
-            Field::IdType => "Identifier type",
-            Field::IdValue => "Identifier",
-        }
+        strum::EnumMessage::get_message(&self).unwrap_or(self.name())
     }
 
     fn index(self) -> usize {
@@ -144,13 +148,7 @@ impl Field {
     /// The field named `name` (`given_name`, …; any case).
     pub fn parse(name: &str) -> Option<Field> {
         let n = name.trim().to_ascii_lowercase().replace('-', "_");
-        Field::ALL.into_iter().find(|f| f.name() == n)
-    }
-}
-
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        n.parse().ok()
     }
 }
 
@@ -385,6 +383,36 @@ fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_words_and_labels_are_pinned() {
+        assert_eq!(Field::ALL, <Field as strum::VariantArray>::VARIANTS);
+        assert_eq!(
+            Field::ALL.map(Field::name),
+            ["given_name", "surname", "birth_date", "sex", "id_type", "id_value"]
+        );
+        assert_eq!(
+            Field::ALL.map(Field::label),
+            [
+                "Given name",
+                "Surname",
+                "Birth date",
+                "Sex",
+                "Identifier type",
+                "Identifier"
+            ]
+        );
+        for f in Field::ALL {
+            assert_eq!(f.to_string(), f.name());
+            assert_eq!(serde_json::to_value(f).ok(), Some(serde_json::Value::from(f.name())));
+            assert_eq!(Field::parse(f.name()), Some(f));
+            assert_eq!(
+                Field::parse(&format!(" {} ", f.name().replace('_', "-").to_uppercase())),
+                Some(f)
+            );
+        }
+        assert_eq!(Field::parse("phone"), None);
+    }
 
     fn cols(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()

@@ -34,52 +34,55 @@ use crate::store::IdentifierOwner;
 pub const MAX_VALUE_CHARS: usize = 1_000;
 
 /// The kinds of reasons, for counting them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RejectKind {
+    #[strum(message = "wrong number of values")]
     RaggedRow,
+    #[strum(message = "not valid UTF-8 text")]
     NotText,
+    #[strum(message = "value too long")]
     ValueTooLong,
+    #[strum(message = "missing identifier")]
     MissingIdentifier,
+    #[strum(message = "missing identifier type")]
     MissingIdType,
+    #[strum(message = "unknown identifier type")]
     UnknownIdType,
+    #[strum(message = "malformed birth date")]
     MalformedBirthDate,
+    #[strum(message = "birth date in the future")]
     FutureBirthDate,
+    #[strum(message = "duplicate identifier in the file")]
     DuplicateInFile,
+    #[strum(message = "identifier already registered")]
     AlreadyRegistered,
 }
 
 impl RejectKind {
     /// The stored and JSON form (`malformed_birth_date`).
     pub fn code(self) -> &'static str {
-        match self {
-            RejectKind::RaggedRow => "ragged_row",
-            RejectKind::NotText => "not_text",
-            RejectKind::ValueTooLong => "value_too_long",
-            RejectKind::MissingIdentifier => "missing_identifier",
-            RejectKind::MissingIdType => "missing_id_type",
-            RejectKind::UnknownIdType => "unknown_id_type",
-            RejectKind::MalformedBirthDate => "malformed_birth_date",
-            RejectKind::FutureBirthDate => "future_birth_date",
-            RejectKind::DuplicateInFile => "duplicate_in_file",
-            RejectKind::AlreadyRegistered => "already_registered",
-        }
+        self.into()
     }
 
     /// A few words, for summaries ("3 malformed birth date").
     pub fn label(self) -> &'static str {
-        match self {
-            RejectKind::RaggedRow => "wrong number of values",
-            RejectKind::NotText => "not valid UTF-8 text",
-            RejectKind::ValueTooLong => "value too long",
-            RejectKind::MissingIdentifier => "missing identifier",
-            RejectKind::MissingIdType => "missing identifier type",
-            RejectKind::UnknownIdType => "unknown identifier type",
-            RejectKind::MalformedBirthDate => "malformed birth date",
-            RejectKind::FutureBirthDate => "birth date in the future",
-            RejectKind::DuplicateInFile => "duplicate identifier in the file",
-            RejectKind::AlreadyRegistered => "identifier already registered",
-        }
+        strum::EnumMessage::get_message(&self).unwrap_or(self.code())
     }
 }
 
@@ -277,6 +280,47 @@ pub fn parse_birth_date(text: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reject_kind_codes_and_labels_are_pinned() {
+        use strum::VariantArray as _;
+        let codes: Vec<_> = RejectKind::VARIANTS.iter().map(|k| k.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "ragged_row",
+                "not_text",
+                "value_too_long",
+                "missing_identifier",
+                "missing_id_type",
+                "unknown_id_type",
+                "malformed_birth_date",
+                "future_birth_date",
+                "duplicate_in_file",
+                "already_registered",
+            ]
+        );
+        let labels: Vec<_> = RejectKind::VARIANTS.iter().map(|k| k.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "wrong number of values",
+                "not valid UTF-8 text",
+                "value too long",
+                "missing identifier",
+                "missing identifier type",
+                "unknown identifier type",
+                "malformed birth date",
+                "birth date in the future",
+                "duplicate identifier in the file",
+                "identifier already registered",
+            ]
+        );
+        for k in RejectKind::VARIANTS {
+            assert_eq!(k.code().parse::<RejectKind>().ok(), Some(*k));
+            assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::Value::from(k.code())));
+        }
+    }
 
     fn validator() -> Validator {
         let columns: Vec<String> = Field::ALL.iter().map(|f| f.name().to_string()).collect();

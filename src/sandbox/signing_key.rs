@@ -7,6 +7,7 @@
 //! `ibr-desk sandbox --key-file` — keeps it in a PKCS#8 PEM file readable by
 //! its owner only (0600), created on first use and reused afterwards.
 
+use secrecy::{ExposeSecret as _, SecretString};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -53,7 +54,9 @@ pub fn load_or_create(path: &Path) -> Result<KeyFile, KeyFileError> {
         Ok(mut file) => {
             let key = random_key()?;
             let pem = key.to_pem().map_err(|e| KeyFileError::Random(e.to_string()))?;
-            let written = file.write_all(pem.as_bytes()).and_then(|()| file.sync_all());
+            let written = file
+                .write_all(pem.expose_secret().as_bytes())
+                .and_then(|()| file.sync_all());
             if let Err(source) = written {
                 // Leave no empty or half-written file behind to fail the next start.
                 let _ = std::fs::remove_file(path);
@@ -63,8 +66,8 @@ pub fn load_or_create(path: &Path) -> Result<KeyFile, KeyFileError> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             restrict(path)?;
-            let pem = std::fs::read_to_string(path).map_err(|source| io("read", path, source))?;
-            let key = PrivateKey::from_pem(&pem).map_err(|e| KeyFileError::Unreadable {
+            let pem = SecretString::from(std::fs::read_to_string(path).map_err(|source| io("read", path, source))?);
+            let key = PrivateKey::from_pem(pem.expose_secret()).map_err(|e| KeyFileError::Unreadable {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;

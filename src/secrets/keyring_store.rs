@@ -13,6 +13,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use super::{SecretError, SecretStore};
 
 /// The keyring "service" all IBR Desk entries are stored under; the entry key is the "user".
@@ -44,7 +46,7 @@ pub struct KeyringStore {
 /// What the keyring thread is asked to do. Deliberately not `Debug`: `Set` holds a secret.
 enum Op {
     Get,
-    Set(String),
+    Set(SecretString),
     Delete,
     /// Panics inside the worker, as a broken backend would.
     #[cfg(test)]
@@ -64,14 +66,14 @@ impl Op {
     /// The secret this operation carries, so that error details can be checked against it.
     fn secret(&self) -> Option<&str> {
         match self {
-            Op::Set(secret) => Some(secret),
+            Op::Set(secret) => Some(secret.expose_secret()),
             _ => None,
         }
     }
 }
 
 enum Answer {
-    Secret(Option<String>),
+    Secret(Option<SecretString>),
     Done,
 }
 
@@ -151,7 +153,7 @@ impl KeyringStore {
 }
 
 impl SecretStore for KeyringStore {
-    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+    fn get(&self, key: &str) -> Result<Option<SecretString>, SecretError> {
         match self.call(key, Op::Get)? {
             Answer::Secret(secret) => Ok(secret),
             Answer::Done => Err(SecretError::Other(
@@ -161,7 +163,7 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, key: &str, secret: &str) -> Result<(), SecretError> {
-        self.call(key, Op::Set(secret.to_owned())).map(|_| ())
+        self.call(key, Op::Set(SecretString::from(secret))).map(|_| ())
     }
 
     fn delete(&self, key: &str) -> Result<(), SecretError> {
@@ -233,11 +235,14 @@ fn perform(key: &str, op: &Op) -> Result<Answer, SecretError> {
     let entry = keyring::Entry::new(SERVICE, key).map_err(fail)?;
     match op {
         Op::Get => match entry.get_password() {
-            Ok(secret) => Ok(Answer::Secret(Some(secret))),
+            Ok(secret) => Ok(Answer::Secret(Some(SecretString::from(secret)))),
             Err(keyring::Error::NoEntry) => Ok(Answer::Secret(None)),
             Err(err) => Err(fail(err)),
         },
-        Op::Set(secret) => entry.set_password(secret).map(|()| Answer::Done).map_err(fail),
+        Op::Set(secret) => entry
+            .set_password(secret.expose_secret())
+            .map(|()| Answer::Done)
+            .map_err(fail),
         Op::Delete => match entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(Answer::Done),
             Err(err) => Err(fail(err)),
@@ -370,6 +375,7 @@ fn whole_seconds(timeout: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use crate::secrets::Exposed as _;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -416,7 +422,7 @@ mod tests {
         assert_tolerable("set", &set, started.elapsed(), timeout);
 
         let started = Instant::now();
-        let get = store.get(&key);
+        let get = store.get(&key).exposed();
         assert_tolerable("get", &get, started.elapsed(), timeout);
         if set.is_ok() {
             assert_eq!(get, Ok(Some(SECRET.to_owned())));
@@ -509,7 +515,7 @@ mod tests {
         );
 
         for _ in 0..3 {
-            let later = store.get("k");
+            let later = store.get("k").exposed();
             assert!(
                 matches!(&later, Err(SecretError::Unavailable(detail)) if detail.contains("stopped")),
                 "{later:?}"

@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use secrecy::SecretString;
+
 use super::{SecretError, SecretStore};
 
 /// Secrets in a `HashMap` behind a mutex. For tests only: it never fails and never persists.
 #[derive(Default)]
 pub struct MemorySecretStore {
-    entries: Mutex<HashMap<String, String>>,
+    entries: Mutex<HashMap<String, SecretString>>,
 }
 
 impl MemorySecretStore {
@@ -31,18 +33,18 @@ impl MemorySecretStore {
 
     /// The map, even if a test panicked while holding the lock: a poisoned map of strings is
     /// still a consistent map, and failing every later test would hide the first failure.
-    fn entries(&self) -> MutexGuard<'_, HashMap<String, String>> {
+    fn entries(&self) -> MutexGuard<'_, HashMap<String, SecretString>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl SecretStore for MemorySecretStore {
-    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+    fn get(&self, key: &str) -> Result<Option<SecretString>, SecretError> {
         Ok(self.entries().get(key).cloned())
     }
 
     fn set(&self, key: &str, secret: &str) -> Result<(), SecretError> {
-        self.entries().insert(key.to_owned(), secret.to_owned());
+        self.entries().insert(key.to_owned(), SecretString::from(secret));
         Ok(())
     }
 
@@ -68,21 +70,26 @@ impl fmt::Debug for MemorySecretStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::Exposed as _;
 
     /// The [`SecretStore`] contract, written against the trait so that another store can be
     /// run through the same checks.
     fn check_contract(store: &dyn SecretStore) {
         let key = "client-secret/contract-test";
-        assert_eq!(store.get(key), Ok(None), "a fresh key has no entry");
+        assert_eq!(store.get(key).exposed(), Ok(None), "a fresh key has no entry");
 
         store.set(key, "first-secret").expect("set");
-        assert_eq!(store.get(key), Ok(Some("first-secret".to_owned())));
+        assert_eq!(store.get(key).exposed(), Ok(Some("first-secret".to_owned())));
 
         store.set(key, "second-secret").expect("overwrite");
-        assert_eq!(store.get(key), Ok(Some("second-secret".to_owned())), "set replaces");
+        assert_eq!(
+            store.get(key).exposed(),
+            Ok(Some("second-secret".to_owned())),
+            "set replaces"
+        );
 
         store.delete(key).expect("delete");
-        assert_eq!(store.get(key), Ok(None), "deleted entries are gone");
+        assert_eq!(store.get(key).exposed(), Ok(None), "deleted entries are gone");
 
         store.delete(key).expect("deleting a missing entry is not an error");
         store
@@ -103,8 +110,8 @@ mod tests {
         store.set("a", "secret-a").expect("set a");
         store.set("b", "secret-b").expect("set b");
         store.delete("a").expect("delete a");
-        assert_eq!(store.get("a"), Ok(None));
-        assert_eq!(store.get("b"), Ok(Some("secret-b".to_owned())));
+        assert_eq!(store.get("a").exposed(), Ok(None));
+        assert_eq!(store.get("b").exposed(), Ok(Some("secret-b".to_owned())));
         assert_eq!(store.len(), 1);
     }
 
@@ -112,9 +119,9 @@ mod tests {
     fn empty_and_unicode_secrets_round_trip() {
         let store = MemorySecretStore::new();
         store.set("empty", "").expect("set empty");
-        assert_eq!(store.get("empty"), Ok(Some(String::new())));
+        assert_eq!(store.get("empty").exposed(), Ok(Some(String::new())));
         store.set("unicode", "clé-secrète-ñ-✓").expect("set unicode");
-        assert_eq!(store.get("unicode"), Ok(Some("clé-secrète-ñ-✓".to_owned())));
+        assert_eq!(store.get("unicode").exposed(), Ok(Some("clé-secrète-ñ-✓".to_owned())));
     }
 
     #[test]
@@ -134,6 +141,6 @@ mod tests {
         std::thread::spawn(move || writer.set("k", "v").expect("set from another thread"))
             .join()
             .expect("thread");
-        assert_eq!(store.get("k"), Ok(Some("v".to_owned())));
+        assert_eq!(store.get("k").exposed(), Ok(Some("v".to_owned())));
     }
 }

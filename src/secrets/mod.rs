@@ -32,6 +32,8 @@
 mod keyring_store;
 mod memory;
 
+pub use secrecy::{ExposeSecret, SecretString};
+
 pub use keyring_store::{DEFAULT_TIMEOUT, KeyringStore, PROBE_KEY, SERVICE};
 pub use memory::MemorySecretStore;
 
@@ -40,10 +42,12 @@ pub use memory::MemorySecretStore;
 /// Entries are named by a `key` (not secret; may appear in messages) and hold one UTF-8 string.
 /// The methods block; see the module documentation for where they may be called from.
 pub trait SecretStore: Send + Sync {
-    /// The secret stored under `key`, or `None` if there is no such entry.
-    fn get(&self, key: &str) -> Result<Option<String>, SecretError>;
+    /// The secret stored under `key`, or `None` if there is no such entry. A
+    /// [`SecretString`]: `Debug` never shows it, and it is zeroed when dropped.
+    fn get(&self, key: &str) -> Result<Option<SecretString>, SecretError>;
 
-    /// Stores `secret` under `key`, replacing any earlier value.
+    /// Stores `secret` under `key`, replacing any earlier value. Borrowed for
+    /// the call: the caller keeps its secret in a [`SecretString`].
     fn set(&self, key: &str, secret: &str) -> Result<(), SecretError>;
 
     /// Removes the entry under `key`. Removing an entry that does not exist is not an error, so
@@ -94,9 +98,65 @@ pub fn describe_secret(secret: &str) -> String {
     }
 }
 
+/// Tests only: a read from a [`SecretStore`] as plain text, to compare with
+/// what the test stored.
+#[cfg(test)]
+pub(crate) trait Exposed {
+    fn exposed(self) -> Result<Option<String>, SecretError>;
+}
+
+#[cfg(test)]
+impl Exposed for Result<Option<SecretString>, SecretError> {
+    fn exposed(self) -> Result<Option<String>, SecretError> {
+        self.map(|s| s.map(|s| s.expose_secret().to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every value that carries a secret or a PIN through the program is a
+    /// `SecretString` (or holds one): its `Debug` shows no character of it.
+    #[test]
+    fn secrets_in_transit_never_print() {
+        use crate::domain::Role;
+        use crate::engine::Command;
+        use crate::engine::command::SecretChange;
+        const PIN: &str = "97531";
+        const SECRET: &str = "ZQXJ-client-secret";
+        let shown = [
+            format!(
+                "{:?}",
+                Command::SetSupervisorPin {
+                    current: Some(PIN.into()),
+                    new: PIN.into(),
+                    reply: crate::engine::Responder::detached(),
+                }
+            ),
+            format!(
+                "{:?}",
+                Command::SwitchRole {
+                    role: Role::Supervisor,
+                    pin: Some(PIN.into()),
+                    reply: crate::engine::Responder::detached(),
+                }
+            ),
+            format!("{:?}", SecretChange::Set(SECRET.into())),
+            format!("{:?}", crate::dci::Secret::new(SECRET)),
+        ];
+        for s in &shown {
+            assert!(!s.contains(PIN) && !s.contains(SECRET), "{s}");
+        }
+        let store = MemorySecretStore::new();
+        store.set("k", SECRET).expect("set");
+        let read = format!("{:?}", store.get("k"));
+        assert!(!read.contains(SECRET), "{read}");
+        let pem = crate::dci::PrivateKey::ed25519_from_bytes([7; 32])
+            .to_pem()
+            .expect("pem");
+        assert!(!format!("{pem:?}").contains("PRIVATE KEY"), "{pem:?}");
+    }
 
     #[test]
     fn describe_secret_shows_only_the_length() {

@@ -17,10 +17,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
-use super::codec::{
-    Ts, found_by_from_text, found_by_text, id_type_from_text, json, parsed, parsed_opt, sex_from_text, to_json,
-    unsigned,
-};
+use super::codec::{Ts, id_type_from_text, json, parsed, parsed_opt, sex_from_text, to_json, unsigned};
 use super::{Result, Store, StoreError, audit, registrants, sources};
 use crate::domain::{
     ApplicantSnapshot, AuditAction, CheckCompletion, CheckQuery, DuplicationCheck, MatchCandidate, NewCheck,
@@ -562,7 +559,7 @@ fn insert_candidates(c: &Connection, check_id: i64, candidates: &[MatchCandidate
         stmt.execute(params![
             check_id,
             m.rank,
-            found_by_text(m.found_by),
+            m.found_by,
             m.name,
             m.birth_date,
             m.sex,
@@ -687,9 +684,9 @@ pub(super) fn check_from_row(row: &Row<'_>) -> rusqlite::Result<DuplicationCheck
         identifier_value: row.get("identifier_value")?,
         check_date: row.get::<_, Ts>("check_date")?.0,
         finished_at: row.get::<_, Option<Ts>>("finished_at")?.map(|t| t.0),
-        result: parsed_opt(row, "result", str::parse)?,
+        result: row.get("result")?,
         matched_programs: json(row, "matched_programs")?,
-        state: parsed(row, "state", str::parse)?,
+        state: row.get("state")?,
         data_source_id: row.get("data_source_id")?,
         data_source_name: row.get("data_source_name")?,
         error_message: row.get("error_message")?,
@@ -699,11 +696,11 @@ pub(super) fn check_from_row(row: &Row<'_>) -> rusqlite::Result<DuplicationCheck
         queries: Vec::new(),
         attempts: row.get("attempts")?,
         next_attempt_at: row.get::<_, Option<Ts>>("next_attempt_at")?.map(|t| t.0),
-        search_reason: parsed(row, "search_reason", str::parse)?,
+        search_reason: row.get("search_reason")?,
         explanation: row.get("explanation")?,
         signature_note: row.get("signature_note")?,
-        review_status: parsed_opt(row, "review_status", str::parse)?,
-        final_result: parsed_opt(row, "final_result", str::parse)?,
+        review_status: row.get("review_status")?,
+        final_result: row.get("final_result")?,
         roster_id: row.get("roster_id")?,
     })
 }
@@ -711,7 +708,7 @@ pub(super) fn check_from_row(row: &Row<'_>) -> rusqlite::Result<DuplicationCheck
 fn candidate_from_row(row: &Row<'_>) -> rusqlite::Result<MatchCandidate> {
     Ok(MatchCandidate {
         rank: row.get("rank")?,
-        found_by: parsed(row, "found_by", found_by_from_text)?,
+        found_by: row.get("found_by")?,
         name: row.get("name")?,
         birth_date: row.get("birth_date")?,
         sex: row.get("sex")?,

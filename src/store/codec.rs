@@ -13,7 +13,11 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::{FoundBy, IdType, KeyOrigin, Sex, SourceMode};
+use super::rosters::RosterStatus;
+use crate::domain::{
+    Algorithm, CheckState, FoundBy, IdType, KeyOrigin, MatchResult, ReviewDecision, ReviewReason, ReviewStatus,
+    SearchReason, Sex, SourceMode, TextEnum,
+};
 
 use super::{Result, StoreError};
 
@@ -122,34 +126,48 @@ pub(crate) fn id_type_from_text(s: &str) -> std::result::Result<IdType, String> 
     Ok(IdType::from_wire(s))
 }
 
-pub(crate) fn source_mode_from_text(s: &str) -> std::result::Result<SourceMode, String> {
-    SourceMode::parse(s).ok_or_else(|| format!("unknown source mode {s:?}"))
+/// Every closed enum of the domain (and the store's own) is stored as its
+/// word: one `ToSql` and one `FromSql` for all of them, through
+/// [`TextEnum`]. A word the program does not know (a hand-edited row, a
+/// newer program's variant) is a conversion failure naming the enum, which
+/// the store reports as [`StoreError::Unreadable`].
+macro_rules! text_enum_sql {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(text_enum_to_sql(*self))
+            }
+        }
+        impl FromSql for $ty {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                text_enum_from_sql(value)
+            }
+        }
+    )+};
 }
 
-pub(crate) fn key_origin_from_text(s: &str) -> std::result::Result<KeyOrigin, String> {
-    match s {
-        "pem" => Ok(KeyOrigin::Pem),
-        "jwks" => Ok(KeyOrigin::Jwks),
-        other => Err(format!("unknown key origin {other:?}")),
-    }
+text_enum_sql!(
+    Algorithm,
+    CheckState,
+    FoundBy,
+    KeyOrigin,
+    MatchResult,
+    ReviewDecision,
+    ReviewReason,
+    ReviewStatus,
+    RosterStatus,
+    SearchReason,
+    SourceMode,
+);
+
+fn text_enum_to_sql<T: TextEnum>(value: T) -> ToSqlOutput<'static> {
+    ToSqlOutput::Borrowed(ValueRef::Text(value.text().as_bytes()))
 }
 
-/// `FoundBy` has no `as_str` in the domain; these are its serde names.
-pub(crate) fn found_by_text(f: FoundBy) -> &'static str {
-    match f {
-        FoundBy::Identifier => "identifier",
-        FoundBy::OtherIdentifier => "other_identifier",
-        FoundBy::Demographic => "demographic",
-    }
-}
-
-pub(crate) fn found_by_from_text(s: &str) -> std::result::Result<FoundBy, String> {
-    match s {
-        "identifier" => Ok(FoundBy::Identifier),
-        "other_identifier" => Ok(FoundBy::OtherIdentifier),
-        "demographic" => Ok(FoundBy::Demographic),
-        other => Err(format!("unknown way a candidate was found {other:?}")),
-    }
+fn text_enum_from_sql<T: TextEnum>(value: ValueRef<'_>) -> FromSqlResult<T> {
+    let s = value.as_str()?;
+    s.parse::<T>()
+        .map_err(|why| FromSqlError::Other(Box::new(BadValue(why))))
 }
 
 /// A count or offset from SQL (`i64`) as the unsigned number the API speaks.
@@ -177,17 +195,54 @@ mod tests {
         assert!(Ts::text(a) < Ts::text(b));
     }
 
+    /// Every text enum goes into a column as its word and comes back; a word
+    /// no variant has is `Unreadable`, never a panic.
+    #[test]
+    fn text_enums_round_trip_through_sql() {
+        fn round_trip<T: TextEnum + ToSql + FromSql + PartialEq>(c: &rusqlite::Connection) {
+            for v in <T as strum::VariantArray>::VARIANTS {
+                let back: (String, T) = c
+                    .query_row("SELECT ?1, ?1", [v], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .expect("round trip");
+                assert_eq!(back, (v.text().to_string(), *v), "{}", T::WHAT);
+            }
+            let e = c
+                .query_row("SELECT 'no-such-word'", [], |r| r.get::<_, T>(0))
+                .map_err(StoreError::from);
+            assert!(
+                matches!(&e, Err(StoreError::Unreadable(m)) if m.contains(&format!("unknown {}", T::WHAT))
+                    || m.contains("unsupported")),
+                "{}: {e:?}",
+                T::WHAT
+            );
+        }
+        let c = rusqlite::Connection::open_in_memory().expect("sqlite");
+        round_trip::<Algorithm>(&c);
+        round_trip::<CheckState>(&c);
+        round_trip::<FoundBy>(&c);
+        round_trip::<KeyOrigin>(&c);
+        round_trip::<MatchResult>(&c);
+        round_trip::<ReviewDecision>(&c);
+        round_trip::<ReviewReason>(&c);
+        round_trip::<ReviewStatus>(&c);
+        round_trip::<RosterStatus>(&c);
+        round_trip::<SearchReason>(&c);
+        round_trip::<SourceMode>(&c);
+        // A NULL is not a word either.
+        let e = c
+            .query_row("SELECT NULL", [], |r| r.get::<_, CheckState>(0))
+            .map_err(StoreError::from);
+        assert!(matches!(e, Err(StoreError::Unreadable(_))), "{e:?}");
+    }
+
     #[test]
     fn enum_texts_round_trip() {
         for f in [FoundBy::Identifier, FoundBy::OtherIdentifier, FoundBy::Demographic] {
-            assert_eq!(found_by_from_text(found_by_text(f)), Ok(f));
-            assert_eq!(
-                serde_json::to_value(f).ok(),
-                Some(serde_json::Value::from(found_by_text(f)))
-            );
+            assert_eq!(f.as_str().parse::<FoundBy>(), Ok(f));
+            assert_eq!(serde_json::to_value(f).ok(), Some(serde_json::Value::from(f.as_str())));
         }
         for o in [KeyOrigin::Pem, KeyOrigin::Jwks] {
-            assert_eq!(key_origin_from_text(o.as_str()), Ok(o));
+            assert_eq!(o.as_str().parse::<KeyOrigin>(), Ok(o));
         }
         for s in [Sex::Female, Sex::Male, Sex::Other("X".into())] {
             assert_eq!(sex_from_text(s.as_str()), Ok(s.clone()));

@@ -11,11 +11,11 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use serde_json::json;
 
 use super::checks::{CHECK_COLUMNS, check_from_row, queries_of};
-use super::codec::{Ts, parsed, parsed_opt, unsigned};
+use super::codec::{Ts, unsigned};
 use super::{Result, Store, StoreError};
 use crate::domain::{
     AuditAction, CheckFilter, CheckState, DuplicationCheck, MatchResult, NewReview, Review, ReviewDecision,
-    ReviewReason, ReviewStatus,
+    ReviewStatus,
 };
 
 /// The counts shown above the queue.
@@ -100,7 +100,7 @@ impl Store {
             return Err(StoreError::Invalid("the reviewer's name is missing".into()));
         }
         self.write(|tx| {
-            let found: Option<(String, Option<String>, Option<String>)> = tx
+            let found: Option<(CheckState, Option<MatchResult>, Option<MatchResult>)> = tx
                 .prepare_cached("SELECT state, result, final_result FROM duplication_checks WHERE id = ?1")?
                 .query_row([review.check_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
@@ -110,10 +110,8 @@ impl Store {
                     id: review.check_id,
                 });
             };
-            let result: Option<MatchResult> = result.as_deref().map(str::parse).transpose().map_err(StoreError::Invalid)?;
-            let before: Option<MatchResult> =
-                final_result.as_deref().map(str::parse).transpose().map_err(StoreError::Invalid)?.or(result);
-            if state != CheckState::Completed.as_str()
+            let before = final_result.or(result);
+            if state != CheckState::Completed
                 || !matches!(result, Some(MatchResult::PossibleMatch | MatchResult::ConfirmedMatch))
             {
                 return Err(StoreError::Invalid(
@@ -296,13 +294,13 @@ fn review_from_row(row: &Row<'_>) -> rusqlite::Result<Review> {
     Ok(Review {
         id: row.get(0)?,
         check_id: row.get(1)?,
-        decision: parsed(row, "decision", str::parse)?,
-        reason: parsed(row, "reason", str::parse::<ReviewReason>)?,
+        decision: row.get("decision")?,
+        reason: row.get("reason")?,
         note: row.get(4)?,
         reviewer: row.get(5)?,
         decided_at: row.get::<_, Ts>(6)?.0,
-        result_before: parsed_opt(row, "result_before", str::parse)?,
-        result_after: parsed_opt(row, "result_after", str::parse)?,
+        result_before: row.get("result_before")?,
+        result_after: row.get("result_after")?,
     })
 }
 
@@ -310,7 +308,7 @@ fn review_from_row(row: &Row<'_>) -> rusqlite::Result<Review> {
 mod tests {
     use super::super::testutil::{self, new_check};
     use super::*;
-    use crate::domain::{CheckCompletion, MatchResult};
+    use crate::domain::{CheckCompletion, MatchResult, ReviewReason};
 
     fn completed(store: &Store, uin: &str, result: MatchResult) -> i64 {
         let source = store

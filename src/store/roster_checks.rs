@@ -14,7 +14,7 @@
 use rusqlite::{Connection, params};
 
 use super::checks::{RosterOrigin, SourceNames, insert_check_row};
-use super::codec::{parsed, sql_int, unsigned};
+use super::codec::{sql_int, unsigned};
 use super::{Result, Store, registrants};
 use crate::domain::{NewCheck, QueryKind, Registrant, SearchReason};
 
@@ -118,7 +118,7 @@ fn waiting_rosters(c: &Connection) -> Result<Vec<Waiting>> {
         Ok(Waiting {
             roster_id: r.get(0)?,
             data_source_id: r.get(1)?,
-            search_reason: parsed(r, "search_reason", str::parse)?,
+            search_reason: r.get("search_reason")?,
             actor: r.get(3)?,
             checks_waiting: unsigned(r.get(4)?),
             checks_through: r.get(5)?,

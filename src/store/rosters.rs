@@ -22,14 +22,16 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::json;
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
-use super::codec::{Ts, parsed, sql_int, to_json, unsigned};
+use super::codec::{Ts, sql_int, to_json, unsigned};
 use super::{Result, Store, StoreError, audit, sources};
-use crate::domain::{AuditAction, IdType, NewRegistrant, SearchReason};
+use crate::domain::{AuditAction, IdType, NewRegistrant, SearchReason, unknown};
 
 /// Where an import stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, IntoStaticStr, Display, EnumString, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown::<Self>)]
 pub enum RosterStatus {
     /// Rows are being read (or the process importing it stopped).
     Importing,
@@ -41,26 +43,7 @@ pub enum RosterStatus {
     Failed,
 }
 
-impl RosterStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RosterStatus::Importing => "importing",
-            RosterStatus::Finished => "finished",
-            RosterStatus::Cancelled => "cancelled",
-            RosterStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> std::result::Result<RosterStatus, String> {
-        match s {
-            "importing" => Ok(RosterStatus::Importing),
-            "finished" => Ok(RosterStatus::Finished),
-            "cancelled" => Ok(RosterStatus::Cancelled),
-            "failed" => Ok(RosterStatus::Failed),
-            other => Err(format!("unknown roster status {other:?}")),
-        }
-    }
-}
+crate::domain::text_enum!(RosterStatus, "roster status");
 
 /// One imported file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -499,8 +482,8 @@ fn roster_from_row(row: &Row<'_>) -> rusqlite::Result<Roster> {
         actor: row.get("actor")?,
         data_source_id: row.get("data_source_id")?,
         data_source_name: row.get("data_source_name")?,
-        search_reason: parsed(row, "search_reason", str::parse)?,
-        status: parsed(row, "status", RosterStatus::parse)?,
+        search_reason: row.get("search_reason")?,
+        status: row.get("status")?,
         rows_read: unsigned(row.get("rows_read")?),
         imported: unsigned(row.get("imported")?),
         checks_waiting: unsigned(row.get("checks_waiting")?),
@@ -530,6 +513,11 @@ mod tests {
     }
 
     use crate::ibr::plan::queries_for as plan;
+
+    #[test]
+    fn roster_status_words_are_pinned() {
+        crate::domain::text_enum::tests::pins_words::<RosterStatus>(&["importing", "finished", "cancelled", "failed"]);
+    }
 
     fn begin(store: &Store) -> Roster {
         let source = testutil::source(store, "National IBR");

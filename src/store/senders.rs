@@ -20,7 +20,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{Ts, key_origin_from_text, parsed, to_json};
+use super::codec::{Ts, to_json};
 use super::{Result, Store, StoreError, audit, is_unique_violation};
 use crate::domain::{Algorithm, AuditAction, IbrSender, KeyOrigin, NewIbrSender, SenderKey, validate_sender_id};
 
@@ -482,7 +482,7 @@ fn sender_from_row(row: &Row<'_>) -> rusqlite::Result<IbrSender> {
         sender_id: row.get("sender_id")?,
         public_key_pem: row.get("public_key_pem")?,
         jwks_url: row.get("jwks_url")?,
-        algorithm: parsed(row, "algorithm", str::parse)?,
+        algorithm: row.get("algorithm")?,
         key_fetched_at: row.get::<_, Option<Ts>>("key_fetched_at")?.map(|t| t.0),
         active: row.get("active")?,
         insecure_http: row.get("insecure_http")?,
@@ -494,9 +494,9 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<SenderKey> {
         id: row.get("id")?,
         sender_row_id: row.get("sender_row_id")?,
         kid: row.get("kid")?,
-        algorithm: parsed(row, "algorithm", str::parse)?,
+        algorithm: row.get("algorithm")?,
         public_key_pem: row.get("pem")?,
-        origin: parsed(row, "origin", key_origin_from_text)?,
+        origin: row.get("origin")?,
         fetched_at: row.get::<_, Ts>("fetched_at")?.0,
     })
 }

@@ -99,6 +99,21 @@ impl Store {
         })
     }
 
+    /// The supervisor PIN's hash rewritten in a newer format after a right
+    /// PIN (the same PIN, a better hash), with the audit line
+    /// `supervisor_pin_rehashed`, in one transaction — only over `old_hash`,
+    /// so a PIN changed meanwhile is never overwritten.
+    pub fn rehash_supervisor_pin(&self, old_hash: &str, new_hash: &str, actor: &str) -> Result<()> {
+        self.write(|tx| {
+            if get(tx, SETTING_SUPERVISOR_PIN)?.as_deref() != Some(old_hash) {
+                return Err(StoreError::Invalid("the supervisor PIN was changed meanwhile".into()));
+            }
+            put(tx, SETTING_SUPERVISOR_PIN, new_hash)?;
+            audit::append(tx, codec::now(), actor, AuditAction::SupervisorPinRehashed, None, "{}")?;
+            Ok(())
+        })
+    }
+
     /// A person switches role: its audit line `role_changed`. The role
     /// itself lives in the engine (memory), not in the database, so the
     /// engine switches only once this line is written — a switch the log
@@ -275,5 +290,25 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_rehashed_pin_is_written_with_its_audit_line_only_over_the_old_hash() {
+        let store = testutil::store();
+        store.set_supervisor_pin(None, "$old", "supervisor").expect("set");
+        store
+            .rehash_supervisor_pin("$other", "$new", "supervisor")
+            .expect_err("not over another hash");
+        store
+            .rehash_supervisor_pin("$old", "$new", "supervisor")
+            .expect("rehash");
+        assert_eq!(
+            store.setting(SETTING_SUPERVISOR_PIN).ok().flatten().as_deref(),
+            Some("$new")
+        );
+        let audit = store.audit_page(0, 10).expect("audit");
+        assert_eq!(audit.len(), 2);
+        assert_eq!(audit[0].action, "supervisor_pin_rehashed");
+        assert_eq!(audit[0].actor, "supervisor");
     }
 }

@@ -14,7 +14,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{Ts, parsed, source_mode_from_text, sql_int, to_json, unsigned};
+use super::codec::{Ts, sql_int, to_json, unsigned};
 use super::settings::SETTING_DEMO_REMOVED;
 use super::{Result, Store, StoreError, audit, is_unique_violation};
 use crate::domain::{AuditAction, DataSource, NewDataSource, ReplyLimits};
@@ -304,7 +304,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<DataSource> {
         auth_url: row.get("auth_url")?,
         client_id: row.get("client_id")?,
         path_prefix: row.get("path_prefix")?,
-        mode: parsed(row, "mode", source_mode_from_text)?,
+        mode: row.get("mode")?,
         allow_unsigned: row.get("allow_unsigned")?,
         active: row.get("active")?,
         is_demo: row.get("is_demo")?,

@@ -363,7 +363,7 @@ impl IbrDeskApp {
         });
         if submit && !d.pin.is_empty() && d.waiting.is_none() {
             d.error = None;
-            let pin = std::mem::take(&mut d.pin);
+            let pin = std::mem::take(&mut d.pin).into();
             d.waiting = Some(self.cmds.request(|reply| Command::SwitchRole {
                 role: Role::Supervisor,
                 pin: Some(pin),

@@ -406,3 +406,15 @@ impl Desk {
         }
     }
 }
+
+/// A read from a secret store as plain text, to compare with what a test stored.
+pub trait Exposed {
+    fn exposed(self) -> Result<Option<String>, ibr_desk::secrets::SecretError>;
+}
+
+impl Exposed for Result<Option<ibr_desk::secrets::SecretString>, ibr_desk::secrets::SecretError> {
+    fn exposed(self) -> Result<Option<String>, ibr_desk::secrets::SecretError> {
+        use ibr_desk::secrets::ExposeSecret as _;
+        self.map(|s| s.map(|s| s.expose_secret().to_owned()))
+    }
+}

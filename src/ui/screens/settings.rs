@@ -389,7 +389,10 @@ impl SettingsScreen {
             if b.clicked() {
                 self.pin.sending = true;
                 self.pin.error = None;
-                let (current, new) = (pin_set.then(|| self.pin.current.clone()), self.pin.new.clone());
+                let (current, new) = (
+                    pin_set.then(|| self.pin.current.as_str().into()),
+                    self.pin.new.as_str().into(),
+                );
                 self.requests.pin = Some(
                     cx.cmds
                         .request(|reply| Command::SetSupervisorPin { current, new, reply }),

@@ -325,7 +325,7 @@ fn secret_change(typed: &str, clear: bool, uses_oauth: bool, stored: Option<bool
     } else if typed.is_empty() {
         SecretChange::Keep
     } else {
-        SecretChange::Set(typed.to_string())
+        SecretChange::Set(typed.into())
     }
 }
 
@@ -1160,18 +1160,40 @@ mod tests {
         assert!(r.name.unwrap().message.contains("already called"));
     }
 
+    /// A change as plain values, to compare (a secret has no `PartialEq`).
+    fn plain(c: SecretChange) -> (&'static str, Option<String>) {
+        use secrecy::ExposeSecret as _;
+        match c {
+            SecretChange::Keep => ("keep", None),
+            SecretChange::Set(s) => ("set", Some(s.expose_secret().to_owned())),
+            SecretChange::Clear => ("clear", None),
+        }
+    }
+
     #[test]
     fn the_secret_is_kept_set_or_cleared() {
-        assert_eq!(secret_change("", false, true, Some(true)), SecretChange::Keep);
-        assert_eq!(secret_change("  ", false, true, None), SecretChange::Keep);
         assert_eq!(
-            secret_change(" new ", false, true, Some(true)),
-            SecretChange::Set("new".into())
+            plain(secret_change("", false, true, Some(true))),
+            plain(SecretChange::Keep)
         );
-        assert_eq!(secret_change("typed", true, true, Some(true)), SecretChange::Clear);
+        assert_eq!(plain(secret_change("  ", false, true, None)), plain(SecretChange::Keep));
+        assert_eq!(
+            plain(secret_change(" new ", false, true, Some(true))),
+            plain(SecretChange::Set("new".into()))
+        );
+        assert_eq!(
+            plain(secret_change("typed", true, true, Some(true))),
+            plain(SecretChange::Clear)
+        );
         // No more OAuth: a secret left behind is removed.
-        assert_eq!(secret_change("", false, false, Some(true)), SecretChange::Clear);
-        assert_eq!(secret_change("", false, false, Some(false)), SecretChange::Keep);
+        assert_eq!(
+            plain(secret_change("", false, false, Some(true))),
+            plain(SecretChange::Clear)
+        );
+        assert_eq!(
+            plain(secret_change("", false, false, Some(false))),
+            plain(SecretChange::Keep)
+        );
     }
 
     #[test]

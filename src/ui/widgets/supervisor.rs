@@ -119,7 +119,7 @@ impl SupervisorSwitch {
             let pin = std::mem::take(&mut self.pin);
             self.waiting = Some(cmds.request(|reply| Command::SwitchRole {
                 role: Role::Supervisor,
-                pin: Some(pin),
+                pin: Some(pin.into()),
                 reply,
             }));
         }
