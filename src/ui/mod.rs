@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod forms;
 pub mod screens;
 pub mod state;
 pub mod theme;
