@@ -14,6 +14,7 @@
 
 pub mod problem;
 pub mod reply_limits;
+pub mod sender;
 
 pub mod source;
 

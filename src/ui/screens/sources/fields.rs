@@ -11,8 +11,8 @@ use crate::ui::forms::source::{PATH_PREFIXES, Review, SourceForm};
 use crate::ui::state::AppData;
 use crate::ui::theme;
 use crate::ui::widgets::{
-    FormAction, Problem, SUPERVISOR_ONLY, entered, field_note, field_problem, field_warning, form_row,
-    insecure_http_box, save_cancel_row, section_heading, text_field, under_field, warning,
+    FormAction, SUPERVISOR_ONLY, entered, field_note, field_warning, form_row, insecure_http_box, problem_under,
+    save_cancel_row, section_heading, text_field, text_line, under_field, warning,
 };
 
 /// Name, registry type and address; `focus` puts the cursor in the name
@@ -24,17 +24,17 @@ pub(super) fn connection_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review
         name.request_focus();
     }
     let mut enter = entered(ui, &name);
-    show(ui, "source-name", &review.name);
-    enter |= line(ui, "Registry type", &mut f.registry_type, "IBR");
+    problem_under(ui, "source-name", &review.name);
+    enter |= text_line(ui, "Registry type", &mut f.registry_type, "IBR");
     field_note(ui, "IBR for an Integrated Beneficiary Registry.");
-    enter |= line(ui, "Base URL", &mut f.base_url, "https://ibr.example.org");
-    show(ui, "source-base-url", &review.base_url);
+    enter |= text_line(ui, "Base URL", &mut f.base_url, "https://ibr.example.org");
+    problem_under(ui, "source-base-url", &review.base_url);
     insecure_http_box(ui, &mut f.insecure_http);
     path_prefix_field(ui, f);
     if f.custom_prefix {
-        enter |= line(ui, "Other path prefix", &mut f.path_prefix, "registry");
+        enter |= text_line(ui, "Other path prefix", &mut f.path_prefix, "registry");
     }
-    show(ui, "source-path-prefix", &review.path_prefix);
+    problem_under(ui, "source-path-prefix", &review.path_prefix);
     if review.base_url.is_none() && !f.base_url.trim().is_empty() {
         let base = f.base_url.trim().trim_end_matches('/');
         field_note(
@@ -80,14 +80,14 @@ fn path_prefix_field(ui: &mut Ui, f: &mut SourceForm) {
 pub(super) fn sign_in_fields(ui: &mut Ui, ed: &mut Editor, review: &Review, data: &AppData) -> bool {
     section_heading(ui, "Sign-in (OAuth 2.0)");
     let f = &mut ed.form;
-    let mut enter = line(
+    let mut enter = text_line(
         ui,
         "OAuth token URL",
         &mut f.auth_url,
         "leave empty if the registry needs no sign-in",
     );
-    show(ui, "source-auth-url", &review.auth_url);
-    enter |= line(ui, "Client ID", &mut f.client_id, "");
+    problem_under(ui, "source-auth-url", &review.auth_url);
+    enter |= text_line(ui, "Client ID", &mut f.client_id, "");
     let secret = form_row(ui, "Client secret", |ui| {
         ui.add_enabled(
             !f.clear_secret,
@@ -172,7 +172,7 @@ pub(super) fn advanced_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) 
             ui.label(
                 RichText::new("What this registry's replies may hold; a reply beyond them fails its checks.").weak(),
             );
-            enter |= line(ui, "Largest reply (MiB)", &mut f.limits.max_reply_mib, "32");
+            enter |= text_line(ui, "Largest reply (MiB)", &mut f.limits.max_reply_mib, "32");
             field_note(
                 ui,
                 &format!(
@@ -180,7 +180,7 @@ pub(super) fn advanced_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) 
                     number(d.max_reply_bytes as f64 / MIB)
                 ),
             );
-            enter |= line(
+            enter |= text_line(
                 ui,
                 "Most records fetched per check",
                 &mut f.limits.max_records_per_check,
@@ -193,7 +193,7 @@ pub(super) fn advanced_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) 
                     d.max_records_per_check
                 ),
             );
-            enter |= line(
+            enter |= text_line(
                 ui,
                 "Longest signature validity (minutes)",
                 &mut f.limits.max_signature_lifetime_mins,
@@ -211,18 +211,6 @@ pub(super) fn advanced_fields(ui: &mut Ui, f: &mut SourceForm, review: &Review) 
             }
         });
     // Beside the section, open or folded: a problem is never hidden.
-    show(ui, "source-limits", &review.limits);
+    problem_under(ui, "source-limits", &review.limits);
     enter
-}
-
-/// A one-line text field in a form row; returns whether Enter was pressed in it.
-fn line(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> bool {
-    let field = text_field(ui, label, value, hint);
-    entered(ui, &field)
-}
-
-fn show(ui: &mut Ui, id_salt: &str, problem: &Option<Problem>) {
-    if let Some(p) = problem {
-        field_problem(ui, id_salt, p);
-    }
 }
