@@ -15,6 +15,7 @@
 pub mod problem;
 pub mod reply_limits;
 pub mod sender;
+pub mod settings;
 
 pub mod source;
 
