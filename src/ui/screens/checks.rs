@@ -19,7 +19,7 @@ use crate::engine::{Command, Event};
 use crate::ui::screens::{ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
-use crate::ui::widgets::{check_badge, comparison_grid, date_picker, hide_ids, mask};
+use crate::ui::widgets::{check_badge, comparison_grid, date_picker, hide_ids, mask, mask_all};
 
 /// Rows per page asked of the engine.
 pub const PAGE_SIZE: u32 = 100;
@@ -224,7 +224,7 @@ impl ChecksScreen {
                 let n = self.total.unwrap_or(0);
                 if ui.button(format!("Export {n} check(s) as CSV…")).clicked() {
                     ui.close();
-                    if let Some(path) = super::import::file_dialogs(ui.ctx()).save_export("ibr-desk-checks.csv") {
+                    if let Some(path) = crate::ui::widgets::file_dialogs(ui.ctx()).save_export("ibr-desk-checks.csv") {
                         cmds.send(Command::ExportHistory {
                             filter: self.controls.to_filter(),
                             path,
@@ -535,7 +535,7 @@ pub fn failure_sentence(kind: Option<&str>) -> &'static str {
 
 /// Every identifier value of the check and its candidates masked.
 fn mask_all_ids(text: &str, c: &DuplicationCheck, candidates: &[MatchCandidate]) -> String {
-    let mut values: Vec<&str> = c
+    let values = c
         .queries
         .iter()
         .filter_map(|q| match &q.kind {
@@ -547,11 +547,8 @@ fn mask_all_ids(text: &str, c: &DuplicationCheck, candidates: &[MatchCandidate])
                 .iter()
                 .flat_map(|k| k.identifiers.iter().map(|i| i.value.as_str())),
         )
-        .filter(|v| v.len() >= 3)
-        .collect();
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    values.iter().fold(text.to_string(), |t, v| t.replace(v, &mask(v)))
+        .filter(|v| v.len() >= 3);
+    mask_all(text, values)
 }
 
 fn summary_grid(ui: &mut Ui, c: &DuplicationCheck, reveal: &mut bool) {

@@ -15,11 +15,10 @@
 //! Nothing here reads a file: the engine previews and imports
 //! (`Command::PreviewRoster`, `ImportRoster`) and answers with events. The
 //! only blocking call is the native file dialog, opened from a click; it is
-//! behind [`FileDialogs`] so that tests give a path instead
-//! ([`set_file_dialogs`]).
+//! behind [`FileDialogs`] (in `ui::widgets`, re-exported here) so that
+//! tests give a path instead ([`set_file_dialogs`]).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
@@ -33,57 +32,13 @@ use crate::store::RosterCheckCounts;
 use crate::ui::screens::{Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
-use crate::ui::widgets::{Problem, entered, field_note, form_row, mask, problem_text, section_heading, warning};
+pub use crate::ui::widgets::{FileDialogs, set_file_dialogs};
+use crate::ui::widgets::{
+    Problem, entered, field_note, file_dialogs, form_row, mask, problem_text, section_heading, warning,
+};
 
 /// How often the counts of a roster's checks are asked for while they run.
 const CHECKS_REFRESH: Duration = Duration::from_secs(1);
-
-/// Where files are chosen: the native dialogs, or a test's answers.
-pub trait FileDialogs: Send + Sync {
-    /// The roster to import, or `None` when the person closed the dialog.
-    fn pick_roster(&self) -> Option<PathBuf>;
-    /// Where to write an export (`suggested` is a file name).
-    fn save_export(&self, suggested: &str) -> Option<PathBuf>;
-}
-
-/// The system's file dialogs (rfd). They block the frame while open, as a
-/// modal dialog does.
-struct NativeDialogs;
-
-impl FileDialogs for NativeDialogs {
-    fn pick_roster(&self) -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Choose a roster (CSV)")
-            .add_filter("CSV", &["csv", "txt"])
-            .pick_file()
-    }
-
-    fn save_export(&self, suggested: &str) -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Export the history")
-            .add_filter("CSV", &["csv"])
-            .set_file_name(suggested)
-            .save_file()
-    }
-}
-
-#[derive(Clone)]
-struct DialogsHandle(Arc<dyn FileDialogs>);
-
-fn dialogs_id() -> egui::Id {
-    egui::Id::unique("ibr-desk-file-dialogs")
-}
-
-/// Makes the window use `dialogs` instead of the native ones (tests).
-pub fn set_file_dialogs(ctx: &egui::Context, dialogs: Arc<dyn FileDialogs>) {
-    ctx.data_mut(|d| d.insert_temp(dialogs_id(), DialogsHandle(dialogs)));
-}
-
-pub(crate) fn file_dialogs(ctx: &egui::Context) -> Arc<dyn FileDialogs> {
-    ctx.data(|d| d.get_temp::<DialogsHandle>(dialogs_id()))
-        .map(|h| h.0)
-        .unwrap_or_else(|| Arc::new(NativeDialogs))
-}
 
 /// Where the import stands.
 #[derive(Default)]

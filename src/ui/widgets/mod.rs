@@ -5,6 +5,7 @@ mod comparison;
 mod confirm;
 mod date;
 mod feedback;
+mod file_dialogs;
 mod form;
 mod masked;
 mod supervisor;
@@ -19,7 +20,8 @@ pub use date::date_picker;
 pub use feedback::{
     entered, field_note, field_problem, field_warning, problem_text, technical_detail, under_field, warning,
 };
+pub use file_dialogs::{FileDialogs, file_dialogs, set_file_dialogs};
 pub use form::{FormAction, form_row, problem_under, save_cancel_row, section_heading, text_field, text_line};
-pub use masked::{mask, masked_value};
+pub use masked::{mask, mask_all, masked_value};
 pub use supervisor::{SUPERVISOR_ONLY, SWITCH_PROMPT, SupervisorSwitch};
 pub use transport::{CLEAR_TEXT_WARNING, insecure_http_box};
