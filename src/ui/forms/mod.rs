@@ -7,11 +7,13 @@
 //! missing, and the value saving would send. The words of a review are the
 //! domain's own (its `validate()`), turned into sentences.
 //!
-//! - [`source`]: a data source and its reply limits;
+//! - [`applicant`]: the applicant of a new check;
+//! - [`source`]: a data source, and [`reply_limits`] its reply limits in a person's units;
 //! - [`sender`]: a trusted sender and its public key;
 //! - [`settings`]: the officer, the office's sender ID, the supervisor PIN;
 //! - [`problem`]: what is wrong with a field, as plain data.
 
+pub mod applicant;
 pub mod problem;
 pub mod reply_limits;
 pub mod sender;
