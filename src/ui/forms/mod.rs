@@ -23,7 +23,7 @@ pub mod source;
 
 pub use problem::{Problem, sentence};
 
-use crate::domain::validate_sender_id;
+use crate::domain::{DataSource, validate_sender_id};
 
 /// "a, b and c".
 pub fn join_words(words: &[&str]) -> String {
@@ -85,6 +85,16 @@ pub fn sender_id_problem(id: &str) -> Option<Problem> {
         return None;
     }
     validate_sender_id(id).err().map(Problem::new)
+}
+
+/// A data source as lists and pickers name it: the demo registry is said
+/// to hold demo data, so no one takes its people for real applicants.
+pub fn source_label(s: &DataSource) -> String {
+    if s.is_demo {
+        format!("{} (demo data)", s.name)
+    } else {
+        s.name.clone()
+    }
 }
 
 #[cfg(test)]
@@ -164,5 +174,28 @@ mod tests {
                 .message
                 .starts_with("The sender ID")
         );
+    }
+
+    #[test]
+    fn the_demo_registry_is_named_as_demo_data() {
+        let mut d = DataSource {
+            id: 1,
+            name: "Demo registry (built in)".into(),
+            registry_type: crate::domain::REGISTRY_TYPE_IBR.into(),
+            base_url: "http://127.0.0.1:1".into(),
+            auth_url: None,
+            client_id: None,
+            path_prefix: "registry".into(),
+            mode: crate::domain::SourceMode::Sync,
+            allow_unsigned: false,
+            active: true,
+            is_demo: true,
+            insecure_http: false,
+            limits: crate::domain::ReplyLimits::default(),
+            created_at: chrono::Utc::now(),
+        };
+        assert_eq!(source_label(&d), "Demo registry (built in) (demo data)");
+        d.is_demo = false;
+        assert_eq!(source_label(&d), "Demo registry (built in)");
     }
 }

@@ -39,6 +39,7 @@ use crate::engine::event::SourceInfo;
 use crate::engine::{Command, Event};
 use crate::roster::{ImportProgress, ImportSummary, RosterPreview, RosterSettings};
 use crate::store::RosterCheckCounts;
+use crate::ui::forms::source_label;
 use crate::ui::screens::{Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
@@ -47,7 +48,7 @@ use crate::ui::widgets::{
     Problem, entered, field_note, file_dialogs, form_row, problem_text, section_heading, warning,
 };
 
-use model::{answers, checked_of, checks_line, progress_line, read_fraction, settings_as_previewed, source_label};
+use model::{answers, checked_of, checks_line, progress_line, read_fraction, settings_as_previewed};
 
 /// How often the counts of a roster's checks are asked for while they run.
 const CHECKS_REFRESH: Duration = Duration::from_secs(1);
@@ -256,11 +257,11 @@ impl ImportScreen {
         let chosen = active.iter().find(|s| Some(s.source.id) == self.source).copied();
         form_row(ui, "Data source", |ui| {
             egui::ComboBox::from_id_salt("import-source")
-                .selected_text(chosen.map(source_label).unwrap_or_default())
+                .selected_text(chosen.map(|s| source_label(&s.source)).unwrap_or_default())
                 .width(360.0)
                 .show_ui(ui, |ui| {
                     for s in &active {
-                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(s));
+                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(&s.source));
                     }
                 })
                 .response

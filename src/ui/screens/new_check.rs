@@ -16,6 +16,7 @@ use crate::domain::{IdType, SearchReason};
 use crate::engine::event::SourceInfo;
 use crate::engine::{CheckSubject, Command, Event};
 use crate::ui::forms::applicant::{ApplicantForm, Review, SexChoice, parse_birth_date};
+use crate::ui::forms::source_label;
 use crate::ui::screens::{Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
@@ -205,11 +206,11 @@ impl NewCheckScreen {
         let chosen = active.iter().find(|s| Some(s.source.id) == self.source).copied();
         form_row(ui, "Data source", |ui| {
             egui::ComboBox::from_id_salt("new-check-source")
-                .selected_text(chosen.map(source_label).unwrap_or_default())
+                .selected_text(chosen.map(|s| source_label(&s.source)).unwrap_or_default())
                 .width(360.0)
                 .show_ui(ui, |ui| {
                     for s in active {
-                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(s));
+                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(&s.source));
                     }
                 })
                 .response
@@ -353,15 +354,6 @@ fn birth_date_calendar(ui: &mut Ui, text: &mut String, today: NaiveDate) {
         && let Some(d) = NaiveDate::from_ymd_opt(i32::from(date.year()), date.month() as u32, date.day() as u32)
     {
         *text = d.format("%Y-%m-%d").to_string();
-    }
-}
-
-/// How a data source reads in the picker: demo data is said so.
-fn source_label(s: &SourceInfo) -> String {
-    if s.source.is_demo {
-        format!("{} (demo data)", s.source.name)
-    } else {
-        s.source.name.clone()
     }
 }
 

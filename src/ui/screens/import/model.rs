@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::engine::event::SourceInfo;
 use crate::roster::{ImportProgress, RosterPreview, RosterSettings};
 use crate::store::RosterCheckCounts;
 
@@ -62,15 +61,6 @@ pub fn checks_line(c: &RosterCheckCounts) -> String {
         "{} queued · {} running · {} no match · {} possible match · {} confirmed match · {} failed",
         c.ready, c.checking, c.no_match, c.possible_match, c.confirmed_match, c.failed
     )
-}
-
-/// A data source as the list names it, marked when it is the demo registry.
-pub fn source_label(s: &SourceInfo) -> String {
-    if s.source.is_demo {
-        format!("{} (demo data)", s.source.name)
-    } else {
-        s.source.name.clone()
-    }
 }
 
 #[cfg(test)]

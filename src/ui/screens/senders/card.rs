@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 use super::{Editor, Removal, SendersScreen};
 use crate::domain::{IbrSender, KeyOrigin, Role, SenderKey, is_unencrypted_url};
 use crate::ui::forms::sender::{SenderForm, when};
+use crate::ui::forms::source_label;
 use crate::ui::state::AppData;
 use crate::ui::theme;
 use crate::ui::widgets::{SUPERVISOR_ONLY, section_heading, warning};
@@ -92,15 +93,6 @@ fn trusted_for_line(ui: &mut Ui, data: &AppData, sender_row_id: i64) {
     } else {
         let names: Vec<String> = sources.iter().map(|d| source_label(d)).collect();
         ui.label(format!("Trusted for: {}.", names.join(", ")));
-    }
-}
-
-/// A data source's name, marked when it is the demo registry.
-pub(super) fn source_label(d: &crate::domain::DataSource) -> String {
-    if d.is_demo {
-        format!("{} (demo data)", d.name)
-    } else {
-        d.name.clone()
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use egui::{RichText, Ui};
 
 use super::Editor;
-use super::card::source_label;
 use crate::ui::forms::sender::{Review, SenderForm, TRUSTED_NOWHERE};
+use crate::ui::forms::source_label;
 use crate::ui::state::AppData;
 use crate::ui::widgets::{
     FormAction, SUPERVISOR_ONLY, entered, field_note, field_problem, field_warning, problem_under, save_cancel_row,
