@@ -198,4 +198,46 @@ mod tests {
         d.is_demo = false;
         assert_eq!(source_label(&d), "Demo registry (built in)");
     }
+
+    /// The models are tested without a window: none of them may draw. The
+    /// screens' own model files are held to the same rule.
+    #[test]
+    fn form_models_do_not_use_egui() {
+        let models = [
+            ("forms/mod.rs", include_str!("mod.rs")),
+            ("forms/problem.rs", include_str!("problem.rs")),
+            ("forms/applicant.rs", include_str!("applicant.rs")),
+            ("forms/reply_limits.rs", include_str!("reply_limits.rs")),
+            ("forms/sender.rs", include_str!("sender.rs")),
+            ("forms/settings.rs", include_str!("settings.rs")),
+            ("forms/source.rs", include_str!("source.rs")),
+            ("screens/import/model.rs", include_str!("../screens/import/model.rs")),
+            (
+                "screens/checks/filter_controls.rs",
+                include_str!("../screens/checks/filter_controls.rs"),
+            ),
+            (
+                "screens/checks/wording.rs",
+                include_str!("../screens/checks/wording.rs"),
+            ),
+            (
+                "screens/review/decision.rs",
+                include_str!("../screens/review/decision.rs"),
+            ),
+        ];
+        let drawing = [
+            concat!("egui", "::"),
+            concat!("use ", "egui"),
+            concat!("use ", "eframe"),
+        ];
+        for (file, text) in models {
+            for (n, line) in text.lines().enumerate() {
+                assert!(
+                    !drawing.iter().any(|d| line.contains(d)),
+                    "ui/{file}:{}: a form model uses egui: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
 }
