@@ -23,7 +23,7 @@ pub mod source;
 
 pub use problem::{Problem, sentence};
 
-use crate::domain::{DataSource, validate_sender_id};
+use crate::domain::{DataSource, is_unencrypted_url, validate_sender_id};
 
 /// "a, b and c".
 pub fn join_words(words: &[&str]) -> String {
@@ -85,6 +85,13 @@ pub fn sender_id_problem(id: &str) -> Option<Problem> {
         return None;
     }
     validate_sender_id(id).err().map(Problem::new)
+}
+
+/// Whether what is stored travels unencrypted over a network: a person
+/// allowed plain http:// (`insecure_http`) and one of `urls` uses it to
+/// another computer. The cards mark such a source or sender in red.
+pub fn travels_in_clear<'a>(insecure_http: bool, urls: impl IntoIterator<Item = &'a str>) -> bool {
+    insecure_http && urls.into_iter().any(is_unencrypted_url)
 }
 
 /// A data source as lists and pickers name it: the demo registry is said
@@ -197,6 +204,14 @@ mod tests {
         assert_eq!(source_label(&d), "Demo registry (built in) (demo data)");
         d.is_demo = false;
         assert_eq!(source_label(&d), "Demo registry (built in)");
+    }
+
+    #[test]
+    fn only_allowed_http_to_another_computer_travels_in_clear() {
+        assert!(travels_in_clear(true, ["https://a.example", "http://10.0.0.5/token"]));
+        assert!(!travels_in_clear(true, ["https://a.example", "http://localhost:8080"]));
+        assert!(!travels_in_clear(false, ["http://10.0.0.5"]));
+        assert!(!travels_in_clear(true, []));
     }
 
     /// The models are tested without a window: none of them may draw. The

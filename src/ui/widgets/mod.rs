@@ -24,4 +24,4 @@ pub use file_dialogs::{FileDialogs, file_dialogs, set_file_dialogs};
 pub use form::{FormAction, form_row, problem_under, save_cancel_row, section_heading, text_field, text_line};
 pub use masked::{mask, mask_all, masked_value};
 pub use supervisor::{SUPERVISOR_ONLY, SWITCH_PROMPT, SupervisorSwitch};
-pub use transport::{CLEAR_TEXT_WARNING, insecure_http_box};
+pub use transport::{CLEAR_TEXT_WARNING, insecure_http_box, unencrypted_mark};

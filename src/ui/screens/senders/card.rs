@@ -5,12 +5,11 @@
 use egui::{RichText, Ui};
 
 use super::{Editor, Removal, SendersScreen};
-use crate::domain::{IbrSender, KeyOrigin, Role, SenderKey, is_unencrypted_url};
+use crate::domain::{IbrSender, KeyOrigin, Role, SenderKey};
 use crate::ui::forms::sender::{SenderForm, when};
-use crate::ui::forms::source_label;
+use crate::ui::forms::{source_label, travels_in_clear};
 use crate::ui::state::AppData;
-use crate::ui::theme;
-use crate::ui::widgets::{SUPERVISOR_ONLY, section_heading, warning};
+use crate::ui::widgets::{SUPERVISOR_ONLY, section_heading, unencrypted_mark, warning};
 
 use super::fields::linked_sources;
 
@@ -50,12 +49,8 @@ impl SendersScreen {
                 ui.horizontal_wrapped(|ui| {
                     ui.label("JWKS URL:");
                     ui.label(RichText::new(u).monospace());
-                    if s.insecure_http && is_unencrypted_url(u) {
-                        ui.label(
-                            RichText::new("⚠ unencrypted")
-                                .strong()
-                                .color(theme::error_text(ui.visuals().dark_mode)),
-                        );
+                    if travels_in_clear(s.insecure_http, [u.as_str()]) {
+                        unencrypted_mark(ui);
                     }
                 });
             }

@@ -5,13 +5,16 @@
 use egui::{RichText, Ui};
 
 use super::{Removal, SourcesScreen, TestState};
-use crate::domain::{DataSource, is_unencrypted_url};
+use crate::domain::DataSource;
 use crate::engine::event::SourceInfo;
 use crate::ui::forms::source::test_failure;
+use crate::ui::forms::travels_in_clear;
 use crate::ui::screens::ScreenCtx;
 use crate::ui::state::AppData;
 use crate::ui::theme;
-use crate::ui::widgets::{CLEAR_TEXT_WARNING, SUPERVISOR_ONLY, problem_text, technical_detail, warning};
+use crate::ui::widgets::{
+    CLEAR_TEXT_WARNING, SUPERVISOR_ONLY, problem_text, technical_detail, unencrypted_mark, warning,
+};
 
 impl SourcesScreen {
     pub(super) fn source_card(&mut self, ui: &mut Ui, cx: &ScreenCtx<'_>, info: &SourceInfo) {
@@ -34,12 +37,7 @@ impl SourcesScreen {
                 ui.label("Address:");
                 ui.label(RichText::new(format!("{}/{}", s.base_url.trim_end_matches('/'), s.path_prefix)).monospace());
                 if sends_in_clear(s) {
-                    ui.label(
-                        RichText::new("⚠ unencrypted")
-                            .strong()
-                            .color(theme::error_text(ui.visuals().dark_mode)),
-                    )
-                    .on_hover_text(CLEAR_TEXT_WARNING);
+                    unencrypted_mark(ui).on_hover_text(CLEAR_TEXT_WARNING);
                 }
             });
             online_line(ui, cx.data, s.id);
@@ -89,7 +87,10 @@ impl SourcesScreen {
 
 /// Whether requests to this source travel unencrypted over a network.
 fn sends_in_clear(s: &DataSource) -> bool {
-    s.insecure_http && (is_unencrypted_url(&s.base_url) || s.auth_url.as_deref().is_some_and(is_unencrypted_url))
+    travels_in_clear(
+        s.insecure_http,
+        [Some(s.base_url.as_str()), s.auth_url.as_deref()].into_iter().flatten(),
+    )
 }
 
 /// The senders whose signatures this source's replies are verified with.
