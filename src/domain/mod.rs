@@ -13,6 +13,7 @@ mod check;
 mod error;
 mod id_type;
 mod installation;
+mod masking;
 mod names;
 mod record;
 mod registrant;
@@ -28,6 +29,7 @@ pub use check::{
 pub use error::{EngineError, ErrorKind};
 pub use id_type::{IdType, IdTypeParseError};
 pub use installation::InstallationId;
+pub use masking::{MASK_IN_FILES, MASK_ON_SCREEN, mask_identifier, mask_values_in};
 pub use names::{names_agree, normalize_name};
 pub use record::{
     BeneficiaryRecord, EnrolmentStatus, Identifier, PersonName, ProgrammeEnrolment, Sex, parse_registry_date,

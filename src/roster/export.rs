@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{RosterError, formula, private_file};
-use crate::domain::{CheckFilter, DuplicationCheck, QueryKind};
+use crate::domain::{CheckFilter, DuplicationCheck, MASK_IN_FILES, QueryKind, mask_values_in};
 use crate::store::Store;
 
 /// Checks read per page.
@@ -59,29 +59,17 @@ pub struct ExportSummary {
     pub revealed: bool,
 }
 
-/// `1234567890` → `******7890`: enough to recognise, not enough to reuse.
-pub fn mask(value: &str) -> String {
-    let n = value.chars().count();
-    let keep = if n > 6 { 4 } else { n / 3 };
-    let tail: String = value.chars().skip(n - keep).collect();
-    format!("{}{tail}", "*".repeat(n - keep))
-}
-
 /// `text` with every identifier value the check searched for masked.
 fn mask_in(text: &str, check: &DuplicationCheck) -> String {
-    let mut values: Vec<&str> = check
+    let values = check
         .queries
         .iter()
         .filter_map(|q| match &q.kind {
-            QueryKind::Identifier { value, .. } if !value.is_empty() => Some(value.as_str()),
+            QueryKind::Identifier { value, .. } => Some(value.as_str()),
             _ => None,
         })
-        .chain(Some(check.identifier_value.as_str()).filter(|v| !v.is_empty()))
-        .collect();
-    // Longest first, so that a value inside another is not masked half-way.
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    values.iter().fold(text.to_string(), |t, v| t.replace(v, &mask(v)))
+        .chain(Some(check.identifier_value.as_str()));
+    mask_values_in(text, values, MASK_IN_FILES)
 }
 
 /// Writes the checks `filter` selects, newest first unless
@@ -164,12 +152,13 @@ fn write_all(store: &Store, filter: &CheckFilter, partial: &Path, reveal: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::mask_identifier;
 
     #[test]
     fn masks_all_but_the_end() {
-        assert_eq!(mask("4567890123"), "******0123");
-        assert_eq!(mask("B2004-0012345"), "*********2345");
-        assert_eq!(mask("123"), "**3");
-        assert_eq!(mask(""), "");
+        assert_eq!(mask_identifier("4567890123", MASK_IN_FILES), "******0123");
+        assert_eq!(mask_identifier("B2004-0012345", MASK_IN_FILES), "*********2345");
+        assert_eq!(mask_identifier("123", MASK_IN_FILES), "**3");
+        assert_eq!(mask_identifier("", MASK_IN_FILES), "");
     }
 }

@@ -32,7 +32,7 @@ pub mod validate;
 
 use std::path::PathBuf;
 
-pub use export::{ExportSummary, export_history, mask};
+pub use export::{ExportSummary, export_history};
 pub use import::{ImportOptions, ImportProgress, ImportSummary, PreviewRow, RosterPreview, import_file, preview};
 pub use mapping::{ColumnMapping, Field, MapOverride};
 pub use sniff::{Encoding, Format};

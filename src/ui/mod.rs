@@ -7,12 +7,15 @@
 //!
 //! - `app`: the shell — navigation, status bar, toasts, event dispatch, persistence;
 //! - `state`: what the window knows (configuration, registry status, queue);
-//! - `screens`: one file per screen behind the small [`screens::View`] trait;
+//! - `screens`: one file per screen behind the small [`screens::View`] trait,
+//!   with its cards, dialogs and steps in a folder of the same name;
+//! - `forms`: the form models (fields, validation, hints, conversions), no egui;
 //! - `widgets`: the result badge, masked values, form rows;
 //! - `theme`: colours and spacing.
 
 pub mod app;
 pub mod bench;
+pub mod forms;
 pub mod screens;
 pub mod state;
 pub mod theme;

@@ -12,78 +12,46 @@
 //! Below, the history can be exported to CSV, identifier values masked
 //! unless the officer ticks the box.
 //!
+//! This file is the screen, its steps' state and the requests it sends;
+//! `columns` (step 2), `preview` (step 3) and `outcome` (the counts after)
+//! draw, and `model` holds what needs no egui: which preview answers the
+//! latest request, the settings an import is started with, the progress
+//! lines.
+//!
 //! Nothing here reads a file: the engine previews and imports
 //! (`Command::PreviewRoster`, `ImportRoster`) and answers with events. The
 //! only blocking call is the native file dialog, opened from a click; it is
-//! behind [`FileDialogs`] so that tests give a path instead
-//! ([`set_file_dialogs`]).
+//! behind [`FileDialogs`] (in `ui::widgets`, re-exported here) so that
+//! tests give a path instead ([`set_file_dialogs`]).
+
+mod columns;
+mod model;
+mod outcome;
+mod preview;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
-use crate::domain::{CheckFilter, IdType, SearchReason};
+use crate::domain::{CheckFilter, SearchReason};
 use crate::engine::event::SourceInfo;
 use crate::engine::{Command, Event, Pending, Query, Said};
-use crate::roster::sniff::{DELIMITERS, delimiter_label};
-use crate::roster::{Encoding, Field, ImportProgress, ImportSummary, RosterPreview, RosterSettings};
+use crate::roster::{ImportProgress, ImportSummary, RosterPreview, RosterSettings};
 use crate::store::RosterCheckCounts;
+use crate::ui::forms::source_label;
 use crate::ui::screens::{AnswerCtx, Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
-use crate::ui::widgets::{Problem, entered, field_note, form_row, mask, problem_text, section_heading, warning};
+pub use crate::ui::widgets::{FileDialogs, set_file_dialogs};
+use crate::ui::widgets::{
+    Problem, entered, field_note, file_dialogs, form_row, problem_text, section_heading, warning,
+};
+
+use model::{answers, checked_of, checks_line, progress_line, read_fraction, settings_as_previewed};
 
 /// How often the counts of a roster's checks are asked for while they run.
 const CHECKS_REFRESH: Duration = Duration::from_secs(1);
-
-/// Where files are chosen: the native dialogs, or a test's answers.
-pub trait FileDialogs: Send + Sync {
-    /// The roster to import, or `None` when the person closed the dialog.
-    fn pick_roster(&self) -> Option<PathBuf>;
-    /// Where to write an export (`suggested` is a file name).
-    fn save_export(&self, suggested: &str) -> Option<PathBuf>;
-}
-
-/// The system's file dialogs (rfd). They block the frame while open, as a
-/// modal dialog does.
-struct NativeDialogs;
-
-impl FileDialogs for NativeDialogs {
-    fn pick_roster(&self) -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Choose a roster (CSV)")
-            .add_filter("CSV", &["csv", "txt"])
-            .pick_file()
-    }
-
-    fn save_export(&self, suggested: &str) -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Export the history")
-            .add_filter("CSV", &["csv"])
-            .set_file_name(suggested)
-            .save_file()
-    }
-}
-
-#[derive(Clone)]
-struct DialogsHandle(Arc<dyn FileDialogs>);
-
-fn dialogs_id() -> egui::Id {
-    egui::Id::unique("ibr-desk-file-dialogs")
-}
-
-/// Makes the window use `dialogs` instead of the native ones (tests).
-pub fn set_file_dialogs(ctx: &egui::Context, dialogs: Arc<dyn FileDialogs>) {
-    ctx.data_mut(|d| d.insert_temp(dialogs_id(), DialogsHandle(dialogs)));
-}
-
-pub(crate) fn file_dialogs(ctx: &egui::Context) -> Arc<dyn FileDialogs> {
-    ctx.data(|d| d.get_temp::<DialogsHandle>(dialogs_id()))
-        .map(|h| h.0)
-        .unwrap_or_else(|| Arc::new(NativeDialogs))
-}
 
 /// Where the import stands.
 #[derive(Default)]
@@ -139,15 +107,19 @@ impl View for ImportScreen {
     fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
         if let Some(r) = self.preview_request.as_mut().and_then(Pending::poll) {
             self.preview_request = None;
-            self.previewing = None;
-            match r {
-                Ok(p) => {
-                    self.preview = Some(*p);
-                    self.preview_error = None;
-                }
-                Err(e) => {
-                    self.preview = None;
-                    self.preview_error = Some(Problem::new(e.detail));
+            let r = r.map_err(|e| e.detail);
+            // One read with settings changed since is not the answer: the next request's is.
+            if answers(&r, &self.settings) {
+                self.previewing = None;
+                match r {
+                    Ok(p) => {
+                        self.preview = Some(*p);
+                        self.preview_error = None;
+                    }
+                    Err(e) => {
+                        self.preview = None;
+                        self.preview_error = Some(Problem::new(e));
+                    }
                 }
             }
         }
@@ -289,178 +261,6 @@ impl ImportScreen {
         self.start_ui(ui, cx, &preview);
     }
 
-    /// Step 2a: encoding, separator, header.
-    fn format_ui(&mut self, ui: &mut Ui, preview: &RosterPreview, cmds: &Commands) {
-        section_heading(ui, "2. Columns");
-        let before = self.settings.clone();
-        let f = preview.format;
-        let detected = |yes: bool| if yes { " (detected)" } else { "" };
-        form_row(ui, "Encoding", |ui| {
-            egui::ComboBox::from_id_salt("import-encoding")
-                .selected_text(f.encoding.label())
-                .show_ui(ui, |ui| {
-                    for e in Encoding::ALL {
-                        let text = format!("{}{}", e.label(), detected(e == preview.detected.encoding));
-                        if ui.selectable_label(f.encoding == e, text).clicked() {
-                            self.settings.encoding = Some(e);
-                        }
-                    }
-                })
-                .response
-        });
-        form_row(ui, "Separator", |ui| {
-            egui::ComboBox::from_id_salt("import-separator")
-                .selected_text(delimiter_label(f.delimiter))
-                .show_ui(ui, |ui| {
-                    for d in DELIMITERS {
-                        let text = format!("{}{}", delimiter_label(d), detected(d == preview.detected.delimiter));
-                        if ui.selectable_label(f.delimiter == d, text).clicked() {
-                            self.settings.delimiter = Some(d);
-                        }
-                    }
-                })
-                .response
-        });
-        let mut header = f.has_header;
-        form_row(ui, "Header", |ui| {
-            ui.checkbox(&mut header, "The first row names the columns")
-        });
-        if header != f.has_header {
-            self.settings.has_header = Some(header);
-        }
-        if self.settings != before {
-            // Other columns: guess their fields again.
-            self.settings.mapping = None;
-            self.request_preview(cmds);
-        }
-    }
-
-    /// Step 2b: a list per field.
-    fn mapping_ui(&mut self, ui: &mut Ui, preview: &RosterPreview, cmds: &Commands) {
-        let mut mapping = preview.mapping.clone();
-        let column_text = |i: usize| {
-            format!(
-                "{}: {}",
-                i + 1,
-                preview.columns.get(i).map(String::as_str).unwrap_or("")
-            )
-        };
-        for field in Field::ALL {
-            let selected = match (field, mapping.get(field), &mapping.fixed_id_type) {
-                (_, Some(i), _) => column_text(i),
-                (Field::IdType, None, Some(t)) => format!("{t} for every row"),
-                _ => "(not in the file)".to_string(),
-            };
-            let guessed = preview.guessed.get(field);
-            form_row(ui, field.label(), |ui| {
-                egui::ComboBox::from_id_salt(("import-map", field.name()))
-                    .selected_text(selected)
-                    .width(300.0)
-                    .show_ui(ui, |ui| {
-                        if ui
-                            .selectable_label(mapping.get(field).is_none(), "(not in the file)")
-                            .clicked()
-                        {
-                            mapping.set(field, None);
-                            if field == Field::IdType {
-                                mapping.fixed_id_type = None;
-                            }
-                        }
-                        for i in 0..preview.columns.len() {
-                            let mut text = column_text(i);
-                            if guessed == Some(i) {
-                                text.push_str(" (guessed)");
-                            }
-                            if ui.selectable_label(mapping.get(field) == Some(i), text).clicked() {
-                                mapping.set(field, Some(i));
-                            }
-                        }
-                        if field == Field::IdType {
-                            for t in IdType::STANDARD {
-                                let on = mapping.get(field).is_none() && mapping.fixed_id_type.as_ref() == Some(&t);
-                                if ui.selectable_label(on, format!("{t} for every row")).clicked() {
-                                    mapping.set(field, None);
-                                    mapping.fixed_id_type = Some(t);
-                                }
-                            }
-                        }
-                    })
-                    .response
-            });
-        }
-        if mapping != preview.mapping {
-            self.settings.mapping = Some(mapping);
-            self.settings.encoding = Some(preview.format.encoding);
-            self.settings.delimiter = Some(preview.format.delimiter);
-            self.settings.has_header = Some(preview.format.has_header);
-            self.request_preview(cmds);
-        }
-        if let Some(why) = &preview.mapping_problem {
-            problem_text(ui, "import-mapping", &Problem::new(why));
-        }
-    }
-
-    /// Step 3: the first rows.
-    fn preview_ui(&mut self, ui: &mut Ui, preview: &RosterPreview) {
-        section_heading(ui, "3. Preview");
-        if preview.rows.is_empty() {
-            ui.label("The file has no rows to import.");
-            return;
-        }
-        ui.horizontal(|ui| {
-            ui.label(format!(
-                "The first {} row(s){}, as they will be imported:",
-                preview.rows.len(),
-                if preview.more_rows { " of the file" } else { "" }
-            ));
-            ui.checkbox(&mut self.reveal, "Show identifier values");
-        });
-        let error = theme::error_text(ui.visuals().dark_mode);
-        egui::ScrollArea::horizontal()
-            .id_salt("import-preview-rows")
-            .show(ui, |ui| {
-                egui::Grid::new("import-preview-grid")
-                    .striped(true)
-                    .spacing([12.0, 4.0])
-                    .show(ui, |ui| {
-                        ui.strong("Row");
-                        for f in Field::ALL {
-                            ui.strong(f.label());
-                        }
-                        ui.strong("Will be");
-                        ui.end_row();
-                        for r in &preview.rows {
-                            ui.label(r.row.to_string());
-                            for (f, v) in Field::ALL.iter().zip(&r.values) {
-                                if *f == Field::IdValue && !self.reveal && !v.is_empty() {
-                                    ui.monospace(mask(v));
-                                } else {
-                                    ui.label(v);
-                                }
-                            }
-                            match &r.problem {
-                                None => ui.label("✔ imported"),
-                                Some(why) => ui.add(
-                                    egui::Label::new(RichText::new(format!("✖ rejected: {why}")).color(error)).wrap(),
-                                ),
-                            };
-                            ui.end_row();
-                        }
-                    });
-            });
-        let refused = preview.rows.iter().filter(|r| r.problem.is_some()).count();
-        if refused > 0 {
-            ui.label(
-                RichText::new(format!(
-                    "{refused} of these row(s) will be rejected and written, with the reason, to a file beside the \
-                     roster (in IBR Desk's data folder when the roster's folder is read-only). Every other row is \
-                     imported."
-                ))
-                .weak(),
-            );
-        }
-    }
-
     /// The registry, the reason, and Import.
     fn start_ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>, preview: &RosterPreview) {
         let active: Vec<&SourceInfo> = cx.data.sources().iter().filter(|s| s.source.active).collect();
@@ -478,11 +278,11 @@ impl ImportScreen {
         let chosen = active.iter().find(|s| Some(s.source.id) == self.source).copied();
         form_row(ui, "Data source", |ui| {
             egui::ComboBox::from_id_salt("import-source")
-                .selected_text(chosen.map(source_label).unwrap_or_default())
+                .selected_text(chosen.map(|s| source_label(&s.source)).unwrap_or_default())
                 .width(360.0)
                 .show_ui(ui, |ui| {
                     for s in &active {
-                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(s));
+                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(&s.source));
                     }
                 })
                 .response
@@ -505,13 +305,7 @@ impl ImportScreen {
         if button.clicked()
             && let Some(data_source_id) = self.source
         {
-            let settings = RosterSettings {
-                encoding: Some(preview.format.encoding),
-                delimiter: Some(preview.format.delimiter),
-                has_header: Some(preview.format.has_header),
-                mapping: Some(preview.mapping.clone()),
-                overrides: Vec::new(),
-            };
+            let settings = settings_as_previewed(preview);
             let (path, reason) = (preview.path.clone(), self.reason);
             self.import_request = Some(cx.cmds.request(|reply| Command::ImportRoster {
                 path,
@@ -542,25 +336,13 @@ impl ImportScreen {
         let cancel_request = &mut self.cancel_request;
         section_heading(ui, "4. Importing");
         let p = progress.unwrap_or_default();
-        let fraction = if p.bytes_total > 0 {
-            p.bytes_read as f32 / p.bytes_total as f32
-        } else {
-            0.0
-        };
-        let secs = started.elapsed().as_secs_f64().max(0.001);
         ui.add(
-            egui::ProgressBar::new(fraction)
+            egui::ProgressBar::new(read_fraction(&p))
                 .show_percentage()
                 .desired_width(520.0)
                 .animate(true),
         );
-        ui.label(format!(
-            "{} rows read · {} imported · {} rejected · {:.0} rows/s",
-            p.rows_read,
-            p.imported,
-            p.rejected,
-            p.rows_read as f64 / secs
-        ));
+        ui.label(progress_line(&p, started.elapsed()));
         if *cancelling {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -575,91 +357,6 @@ impl ImportScreen {
         );
     }
 
-    /// The outcome, and the roster's checks.
-    fn done(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
-        let Stage::Done(outcome) = &self.stage else { return };
-        let mut again = false;
-        match outcome {
-            Err(p) => {
-                section_heading(ui, "Import stopped");
-                problem_text(ui, "import-result", p);
-            }
-            Ok(s) => {
-                let s = s.clone();
-                section_heading(
-                    ui,
-                    if s.cancelled {
-                        "Import cancelled"
-                    } else {
-                        "Import finished"
-                    },
-                );
-                egui::Grid::new("import-result").spacing([12.0, 4.0]).show(ui, |ui| {
-                    ui.label("Imported");
-                    ui.strong(s.imported.to_string());
-                    ui.end_row();
-                    ui.label("Rejected");
-                    ui.strong(s.rejected.to_string());
-                    ui.end_row();
-                    ui.label("Checks queued");
-                    ui.strong(s.queued.to_string());
-                    ui.end_row();
-                    ui.label("Roster");
-                    ui.label(format!("{} (roster {})", s.file.display(), s.roster_id));
-                    ui.end_row();
-                });
-                if s.cancelled {
-                    warning(
-                        ui,
-                        &format!(
-                            "Stopped after {} row(s). Import the file again to continue: rows already imported \
-                             are recognised and not imported twice.",
-                            s.rows_read
-                        ),
-                    );
-                }
-                if let Some(f) = &s.rejected_file {
-                    ui.add_space(theme::SPACING);
-                    if s.rejected_file_in_data_dir {
-                        warning(
-                            ui,
-                            "The roster's folder cannot be written (read-only?), so the rejected rows are in IBR \
-                             Desk's data folder instead.",
-                        );
-                    }
-                    ui.label(format!(
-                        "Rejected rows ({}), each with its row number and reason:",
-                        s.reasons_text()
-                    ));
-                    ui.add(egui::Label::new(RichText::new(f.display().to_string()).monospace()).selectable(true));
-                    ui.label(RichText::new("Fix them in that file and import it again.").weak());
-                }
-                if !s.earlier_imports.is_empty() {
-                    let ids: Vec<String> = s.earlier_imports.iter().map(i64::to_string).collect();
-                    warning(
-                        ui,
-                        &format!(
-                            "This file was imported before (roster {}): its rows were not imported again.",
-                            ids.join(", ")
-                        ),
-                    );
-                }
-                self.roster_checks_ui(ui, cx, s.roster_id);
-            }
-        }
-        ui.add_space(theme::SPACING);
-        if ui.button("Import another file").clicked() {
-            again = true;
-        }
-        if again {
-            self.stage = Stage::Setup;
-            self.preview = None;
-            self.path.clear();
-            self.settings = RosterSettings::default();
-            self.roster_checks = None;
-        }
-    }
-
     /// The roster's checks as the registry answers them.
     fn roster_checks_ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>, roster_id: i64) {
         section_heading(ui, "Checks of this roster");
@@ -671,16 +368,12 @@ impl ImportScreen {
             ui.label("No check was queued.");
             return;
         }
-        let fraction = c.finished() as f32 / c.total() as f32;
-        ui.add(egui::ProgressBar::new(fraction).desired_width(520.0).text(format!(
-            "{} of {} checked",
-            c.finished(),
-            c.total()
-        )));
-        ui.label(format!(
-            "{} queued · {} running · {} no match · {} possible match · {} confirmed match · {} failed",
-            c.ready, c.checking, c.no_match, c.possible_match, c.confirmed_match, c.failed
-        ));
+        ui.add(
+            egui::ProgressBar::new(c.finished() as f32 / c.total() as f32)
+                .desired_width(520.0)
+                .text(checked_of(&c)),
+        );
+        ui.label(checks_line(&c));
         if c.not_run > 0 {
             ui.label(
                 RichText::new(format!(
@@ -720,13 +413,5 @@ impl ImportScreen {
                 reply,
             }));
         }
-    }
-}
-
-fn source_label(s: &SourceInfo) -> String {
-    if s.source.is_demo {
-        format!("{} (demo data)", s.source.name)
-    } else {
-        s.source.name.clone()
     }
 }

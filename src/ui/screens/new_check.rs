@@ -5,14 +5,17 @@
 //!
 //! The form is checked as it is typed, with the domain's own rules
 //! (`NewRegistrant::validate`), and each problem is shown beside the field
-//! it is about; what is still missing is said next to the button.
+//! it is about; what is still missing is said next to the button. That
+//! model is `ui::forms::applicant`; this file draws it and sends the check.
 
 use chrono::{Datelike, NaiveDate};
 use egui::{RichText, Ui};
 
-use crate::domain::{IdType, Identifier, NewRegistrant, SearchReason, Sex};
+use crate::domain::{IdType, SearchReason};
 use crate::engine::event::SourceInfo;
 use crate::engine::{CheckSubject, Command, Pending};
+use crate::ui::forms::applicant::{ApplicantForm, Review, SexChoice, parse_birth_date};
+use crate::ui::forms::source_label;
 use crate::ui::screens::{AnswerCtx, Navigate, Screen, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
@@ -22,176 +25,6 @@ use crate::ui::widgets::{
 
 /// Width of the identifier number fields.
 const ID_VALUE_WIDTH: f32 = 220.0;
-
-/// The sex as the form offers it; "not stated" sends none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum SexChoice {
-    #[default]
-    NotStated,
-    Female,
-    Male,
-}
-
-impl SexChoice {
-    const ALL: [SexChoice; 3] = [SexChoice::NotStated, SexChoice::Female, SexChoice::Male];
-
-    fn label(self) -> &'static str {
-        match self {
-            SexChoice::NotStated => "not stated",
-            SexChoice::Female => "female",
-            SexChoice::Male => "male",
-        }
-    }
-
-    fn sex(self) -> Option<Sex> {
-        match self {
-            SexChoice::NotStated => None,
-            SexChoice::Female => Some(Sex::Female),
-            SexChoice::Male => Some(Sex::Male),
-        }
-    }
-}
-
-/// One identifier row of the form.
-#[derive(Debug, Clone, PartialEq)]
-struct IdRow {
-    id_type: IdType,
-    value: String,
-}
-
-/// The applicant as typed.
-#[derive(Debug, Clone, PartialEq)]
-struct ApplicantForm {
-    given_name: String,
-    surname: String,
-    /// `YYYY-MM-DD`, or empty when not known.
-    birth_date: String,
-    sex: SexChoice,
-    identifiers: Vec<IdRow>,
-}
-
-impl Default for ApplicantForm {
-    fn default() -> Self {
-        ApplicantForm {
-            given_name: String::new(),
-            surname: String::new(),
-            birth_date: String::new(),
-            sex: SexChoice::NotStated,
-            identifiers: vec![IdRow {
-                id_type: IdType::Uin,
-                value: String::new(),
-            }],
-        }
-    }
-}
-
-/// What the form holds: the applicant when everything is in order, and
-/// otherwise what is wrong (beside its field) or still missing.
-#[derive(Debug, Default, PartialEq)]
-struct Review {
-    registrant: Option<NewRegistrant>,
-    birth_date: Option<Problem>,
-    /// One entry per identifier row.
-    identifiers: Vec<Option<Problem>>,
-    /// What must still be typed before the check can run.
-    missing: Option<String>,
-    /// A rule of the domain that no single field shows.
-    other: Option<Problem>,
-}
-
-impl ApplicantForm {
-    /// Checks the form as of `today` (a birth date cannot be after it).
-    fn review(&self, today: NaiveDate) -> Review {
-        let mut review = Review {
-            identifiers: vec![None; self.identifiers.len()],
-            ..Review::default()
-        };
-        let birth_date = match parse_birth_date(&self.birth_date, today) {
-            Ok(d) => d,
-            Err(p) => {
-                review.birth_date = Some(p);
-                None
-            }
-        };
-        let mut identifiers = Vec::new();
-        for (i, row) in self.identifiers.iter().enumerate() {
-            let value = row.value.trim();
-            if value.is_empty() {
-                if review.missing.is_none() {
-                    review.missing = Some(if self.identifiers.len() == 1 {
-                        format!(
-                            "Type the applicant's {} ({}).",
-                            row.id_type,
-                            row.id_type.describe().to_lowercase()
-                        )
-                    } else {
-                        format!("Type the {} of identifier {}, or remove that row.", row.id_type, i + 1)
-                    });
-                }
-                continue;
-            }
-            let id = Identifier::new(row.id_type.clone(), value);
-            if let Some(first) = identifiers.iter().position(|(_, other)| *other == id) {
-                let n = identifiers[first].0;
-                review.identifiers[i] = Some(Problem::new(format!(
-                    "this {} is already given as identifier {n}: remove one of them",
-                    row.id_type
-                )));
-                continue;
-            }
-            identifiers.push((i + 1, id));
-        }
-        let registrant = NewRegistrant {
-            given_name: non_empty(&self.given_name),
-            surname: non_empty(&self.surname),
-            birth_date,
-            sex: self.sex.sex(),
-            identifiers: identifiers.into_iter().map(|(_, id)| id).collect(),
-        };
-        let fields_ok = review.birth_date.is_none() && review.identifiers.iter().all(Option::is_none);
-        if fields_ok && review.missing.is_none() {
-            match registrant.validate() {
-                Ok(()) => review.registrant = Some(registrant),
-                Err(e) => review.other = Some(Problem::new(e)),
-            }
-        }
-        review
-    }
-
-    /// Adds a row with the first identifier type not given yet.
-    fn add_identifier(&mut self) {
-        let id_type = IdType::STANDARD
-            .into_iter()
-            .find(|t| !self.identifiers.iter().any(|r| r.id_type == *t))
-            .unwrap_or(IdType::Uin);
-        self.identifiers.push(IdRow {
-            id_type,
-            value: String::new(),
-        });
-    }
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    Some(s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-/// Reads the optional birth date, with the domain's rule on future dates.
-fn parse_birth_date(text: &str, today: NaiveDate) -> Result<Option<NaiveDate>, Problem> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|e| {
-        Problem::with_detail(
-            "write the birth date as year-month-day, for example 1984-03-27, or leave it empty",
-            format!("{t:?}: {e}"),
-        )
-    })?;
-    if date > today {
-        return Err(Problem::new(format!("the birth date {date} is in the future")));
-    }
-    Ok(Some(date))
-}
 
 /// The New check screen.
 #[derive(Default)]
@@ -369,11 +202,11 @@ impl NewCheckScreen {
         let chosen = active.iter().find(|s| Some(s.source.id) == self.source).copied();
         form_row(ui, "Data source", |ui| {
             egui::ComboBox::from_id_salt("new-check-source")
-                .selected_text(chosen.map(source_label).unwrap_or_default())
+                .selected_text(chosen.map(|s| source_label(&s.source)).unwrap_or_default())
                 .width(360.0)
                 .show_ui(ui, |ui| {
                     for s in active {
-                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(s));
+                        ui.selectable_value(&mut self.source, Some(s.source.id), source_label(&s.source));
                     }
                 })
                 .response
@@ -517,15 +350,6 @@ fn birth_date_calendar(ui: &mut Ui, text: &mut String, today: NaiveDate) {
     }
 }
 
-/// How a data source reads in the picker: demo data is said so.
-fn source_label(s: &SourceInfo) -> String {
-    if s.source.is_demo {
-        format!("{} (demo data)", s.source.name)
-    } else {
-        s.source.name.clone()
-    }
-}
-
 /// No active data source: say what to do, and take the officer there.
 fn no_source(ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
     under_field(ui, |ui| {
@@ -538,99 +362,4 @@ fn no_source(ui: &mut Ui, cx: &mut ScreenCtx<'_>) {
             *cx.navigate = Some(Navigate::To(Screen::Sources));
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()
-    }
-
-    fn filled() -> ApplicantForm {
-        ApplicantForm {
-            given_name: "  Amina ".into(),
-            surname: "Diallo".into(),
-            birth_date: " 1984-03-27 ".into(),
-            sex: SexChoice::Female,
-            identifiers: vec![
-                IdRow {
-                    id_type: IdType::Uin,
-                    value: " 4567890123 ".into(),
-                },
-                IdRow {
-                    id_type: IdType::Brn,
-                    value: "BRN-77".into(),
-                },
-            ],
-        }
-    }
-
-    #[test]
-    fn a_filled_form_becomes_a_trimmed_registrant() {
-        let r = filled().review(today()).registrant.expect("valid");
-        assert_eq!(r.given_name.as_deref(), Some("Amina"));
-        assert_eq!(r.surname.as_deref(), Some("Diallo"));
-        assert_eq!(r.birth_date, NaiveDate::from_ymd_opt(1984, 3, 27));
-        assert_eq!(r.sex, Some(Sex::Female));
-        assert_eq!(
-            r.identifiers,
-            vec![
-                Identifier::new(IdType::Uin, "4567890123"),
-                Identifier::new(IdType::Brn, "BRN-77")
-            ]
-        );
-    }
-
-    #[test]
-    fn names_and_birth_date_are_optional() {
-        let f = ApplicantForm {
-            identifiers: vec![IdRow {
-                id_type: IdType::Uin,
-                value: "1".into(),
-            }],
-            ..ApplicantForm::default()
-        };
-        let r = f.review(today()).registrant.expect("valid");
-        assert_eq!((r.given_name, r.surname, r.birth_date, r.sex), (None, None, None, None));
-    }
-
-    #[test]
-    fn an_empty_form_says_what_is_missing() {
-        let review = ApplicantForm::default().review(today());
-        assert!(review.registrant.is_none());
-        assert!(review.missing.unwrap().contains("UIN"));
-    }
-
-    #[test]
-    fn bad_and_future_birth_dates_are_shown_beside_the_field() {
-        let mut f = filled();
-        f.birth_date = "27/03/1984".into();
-        let review = f.review(today());
-        assert!(review.registrant.is_none());
-        assert!(review.birth_date.unwrap().message.contains("year-month-day"));
-        f.birth_date = "2030-01-01".into();
-        assert!(f.review(today()).birth_date.unwrap().message.contains("future"));
-    }
-
-    #[test]
-    fn a_repeated_identifier_is_marked_on_its_row() {
-        let mut f = filled();
-        f.identifiers[1] = IdRow {
-            id_type: IdType::Uin,
-            value: "4567890123".into(),
-        };
-        let review = f.review(today());
-        assert!(review.registrant.is_none());
-        assert!(review.identifiers[0].is_none());
-        assert!(review.identifiers[1].as_ref().unwrap().message.contains("identifier 1"));
-    }
-
-    #[test]
-    fn a_new_row_takes_a_type_not_given_yet() {
-        let mut f = ApplicantForm::default();
-        f.add_identifier();
-        assert_eq!(f.identifiers[1].id_type, IdType::Brn);
-    }
 }

@@ -2,10 +2,13 @@
 //! sent for an override), oldest first; the applicant beside each candidate;
 //! a decision with a reason from a fixed list and a note. Officers see the
 //! queue; only a supervisor decides (the engine refuses otherwise, too).
+//! The decision form's model is `decision`.
+
+mod decision;
 
 use egui::{RichText, Ui};
 
-use crate::domain::{CheckFilter, DuplicationCheck, NewReview, Review, ReviewDecision, ReviewReason, Role};
+use crate::domain::{CheckFilter, DuplicationCheck, Review, ReviewDecision, ReviewReason, Role};
 use crate::engine::event::CheckDetail;
 use crate::engine::{Command, Event, Latest, Pending, Query, ReviewPage, Said};
 use crate::store::{BulkReview, ReviewCounts};
@@ -14,33 +17,10 @@ use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{check_badge, comparison_grid, form_row, hide_ids, mask};
 
+use decision::{DecisionForm, review_line};
+
 /// Checks asked for at a time.
 const QUEUE_PAGE: u32 = 50;
-
-/// The decision form.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct DecisionForm {
-    decision: Option<ReviewDecision>,
-    reason: Option<ReviewReason>,
-    note: String,
-    error: Option<String>,
-}
-
-impl DecisionForm {
-    /// The review to send, or what is missing.
-    fn to_review(&self, check_id: i64) -> Result<NewReview, String> {
-        let decision = self.decision.ok_or("choose a decision")?;
-        let reason = self.reason.ok_or("choose a reason")?;
-        let r = NewReview {
-            check_id,
-            decision,
-            reason,
-            note: self.note.trim().to_string(),
-        };
-        r.validate()?;
-        Ok(r)
-    }
-}
 
 /// A bulk change waiting for its confirmation.
 #[derive(Debug, Clone)]
@@ -411,26 +391,6 @@ impl ReviewScreen {
     }
 }
 
-fn review_line(r: &Review) -> String {
-    format!(
-        "{} — {} by {}: {} ({}){}",
-        r.decided_at.format("%Y-%m-%d %H:%M UTC"),
-        r.decision.label(),
-        r.reviewer,
-        r.reason.label(),
-        match (r.result_before, r.result_after) {
-            (Some(b), Some(a)) if b != a => format!("{} became {}", b.label(), a.label().to_lowercase()),
-            (_, Some(a)) => a.label().to_string(),
-            _ => "no result".to_string(),
-        },
-        if r.note.is_empty() {
-            String::new()
-        } else {
-            format!(" — “{}”", r.note)
-        }
-    )
-}
-
 impl View for ReviewScreen {
     fn on_show(&mut self, _data: &AppData, cmds: &Commands) {
         self.reload(cmds);
@@ -529,24 +489,5 @@ impl View for ReviewScreen {
                 .show(ui, |ui| self.detail_ui(ui, data, cmds));
         }
         egui::CentralPanel::default().show(ui, |ui| self.queue_ui(ui, cmds));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_decision_needs_a_choice_and_a_reason() {
-        let mut f = DecisionForm::default();
-        assert_eq!(f.to_review(1).unwrap_err(), "choose a decision");
-        f.decision = Some(ReviewDecision::NotDuplicate);
-        assert_eq!(f.to_review(1).unwrap_err(), "choose a reason");
-        f.reason = Some(ReviewReason::Other);
-        assert!(f.to_review(1).unwrap_err().contains("note"));
-        f.note = "  twin brother, different mother  ".into();
-        let r = f.to_review(7).unwrap();
-        assert_eq!(r.note, "twin brother, different mother");
-        assert_eq!(r.check_id, 7);
     }
 }

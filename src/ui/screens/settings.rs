@@ -4,12 +4,14 @@
 //!
 //! The fields follow the configuration the engine sends until the officer
 //! starts typing; from then on they hold what was typed until it is saved.
+//!
+//! This file is the screen and its requests; what the fields hold and what
+//! stops saving is `ui::forms::settings`.
 
 use egui::{RichText, Ui};
 
-use crate::domain::validate_sender_id;
-use crate::engine::event::ConfigSnapshot;
 use crate::engine::{Command, Event, Pending, Said};
+use crate::ui::forms::settings::{PinForm, SettingsForm, save_blocker};
 use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
 use crate::ui::state::{AppData, Commands, ThemeChoice};
 use crate::ui::theme;
@@ -17,54 +19,6 @@ use crate::ui::widgets::{
     Answer, Problem, confirm_dialog, entered, field_note, field_problem, section_heading, technical_detail, text_field,
     under_field, warning,
 };
-
-/// The settings form as typed.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct SettingsForm {
-    officer_name: String,
-    office_sender_id: String,
-}
-
-/// What stops the settings from being saved.
-#[derive(Debug, Default, PartialEq)]
-struct Review {
-    sender_id: Option<Problem>,
-    missing: Option<String>,
-    /// Trimmed values ready to send.
-    ready: Option<(String, String)>,
-}
-
-impl SettingsForm {
-    fn from_config(c: &ConfigSnapshot) -> SettingsForm {
-        SettingsForm {
-            officer_name: c.officer_name.clone(),
-            office_sender_id: c.office_sender_id.clone(),
-        }
-    }
-
-    fn review(&self) -> Review {
-        let name = self.officer_name.trim();
-        let id = self.office_sender_id.trim();
-        let mut r = Review::default();
-        if name.is_empty() {
-            r.missing = Some("Type your name: it is recorded with every action.".into());
-        } else if id.is_empty() {
-            r.missing = Some("Type the office's sender ID.".into());
-        }
-        if !id.is_empty() {
-            r.sender_id = validate_sender_id(id).err().map(Problem::new);
-        }
-        if r.missing.is_none() && r.sender_id.is_none() {
-            r.ready = Some((name.to_string(), id.to_string()));
-        }
-        r
-    }
-
-    /// Whether the configuration holds exactly what the form holds.
-    fn saved_in(&self, c: &ConfigSnapshot) -> bool {
-        c.officer_name == self.officer_name.trim() && c.office_sender_id == self.office_sender_id.trim()
-    }
-}
 
 /// The Settings screen.
 #[derive(Default)]
@@ -87,31 +41,6 @@ struct SettingsRequests {
     save: Option<Pending<Said>>,
     key: Option<Pending<Said>>,
     pin: Option<Pending<Said>>,
-}
-
-/// Setting or changing the supervisor PIN.
-#[derive(Default)]
-struct PinForm {
-    current: String,
-    new: String,
-    repeat: String,
-    error: Option<String>,
-    sending: bool,
-}
-
-impl PinForm {
-    /// What is wrong with the form, in a sentence.
-    fn problem(&self, pin_set: bool) -> Option<&'static str> {
-        if pin_set && self.current.is_empty() {
-            Some("type the current PIN")
-        } else if self.new.chars().count() < 4 {
-            Some("the new PIN needs at least 4 characters")
-        } else if self.new != self.repeat {
-            Some("the two new PINs differ")
-        } else {
-            None
-        }
-    }
 }
 
 impl View for SettingsScreen {
@@ -226,17 +155,7 @@ impl SettingsScreen {
                  first part of the signing key's ID.",
             ),
         }
-        let why_not = if self.saving {
-            Some("Saving…".to_string())
-        } else if let Some(m) = &review.missing {
-            Some(m.clone())
-        } else if review.ready.is_none() {
-            Some("Correct what is marked in red first.".to_string())
-        } else if !self.editing {
-            Some("Nothing changed.".to_string())
-        } else {
-            None
-        };
+        let why_not = save_blocker(&review, self.saving, self.editing);
         let mut save = false;
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + ui.spacing().item_spacing.x);
@@ -437,34 +356,5 @@ fn keyring_status(ui: &mut Ui, data: &AppData) {
             );
             under_field(ui, |ui| technical_detail(ui, "settings-keyring", e));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_are_trimmed_and_checked() {
-        let f = SettingsForm {
-            officer_name: " Awa Ndiaye ".into(),
-            office_sender_id: " office.dakar.gov ".into(),
-        };
-        assert_eq!(
-            f.review().ready,
-            Some(("Awa Ndiaye".to_string(), "office.dakar.gov".to_string()))
-        );
-        let bad = SettingsForm {
-            office_sender_id: "office dakar".into(),
-            ..f.clone()
-        };
-        let r = bad.review();
-        assert!(r.ready.is_none());
-        assert!(r.sender_id.unwrap().message.starts_with("The sender ID"));
-        let nameless = SettingsForm {
-            officer_name: "  ".into(),
-            ..f
-        };
-        assert!(nameless.review().missing.unwrap().contains("your name"));
     }
 }

@@ -4,7 +4,7 @@
 
 use egui::Ui;
 
-use super::mask;
+use super::{mask, mask_all};
 use crate::domain::{DuplicationCheck, FoundBy, MatchCandidate, QueryKind};
 use crate::ui::theme;
 
@@ -13,10 +13,11 @@ pub fn hide_ids(text: &str, c: &DuplicationCheck, reveal: bool) -> String {
     if reveal {
         return text.to_string();
     }
-    c.queries.iter().fold(text.to_string(), |t, q| match &q.kind {
-        QueryKind::Identifier { value, .. } if !value.is_empty() => t.replace(value.as_str(), &mask(value)),
-        _ => t,
-    })
+    let values = c.queries.iter().filter_map(|q| match &q.kind {
+        QueryKind::Identifier { value, .. } => Some(value.as_str()),
+        QueryKind::Demographic { .. } => None,
+    });
+    mask_all(text, values)
 }
 
 /// The applicant beside each candidate, field by field, with agreement (✔)

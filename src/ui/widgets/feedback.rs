@@ -1,53 +1,12 @@
 //! What a form says back: a problem beside the field that has it, a warning,
 //! a technical detail one click away, and Enter as "submit".
 //!
-//! The domain's `validate()` functions speak in lower-case clauses
-//! ("the sender needs a name"); [`sentence`] turns them into sentences, so a
-//! screen can show the domain's own words instead of inventing its own.
+//! The [`Problem`] itself is plain data in `ui::forms`.
 
 use egui::{Response, RichText, Ui};
 
+use crate::ui::forms::Problem;
 use crate::ui::theme;
-
-/// A problem with what was typed: a sentence for the officer and, when
-/// there is one, the technical reason behind it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub message: String,
-    pub detail: Option<String>,
-}
-
-impl Problem {
-    /// A problem told in one sentence.
-    pub fn new(message: impl AsRef<str>) -> Problem {
-        Problem {
-            message: sentence(message.as_ref()),
-            detail: None,
-        }
-    }
-
-    /// A problem with a technical detail shown on request.
-    pub fn with_detail(message: impl AsRef<str>, detail: impl Into<String>) -> Problem {
-        Problem {
-            message: sentence(message.as_ref()),
-            detail: Some(detail.into()),
-        }
-    }
-}
-
-/// `the base URL is empty` → `The base URL is empty.`
-pub fn sentence(text: &str) -> String {
-    let t = text.trim();
-    let mut chars = t.chars();
-    let Some(first) = chars.next() else {
-        return String::new();
-    };
-    let mut s: String = first.to_uppercase().chain(chars).collect();
-    if !s.ends_with(['.', '!', '?', ':']) {
-        s.push('.');
-    }
-    s
-}
 
 /// Whether Enter was pressed in this single-line field (egui moves the
 /// focus away from a single-line field on Enter).
@@ -105,17 +64,4 @@ pub fn technical_detail(ui: &mut Ui, id_salt: &str, detail: &str) {
         .show(ui, |ui| {
             ui.add(egui::Label::new(RichText::new(detail).monospace()).wrap());
         });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clauses_become_sentences() {
-        assert_eq!(sentence("the sender needs a name"), "The sender needs a name.");
-        assert_eq!(sentence("Already a sentence."), "Already a sentence.");
-        assert_eq!(sentence("  "), "");
-        assert_eq!(Problem::new("é accentuée").message, "É accentuée.");
-    }
 }

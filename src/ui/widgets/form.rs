@@ -3,7 +3,9 @@
 
 use egui::{Response, RichText, Ui};
 
+use crate::ui::forms::Problem;
 use crate::ui::theme;
+use crate::ui::widgets::{entered, field_problem};
 
 /// A label and the widget `add` builds beside it; the widget is labelled by
 /// the label for accessibility.
@@ -57,4 +59,18 @@ pub fn save_cancel_row(ui: &mut Ui, why_not: Option<&str>) -> Option<FormAction>
         }
     });
     action
+}
+
+/// A one-line text field in a form row; returns whether Enter was pressed
+/// in it (forms save on Enter).
+pub fn text_line(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> bool {
+    let field = text_field(ui, label, value, hint);
+    entered(ui, &field)
+}
+
+/// The problem a form's review found for a field, under it, if any.
+pub fn problem_under(ui: &mut Ui, id_salt: &str, problem: &Option<Problem>) {
+    if let Some(p) = problem {
+        field_problem(ui, id_salt, p);
+    }
 }

@@ -3,12 +3,17 @@
 
 use egui::Ui;
 
-/// `1234567890` → `******7890`.
+use crate::domain::{MASK_ON_SCREEN, mask_identifier, mask_values_in};
+
+/// `1234567890` → `••••••7890`: the domain's rule with the window's symbol.
 pub fn mask(value: &str) -> String {
-    let n = value.chars().count();
-    let keep = if n > 6 { 4 } else { n / 3 };
-    let tail: String = value.chars().skip(n - keep).collect();
-    format!("{}{tail}", "•".repeat(n - keep))
+    mask_identifier(value, MASK_ON_SCREEN)
+}
+
+/// `text` with each of `values` masked, longest first (see
+/// [`mask_values_in`]).
+pub fn mask_all<'a>(text: &str, values: impl IntoIterator<Item = &'a str>) -> String {
+    mask_values_in(text, values, MASK_ON_SCREEN)
 }
 
 /// The value, masked unless `revealed`; a button toggles it.
@@ -38,5 +43,13 @@ mod tests {
     fn keeps_only_the_end() {
         assert_eq!(mask("4567890123"), "••••••0123");
         assert_eq!(mask("12"), "••");
+    }
+
+    #[test]
+    fn a_text_is_masked_with_the_window_symbol() {
+        assert_eq!(
+            mask_all("no record for 4567890123", ["4567890123"]),
+            "no record for ••••••0123"
+        );
     }
 }

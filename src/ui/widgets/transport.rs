@@ -27,3 +27,12 @@ pub fn insecure_http_box(ui: &mut Ui, allowed: &mut bool) {
         }
     });
 }
+
+/// "⚠ unencrypted" in red bold beside an address that travels in clear.
+pub fn unencrypted_mark(ui: &mut Ui) -> egui::Response {
+    ui.label(
+        RichText::new("⚠ unencrypted")
+            .strong()
+            .color(theme::error_text(ui.visuals().dark_mode)),
+    )
+}
