@@ -30,7 +30,7 @@ pub(super) async fn save_data_source(
     supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let r = shared
-        .blocking(move |s| {
+        .run_blocking(move |s| {
             new.validate()?;
             // The secret is part of the change: stored (or cleared) inside
             // its transaction, so a keyring that refuses leaves nothing saved.
@@ -50,16 +50,12 @@ pub(super) async fn save_data_source(
                 r.map_err(|e| format!("the client secret could not be saved in the keyring: {e}"))
             };
             let source = match id {
-                None => s
-                    .store
-                    .add_data_source(&new, &actor, keyring_step)
-                    .map_err(|e| e.to_string())?,
+                None => s.store.add_data_source(&new, &actor, keyring_step)?,
                 Some(id) => {
                     let old = s
                         .store
-                        .data_source(id)
-                        .map_err(|e| e.to_string())?
-                        .ok_or("that data source no longer exists")?;
+                        .data_source(id)?
+                        .ok_or_else(|| EngineError::not_found("that data source no longer exists"))?;
                     let updated = crate::domain::DataSource {
                         name: new.name.clone(),
                         registry_type: new.registry_type.clone(),
@@ -74,16 +70,14 @@ pub(super) async fn save_data_source(
                         limits: new.limits,
                         ..old
                     };
-                    s.store
-                        .change_data_source(&updated, &actor, keyring_step)
-                        .map_err(|e| e.to_string())?;
+                    s.store.change_data_source(&updated, &actor, keyring_step)?;
                     updated
                 }
             };
             Ok(source.name)
         })
         .await;
-    let name = r.map_err(|e| failed(e, "The data source was not saved."))?;
+    let name = r.map_err(|e| e.saying("The data source was not saved."))?;
     config::changed(shared).await;
     shared.wake.notify_one();
     Ok(format!("Saved data source “{name}”."))
@@ -93,15 +87,12 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) -> Result<
     supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let r = shared
-        .blocking(move |s| {
-            let removal = s
-                .store
-                .delete_data_source(id, &actor, |source| {
-                    s.secrets
-                        .delete(&source.secret_key(&s.installation))
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(|e| e.to_string())?;
+        .run_blocking(move |s| {
+            let removal = s.store.delete_data_source(id, &actor, |source| {
+                s.secrets
+                    .delete(&source.secret_key(&s.installation))
+                    .map_err(|e| e.to_string())
+            })?;
             if removal.was_demo {
                 super::demo::forget_key(&s.store);
             }
@@ -111,7 +102,7 @@ pub(super) async fn delete_data_source(shared: &Arc<Shared>, id: i64) -> Result<
             Ok(removal)
         })
         .await;
-    let removal = r.map_err(|e| failed(e, "The data source was not removed."))?;
+    let removal = r.map_err(|e| e.saying("The data source was not removed."))?;
     {
         {
             if removal.was_demo {
@@ -141,22 +132,16 @@ pub(super) async fn save_sender(
     let actor = shared.actor();
     let linked = !sources.is_empty();
     let r = shared
-        .blocking(move |s| {
+        .run_blocking(move |s| {
             new.validate()?;
             trust::check_pasted_key(&new)?;
             let name = match id {
-                None => {
-                    s.store
-                        .insert_sender(&new, &sources, &actor)
-                        .map_err(|e| e.to_string())?
-                        .name
-                }
+                None => s.store.insert_sender(&new, &sources, &actor)?.name,
                 Some(id) => {
                     let old = s
                         .store
-                        .sender(id)
-                        .map_err(|e| e.to_string())?
-                        .ok_or("that sender no longer exists")?;
+                        .sender(id)?
+                        .ok_or_else(|| EngineError::not_found("that sender no longer exists"))?;
                     let updated = crate::domain::IbrSender {
                         name: new.name.clone(),
                         sender_id: new.sender_id.clone(),
@@ -167,16 +152,14 @@ pub(super) async fn save_sender(
                         insecure_http: new.insecure_http,
                         ..old
                     };
-                    s.store
-                        .update_sender(&updated, &sources, &actor)
-                        .map_err(|e| e.to_string())?;
+                    s.store.update_sender(&updated, &sources, &actor)?;
                     updated.name
                 }
             };
             Ok(name)
         })
         .await;
-    let name = r.map_err(|e| failed(e, "The sender was not saved."))?;
+    let name = r.map_err(|e| e.saying("The sender was not saved."))?;
     config::changed(shared).await;
     {
         {
@@ -196,17 +179,16 @@ pub(super) async fn delete_sender(shared: &Arc<Shared>, id: i64) -> Result<Said,
     supervisor::may_change_trust(shared)?;
     let actor = shared.actor();
     let r = shared
-        .blocking(move |s| {
+        .run_blocking(move |s| {
             let sender = s
                 .store
-                .sender(id)
-                .map_err(|e| e.to_string())?
-                .ok_or("that sender no longer exists")?;
-            s.store.delete_sender(id, &actor).map_err(|e| e.to_string())?;
+                .sender(id)?
+                .ok_or_else(|| EngineError::not_found("that sender no longer exists"))?;
+            s.store.delete_sender(id, &actor)?;
             Ok(sender.name)
         })
         .await;
-    let name = r.map_err(|e| failed(e, "The sender was not removed."))?;
+    let name = r.map_err(|e| e.saying("The sender was not removed."))?;
     config::changed(shared).await;
     Ok(format!("Removed trusted sender “{name}”."))
 }
@@ -234,9 +216,7 @@ pub(super) async fn fetch_jwks_for_form(
             insecure_http,
         }
         .validate()?;
-        let jwks = fetch_jwks(&url, shared.config.request_timeout)
-            .await
-            .map_err(|e| e.to_string())?;
+        let jwks = fetch_jwks(&url, shared.config.request_timeout).await?;
         let prefix = format!("{sender_id}|");
         let mine: Vec<_> = jwks
             .keys
@@ -250,7 +230,7 @@ pub(super) async fn fetch_jwks_for_form(
                 jwks.keys.len()
             )
         })?;
-        let key = PublicKey::from_jwk(first).map_err(|e| e.to_string())?;
+        let key = PublicKey::from_jwk(first).map_err(|e| EngineError::invalid(e.to_string()))?;
         let kid = first.kid.clone().unwrap_or_default();
         let algorithm = Kid::parse(&kid)
             .ok()
@@ -274,44 +254,33 @@ pub(super) async fn save_settings(
     office_sender_id: String,
 ) -> Result<Said, EngineError> {
     let r = shared
-        .blocking(move |s| {
+        .run_blocking(move |s| {
             let officer = officer_name.trim().to_string();
             let settings = crate::store::OfficeSettings {
                 officer_name: Some(officer.clone()),
                 office_sender_id,
             };
-            s.store.save_settings(&settings, &officer).map_err(|e| e.to_string())?;
+            s.store.save_settings(&settings, &officer)?;
             if let Ok(mut a) = s.actor.write() {
                 *a = officer;
             }
             Ok(())
         })
         .await;
-    r.map_err(|e| failed(e, "The settings were not saved."))?;
+    r.map_err(|e| e.saying("The settings were not saved."))?;
     config::changed(shared).await;
     Ok("Settings saved.".into())
 }
 
 pub(super) async fn generate_office_key(shared: &Arc<Shared>) -> Result<Said, EngineError> {
     let r = shared
-        .blocking(|s| trust::generate_office_key(&s.store, s.secrets.as_ref()).map(|sg| sg.kid()))
+        .run_blocking(|s| {
+            trust::generate_office_key(&s.store, s.secrets.as_ref())
+                .map(|sg| sg.kid())
+                .map_err(|e| EngineError::of(ErrorKind::Keyring, e))
+        })
         .await;
-    let kid = r.map_err(|e| failed(e, "No signing key was generated."))?;
+    let kid = r.map_err(|e| e.saying("No signing key was generated."))?;
     config::changed(shared).await;
     Ok(format!("Generated the office signing key {kid}."))
-}
-
-/// A use case's error as its sender hears it: bad input unless the text
-/// says the store or the keyring failed.
-fn failed(detail: String, sentence: &str) -> EngineError {
-    let kind = if detail.contains("keyring") {
-        ErrorKind::Keyring
-    } else if detail.starts_with("the database") || detail.starts_with("database error") {
-        ErrorKind::Store
-    } else if detail.contains("no longer exists") {
-        ErrorKind::NotFound
-    } else {
-        ErrorKind::Invalid
-    };
-    EngineError::new(kind, sentence, detail)
 }
