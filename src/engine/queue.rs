@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::Shared;
 use super::command::CheckSubject;
 use super::event::{ChecksChanged, Event};
-use crate::domain::{EngineError, NewCheck, SearchReason};
+use crate::domain::{EngineError, ErrorKind, NewCheck, SearchReason};
 use crate::ibr::plan;
 
 /// Registers the applicant (or reuses the registrant), queues a check and
@@ -82,6 +82,8 @@ pub(super) fn changed(shared: &Shared, notice: ChecksChanged) {
 pub(super) async fn announce_counts(shared: &Arc<Shared>) {
     match shared.run_blocking(|s| Ok(s.store.queue_counts()?)).await {
         Ok(c) => shared.hub.emit(Event::QueueCounts(c)),
+        // At shutdown nobody is left to tell.
+        Err(e) if e.kind == ErrorKind::Stopped => {}
         Err(e) => tracing::warn!("the queue could not be counted: {e}"),
     }
 }

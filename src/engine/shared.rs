@@ -140,9 +140,14 @@ impl Shared {
         F: FnOnce(&Shared) -> Result<T, EngineError> + Send + 'static,
     {
         let me = self.clone();
-        tokio::task::spawn_blocking(move || f(&me))
-            .await
-            .map_err(|e| EngineError::of(ErrorKind::Internal, format!("internal error: {e}")))?
+        tokio::task::spawn_blocking(move || f(&me)).await.map_err(|e| {
+            if e.is_cancelled() {
+                // The runtime is shutting down: not a bug, the engine stopped.
+                EngineError::stopped()
+            } else {
+                EngineError::of(ErrorKind::Internal, format!("internal error: {e}"))
+            }
+        })?
     }
 }
 

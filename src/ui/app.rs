@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use egui::{RichText, Ui};
 
-use super::screens::{self, AnswerCtx, Navigate, Screen, ScreenCtx, View};
+use super::screens::{self, AnswerCtx, Navigate, Screen, ScreenCtx, View, answer};
 use super::state::{AppData, Commands, Prefs};
 use super::theme;
 use crate::domain::Role;
@@ -167,8 +167,7 @@ impl IbrDeskApp {
     /// to the shell's and the screens' requests.
     fn apply_events(&mut self) {
         let mut events = Vec::new();
-        if let Some(r) = self.pending.config.as_mut().and_then(Pending::poll) {
-            self.pending.config = None;
+        if let Some(r) = answer(&mut self.pending.config) {
             match r {
                 // Applied like a broadcast one: every screen sees the snapshot.
                 Ok(c) => events.push(Event::Config(c)),
@@ -245,14 +244,10 @@ impl IbrDeskApp {
 
     /// The answers to the shell's own requests.
     fn poll_shell(&mut self) {
-        if let Some(r) = self.pending.demo.as_mut().and_then(Pending::poll) {
-            self.pending.demo = None;
-            if let Err(e) = r {
-                self.toast_error(&e);
-            }
+        if let Some(Err(e)) = answer(&mut self.pending.demo) {
+            self.toast_error(&e);
         }
-        if let Some(r) = self.pending.samples.as_mut().and_then(Pending::poll) {
-            self.pending.samples = None;
+        if let Some(r) = answer(&mut self.pending.samples) {
             match r {
                 Ok(_) => {
                     self.toasts
@@ -262,16 +257,12 @@ impl IbrDeskApp {
                 Err(e) => self.toast_error(&e),
             }
         }
-        if let Some(r) = self.pending.to_officer.as_mut().and_then(Pending::poll) {
-            self.pending.to_officer = None;
-            if let Err(e) = r {
-                self.toast_error(&e);
-            }
+        if let Some(Err(e)) = answer(&mut self.pending.to_officer) {
+            self.toast_error(&e);
         }
         if let Some(d) = self.role_dialog.as_mut()
-            && let Some(r) = d.waiting.as_mut().and_then(Pending::poll)
+            && let Some(r) = answer(&mut d.waiting)
         {
-            d.waiting = None;
             match r {
                 Ok(_) => self.role_dialog = None,
                 Err(e) => {

@@ -106,30 +106,18 @@ impl Bench {
     /// One frame; returns its duration and how many shapes it painted.
     fn frame_with_shapes(&mut self) -> (Duration, usize) {
         let cmds = self.engine.sender();
-        let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, self.size)),
-            ..Default::default()
-        };
-        let t = Instant::now();
         let mut navigate = None;
-        let mut out = self.ctx.run_ui(input, |ui| {
-            egui::CentralPanel::default().show(ui, |ui| {
-                let mut cx = ScreenCtx {
-                    data: &self.data,
-                    cmds: &cmds,
-                    navigate: &mut navigate,
-                    toasts: &mut self.toasts,
-                    prefs: &mut self.prefs,
-                };
-                self.screen.ui(ui, &mut cx);
-            });
-        });
-        let shapes = std::mem::take(&mut out.shapes);
-        let n = shapes.len();
-        let _ = self.ctx.tessellate(shapes, out.pixels_per_point);
-        let took = t.elapsed();
-        out.textures_delta.clear();
-        (took, n)
+        let (data, toasts, prefs, screen) = (&self.data, &mut self.toasts, &mut self.prefs, &mut self.screen);
+        timed_frame(&self.ctx, self.size, |ui| {
+            let mut cx = ScreenCtx {
+                data,
+                cmds: &cmds,
+                navigate: &mut navigate,
+                toasts,
+                prefs,
+            };
+            screen.ui(ui, &mut cx);
+        })
     }
 
     /// Frames until every visible row has its data; returns the duration of
@@ -150,6 +138,30 @@ impl Bench {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// One headless frame of `draw` in a central panel of `size`: its duration
+/// (layout and tessellation, as a window pays them) and how many shapes it painted.
+pub(crate) fn timed_frame(
+    ctx: &egui::Context,
+    size: egui::Vec2,
+    mut draw: impl FnMut(&mut egui::Ui),
+) -> (Duration, usize) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, size)),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    // `run_ui` may run more than one pass of a frame: each draws the screen.
+    let mut out = ctx.run_ui(input, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| draw(ui));
+    });
+    let shapes = std::mem::take(&mut out.shapes);
+    let n = shapes.len();
+    let _ = ctx.tessellate(shapes, out.pixels_per_point);
+    let took = t.elapsed();
+    out.textures_delta.clear();
+    (took, n)
 }
 
 /// Runs the benchmark on `store`, filling it to `rows` synthetic checks first.

@@ -233,33 +233,23 @@ impl LoadBench {
     /// One frame of the open screen; returns its duration.
     fn frame(&mut self) -> Duration {
         let cmds = self.engine.sender();
-        let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, self.size)),
-            ..Default::default()
-        };
-        let t = Instant::now();
         let mut navigate = None;
         let (checks, review, open) = (&mut self.checks, &mut self.review, self.open);
-        let mut out = self.ctx.run_ui(input, |ui| {
-            egui::CentralPanel::default().show(ui, |ui| {
-                let mut cx = ScreenCtx {
-                    data: &self.data,
-                    cmds: &cmds,
-                    navigate: &mut navigate,
-                    toasts: &mut self.toasts,
-                    prefs: &mut self.prefs,
-                };
-                match open {
-                    Open::Checks => checks.ui(ui, &mut cx),
-                    Open::Review => review.ui(ui, &mut cx),
-                }
-            });
-        });
-        let shapes = std::mem::take(&mut out.shapes);
-        let _ = self.ctx.tessellate(shapes, out.pixels_per_point);
-        let took = t.elapsed();
-        out.textures_delta.clear();
-        took
+        let (data, toasts, prefs) = (&self.data, &mut self.toasts, &mut self.prefs);
+        super::timed_frame(&self.ctx, self.size, |ui| {
+            let mut cx = ScreenCtx {
+                data,
+                cmds: &cmds,
+                navigate: &mut navigate,
+                toasts,
+                prefs,
+            };
+            match open {
+                Open::Checks => checks.ui(ui, &mut cx),
+                Open::Review => review.ui(ui, &mut cx),
+            }
+        })
+        .0
     }
 
     /// Whether the open screen shows its data.

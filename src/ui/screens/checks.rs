@@ -26,7 +26,7 @@ use egui::Ui;
 use crate::domain::DuplicationCheck;
 use crate::engine::event::CheckDetail;
 use crate::engine::{Event, HistoryPage, Latest, Pending, Query, Said};
-use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View, answer};
 use crate::ui::state::{AppData, Commands};
 
 use filter_controls::FilterControls;
@@ -201,31 +201,16 @@ impl View for ChecksScreen {
         if self.stale && self.in_flight.is_empty() {
             self.refresh_visible(cx.cmds);
         }
-        if let Some((r, again)) = self.detail_request.poll() {
-            match r {
-                Ok(d) if Some(d.check.id) == self.selected => self.detail = Some(*d),
-                Ok(_) => {}
-                Err(e) => cx.failed(&e),
-            }
-            if again && let Some(id) = self.selected {
-                self.select(id, cx.cmds);
-            }
+        if cx.detail(&mut self.detail_request, self.selected, &mut self.detail)
+            && let Some(id) = self.selected
+        {
+            self.select(id, cx.cmds);
         }
-        if let Some(r) = self.retry.as_mut().and_then(Pending::poll) {
-            self.retry = None;
-            if let Err(e) = r {
-                cx.failed(&e);
-            }
+        if let Some(Err(e)) = answer(&mut self.retry) {
+            cx.failed(&e);
         }
-        if let Some(r) = self.export.as_mut().and_then(Pending::poll) {
-            self.export = None;
-            match r {
-                Ok(said) => cx.done(said),
-                Err(e) => cx.failed(&e),
-            }
-        }
-        if let Some(r) = self.samples.as_mut().and_then(Pending::poll) {
-            self.samples = None;
+        cx.tell(&mut self.export);
+        if let Some(r) = answer(&mut self.samples) {
             match r {
                 Ok(_) => cx.done("Sample checks queued against the demo registry."),
                 Err(e) => cx.failed(&e),

@@ -40,7 +40,7 @@ use crate::engine::{Command, Event, Pending, Query, Said};
 use crate::roster::{ImportProgress, ImportSummary, RosterPreview, RosterSettings};
 use crate::store::RosterCheckCounts;
 use crate::ui::forms::source_label;
-use crate::ui::screens::{AnswerCtx, Navigate, Screen, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, Navigate, Screen, ScreenCtx, View, answer};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 pub use crate::ui::widgets::{FileDialogs, set_file_dialogs};
@@ -105,8 +105,7 @@ impl View for ImportScreen {
     }
 
     fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
-        if let Some(r) = self.preview_request.as_mut().and_then(Pending::poll) {
-            self.preview_request = None;
+        if let Some(r) = answer(&mut self.preview_request) {
             let r = r.map_err(|e| e.detail);
             // One read with settings changed since is not the answer: the next request's is.
             if answers(&r, &self.settings) {
@@ -123,39 +122,28 @@ impl View for ImportScreen {
                 }
             }
         }
-        if let Some(r) = self.import_request.as_mut().and_then(Pending::poll) {
-            self.import_request = None;
-            if matches!(self.stage, Stage::Importing { .. }) {
-                self.stage = Stage::Done(match r {
-                    Ok(s) => {
-                        self.roster_checks = None;
-                        self.ask_checks(s.roster_id, cx.cmds);
-                        Ok(s)
-                    }
-                    Err(e) => Err(Problem::new(e.detail)),
-                });
-            }
+        if let Some(r) = answer(&mut self.import_request)
+            && matches!(self.stage, Stage::Importing { .. })
+        {
+            self.stage = Stage::Done(match r {
+                Ok(s) => {
+                    self.roster_checks = None;
+                    self.ask_checks(s.roster_id, cx.cmds);
+                    Ok(s)
+                }
+                Err(e) => Err(Problem::new(e.detail)),
+            });
         }
-        if let Some(r) = self.checks_request.as_mut().and_then(Pending::poll) {
-            self.checks_request = None;
+        if let Some(r) = answer(&mut self.checks_request) {
             match r {
                 Ok(counts) => self.roster_checks = Some(counts),
                 Err(e) => cx.failed(&e),
             }
         }
-        if let Some(r) = self.cancel_request.as_mut().and_then(Pending::poll) {
-            self.cancel_request = None;
-            if let Err(e) = r {
-                cx.failed(&e);
-            }
+        if let Some(Err(e)) = answer(&mut self.cancel_request) {
+            cx.failed(&e);
         }
-        if let Some(r) = self.export_request.as_mut().and_then(Pending::poll) {
-            self.export_request = None;
-            match r {
-                Ok(said) => cx.done(said),
-                Err(e) => cx.failed(&e),
-            }
-        }
+        cx.tell(&mut self.export_request);
     }
 
     fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {

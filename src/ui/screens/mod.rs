@@ -95,7 +95,40 @@ pub struct AnswerCtx<'a> {
     pub told: &'a mut Vec<String>,
 }
 
+/// The answer waiting in `slot`, once it came (the slot is emptied then).
+pub fn answer<T>(slot: &mut Option<crate::engine::Pending<T>>) -> Option<Result<T, crate::domain::EngineError>> {
+    let r = slot.as_mut()?.poll()?;
+    *slot = None;
+    Some(r)
+}
+
 impl AnswerCtx<'_> {
+    /// A change's answer, once it came, told to the person: what it did, or why not.
+    pub fn tell(&mut self, slot: &mut Option<crate::engine::Pending<crate::engine::Said>>) {
+        match answer(slot) {
+            Some(Ok(said)) => self.done(said),
+            Some(Err(e)) => self.failed(&e),
+            None => {}
+        }
+    }
+
+    /// The selected check's detail, once it came: kept when it is still the
+    /// selected one. Returns whether it is wanted again (it changed meanwhile).
+    pub fn detail(
+        &mut self,
+        request: &mut crate::engine::Latest<Box<crate::engine::event::CheckDetail>>,
+        selected: Option<i64>,
+        detail: &mut Option<crate::engine::event::CheckDetail>,
+    ) -> bool {
+        let Some((r, again)) = request.poll() else { return false };
+        match r {
+            Ok(d) if Some(d.check.id) == selected => *detail = Some(*d),
+            Ok(_) => {}
+            Err(e) => self.failed(&e),
+        }
+        again
+    }
+
     /// A change worked: say so briefly.
     pub fn done(&mut self, said: impl Into<String>) {
         let said = said.into();

@@ -12,7 +12,7 @@ use crate::domain::{CheckFilter, DuplicationCheck, Review, ReviewDecision, Revie
 use crate::engine::event::CheckDetail;
 use crate::engine::{Command, Event, Latest, Pending, Query, ReviewPage, Said};
 use crate::store::{BulkReview, ReviewCounts};
-use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View, answer};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{check_badge, comparison_grid, form_row, hide_ids, mask};
@@ -422,25 +422,18 @@ impl View for ReviewScreen {
                 self.reload(cx.cmds);
             }
         }
-        if let Some(r) = self.more_request.as_mut().and_then(Pending::poll) {
-            self.more_request = None;
+        if let Some(r) = answer(&mut self.more_request) {
             match r {
                 Ok(page) => self.apply_page(page),
                 Err(e) => cx.failed(&e),
             }
         }
-        if let Some((r, again)) = self.detail_request.poll() {
-            match r {
-                Ok(d) if Some(d.check.id) == self.selected => self.detail = Some(*d),
-                Ok(_) => {}
-                Err(e) => cx.failed(&e),
-            }
-            if again && let Some(id) = self.selected {
-                self.select(id, cx.cmds);
-            }
+        if cx.detail(&mut self.detail_request, self.selected, &mut self.detail)
+            && let Some(id) = self.selected
+        {
+            self.select(id, cx.cmds);
         }
-        if let Some(r) = self.decision.as_mut().and_then(Pending::poll) {
-            self.decision = None;
+        if let Some(r) = answer(&mut self.decision) {
             match r {
                 Ok(done) => {
                     cx.done(format!("Check {}: {}.", done.check_id, done.decision.label()));
@@ -454,8 +447,7 @@ impl View for ReviewScreen {
                 }
             }
         }
-        if let Some(r) = self.bulk_count.as_mut().and_then(Pending::poll) {
-            self.bulk_count = None;
+        if let Some(r) = answer(&mut self.bulk_count) {
             match r {
                 Ok(count) => {
                     if let Some(p) = self.bulk.as_mut() {
@@ -465,13 +457,7 @@ impl View for ReviewScreen {
                 Err(e) => cx.failed(&e),
             }
         }
-        if let Some(r) = self.bulk_apply.as_mut().and_then(Pending::poll) {
-            self.bulk_apply = None;
-            match r {
-                Ok(said) => cx.done(said),
-                Err(e) => cx.failed(&e),
-            }
-        }
+        cx.tell(&mut self.bulk_apply);
     }
 
     fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {

@@ -29,7 +29,7 @@ use crate::domain::{Algorithm, NewIbrSender, Role, validate_sender_id};
 use crate::engine::event::FetchedKey;
 use crate::engine::{Command, Event, Pending, Said};
 use crate::ui::forms::sender::{Others, Review, SenderForm, fetch_failure, fetched_text, read_pem, stored_as};
-use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View, answer};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -165,8 +165,7 @@ impl View for SendersScreen {
             self.fetch_request = None;
             self.fetched(&url, r.map_err(|e| e.detail));
         }
-        if let Some(r) = self.save_request.as_mut().and_then(Pending::poll) {
-            self.save_request = None;
+        if let Some(r) = answer(&mut self.save_request) {
             match r {
                 Ok(said) => {
                     if self.editor.as_ref().is_some_and(|e| e.saving.is_some()) {
@@ -183,13 +182,7 @@ impl View for SendersScreen {
                 }
             }
         }
-        if let Some(r) = self.remove_request.as_mut().and_then(Pending::poll) {
-            self.remove_request = None;
-            match r {
-                Ok(said) => cx.done(said),
-                Err(e) => cx.failed(&e),
-            }
-        }
+        cx.tell(&mut self.remove_request);
     }
 
     fn on_event(&mut self, event: &Event, _data: &AppData, _cmds: &Commands) {

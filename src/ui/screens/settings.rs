@@ -12,7 +12,7 @@ use egui::{RichText, Ui};
 
 use crate::engine::{Command, Event, Pending, Said};
 use crate::ui::forms::settings::{PinForm, SettingsForm, save_blocker};
-use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View, answer};
 use crate::ui::state::{AppData, Commands, ThemeChoice};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -60,11 +60,9 @@ impl View for SettingsScreen {
     }
 
     fn poll(&mut self, cx: &mut AnswerCtx<'_>) {
-        let r = &mut self.requests;
-        if let Some(answer) = r.save.as_mut().and_then(Pending::poll) {
-            r.save = None;
+        if let Some(r) = answer(&mut self.requests.save) {
             self.saving = false;
-            match answer {
+            match r {
                 Ok(said) => {
                     self.editing = false;
                     self.sync(cx.data);
@@ -76,19 +74,15 @@ impl View for SettingsScreen {
                 }
             }
         }
-        let r = &mut self.requests;
-        if let Some(answer) = r.key.as_mut().and_then(Pending::poll) {
-            r.key = None;
+        if let Some(r) = answer(&mut self.requests.key) {
             self.generating = false;
-            match answer {
+            match r {
                 Ok(said) => cx.done(said),
                 Err(e) => cx.failed(&e),
             }
         }
-        let r = &mut self.requests;
-        if let Some(answer) = r.pin.as_mut().and_then(Pending::poll) {
-            r.pin = None;
-            match answer {
+        if let Some(r) = answer(&mut self.requests.pin) {
+            match r {
                 Ok(said) => {
                     self.pin = PinForm::default();
                     cx.done(said);

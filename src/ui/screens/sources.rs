@@ -31,7 +31,7 @@ use crate::engine::event::SourceInfo;
 use crate::engine::{Command, Event, Pending, Said};
 use crate::ibr::ConnectionReport;
 use crate::ui::forms::source::{SourceForm, secret_change, stored_as};
-use crate::ui::screens::{AnswerCtx, ScreenCtx, View};
+use crate::ui::screens::{AnswerCtx, ScreenCtx, View, answer};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -115,8 +115,7 @@ impl View for SourcesScreen {
             self.test_requests.remove(&id);
             self.tests.insert(id, TestState::Done(r.map_err(|e| e.detail)));
         }
-        if let Some(r) = self.save_request.as_mut().and_then(Pending::poll) {
-            self.save_request = None;
+        if let Some(r) = answer(&mut self.save_request) {
             match r {
                 Ok(said) => {
                     if self.editor.as_ref().is_some_and(|e| e.saving.is_some()) {
@@ -133,13 +132,7 @@ impl View for SourcesScreen {
                 }
             }
         }
-        if let Some(r) = self.remove_request.as_mut().and_then(Pending::poll) {
-            self.remove_request = None;
-            match r {
-                Ok(said) => cx.done(said),
-                Err(e) => cx.failed(&e),
-            }
-        }
+        cx.tell(&mut self.remove_request);
     }
 
     fn ui(&mut self, ui: &mut Ui, cx: &mut ScreenCtx<'_>) {

@@ -10,7 +10,7 @@ use egui::{RichText, Ui};
 
 use crate::domain::Role;
 use crate::engine::{Command, Event, Pending};
-use crate::ui::screens::{Navigate, Screen};
+use crate::ui::screens::{Navigate, Screen, answer};
 use crate::ui::state::{AppData, Commands};
 use crate::ui::theme;
 use crate::ui::widgets::{entered, form_row, sentence, warning};
@@ -39,8 +39,7 @@ impl SupervisorSwitch {
 
     /// Takes the engine's answer to a switch sent from here, once it came.
     pub fn poll(&mut self) {
-        if let Some(r) = self.waiting.as_mut().and_then(Pending::poll) {
-            self.waiting = None;
+        if let Some(r) = answer(&mut self.waiting) {
             match r {
                 Ok(_) => *self = SupervisorSwitch::default(),
                 Err(e) => self.error = Some(sentence(&e.detail)),
